@@ -1,0 +1,2 @@
+// Public face of inferwatch's error types.
+export { InferwatchError, InvalidOptionError, type InferwatchErrorCode } from './inferwatch-error.js';

@@ -1,7 +1,7 @@
 // Entry point of the `inferwatch` command: builds the program from the subcommand list and runs it.
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../version.js';
 
 /** Builds the commander program; exported so tests can parse argv without spawning a process. */
 export function buildProgram(): Command {

@@ -1,6 +1,0 @@
-// The package version, read once from package.json (two levels up from both src/cli and dist/cli).
-import { readFileSync } from 'node:fs';
-
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;

@@ -1,0 +1,13 @@
+// The instrumentation core shared by the instrumented client and the gateway.
+export { Instrumentation, type CallContext } from './instrumentation.js';
+export { LlmCall, type FailureKind } from './llm-call.js';
+export { resolveOptions, toOptionError, type InstrumentationOptions, type ResolvedOptions } from './options.js';
+export {
+  readRequest,
+  operationOf,
+  needsUsageInjection,
+  withIncludeUsage,
+  type LlmRequest,
+  type Operation,
+} from './request-info.js';
+export { UsageChunkFilter } from './usage-chunk-filter.js';

@@ -1,0 +1,92 @@
+// The long-lived half of the instrumentation core: validated options, the metrics of a registry, the tracer,
+// the logger and the refusal matcher, created once; `start()` makes the per-request observer.
+import type { Context, Tracer } from '@opentelemetry/api';
+import type { Registry } from 'prom-client';
+import { DEFAULT_TIER } from '../catalog/index.js';
+import { RefusalMatcher } from '../quality/index.js';
+import { createLogger, type Logger } from '../telemetry/logging/logger.js';
+import { getLlmMetrics, type LlmMetrics } from '../telemetry/metrics/llm-metrics.js';
+import { resolveTracer } from '../telemetry/tracing/tracer.js';
+import { loadTokenizer } from '../tokenizer/index.js';
+import { LlmCall } from './llm-call.js';
+import { resolveOptions, type InstrumentationOptions, type ResolvedOptions } from './options.js';
+import type { LlmRequest } from './request-info.js';
+
+/** Per-request context the caller (client or gateway) knows and the request body does not. */
+export interface CallContext {
+  /** Tier label value; values outside the configured tiers become `default`. */
+  tier?: string;
+  /** User id for logs and spans (never a metric label). Defaults to the request's `user` field. */
+  user?: string;
+  /** Correlation id for logs and spans. @default a random UUID */
+  requestId?: string;
+  /** Instrumentation added `stream_options.include_usage`: strip the usage-only chunk from what the caller gets. */
+  stripUsage?: boolean;
+  /** Parent for the LLM span (the gateway's SERVER span). @default the active context */
+  parentContext?: Context;
+  /** Upstream host and port, for `server.address` / `server.port`. */
+  serverAddress?: string;
+  serverPort?: number;
+}
+
+/**
+ * Shared instrumentation state. One per client configuration or gateway.
+ *
+ * @example
+ * const inst = new Instrumentation({ registry }, () => new Registry());
+ * const call = inst.start(readRequest('chat', body), { tier: 'pro' });
+ */
+export class Instrumentation {
+  readonly options: ResolvedOptions;
+  readonly metrics: LlmMetrics;
+  readonly logger: Logger | undefined;
+  readonly refusals: RefusalMatcher | undefined;
+  readonly #tracer: () => Tracer;
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(options: InstrumentationOptions, defaultRegistry: () => Registry) {
+    this.options = resolveOptions(options, defaultRegistry);
+    const o = this.options;
+    this.metrics = getLlmMetrics(o.registry, {
+      buckets: o.buckets,
+      genAiMetrics: o.genAiMetrics,
+      models: { allow: o.models, maxModels: o.maxModels },
+      constLabels: o.constLabels,
+    });
+    this.logger = o.logger === false ? undefined : (o.logger ?? createLogger());
+    this.refusals = o.refusal === false ? undefined : new RefusalMatcher(o.refusal);
+    this.#tracer = resolveTracer({
+      tracerProvider: o.tracerProvider,
+      otlpEndpoint: o.otlpEndpoint,
+      serviceName: o.serviceName,
+    }).tracer;
+    // Token estimates need the tokenizer only when an upstream sends no usage; load it in the background so
+    // that, when it is needed, it is usually ready.
+    loadTokenizer().catch(() => undefined);
+  }
+
+  get tracer(): Tracer {
+    return this.#tracer();
+  }
+
+  /** Starts observing one request. Call exactly one terminal method on the result (`end` or `fail`). */
+  start(request: LlmRequest, context: CallContext = {}): LlmCall {
+    return new LlmCall(this, request, context);
+  }
+
+  /** Tier label value for `tier`: itself when configured, else `default`. */
+  tierLabel(tier: string | undefined): string {
+    return tier !== undefined && this.options.tiers.has(tier) ? tier : DEFAULT_TIER;
+  }
+
+  /** @internal Tracks a recording that waits for the tokenizer. */
+  track(p: Promise<void>): void {
+    this.#pending.add(p);
+    void p.finally(() => this.#pending.delete(p));
+  }
+
+  /** Resolves when every finished request has been recorded (metrics, span, log line). */
+  async flush(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+}

@@ -1,0 +1,99 @@
+// What instrumentation reads from an OpenAI-compatible request body, and the one change it may make to it:
+// asking for usage on streams that did not, so token counts are exact.
+
+/** `gen_ai.operation.name` values inferwatch derives from the route. */
+export type Operation = 'chat' | 'text_completion' | 'embeddings' | 'other';
+
+/** The request fields telemetry uses. */
+export interface LlmRequest {
+  operation: Operation;
+  /** `model` as sent, if any. */
+  model: string | undefined;
+  stream: boolean;
+  /** `max_completion_tokens` or `max_tokens`. */
+  maxTokens: number | undefined;
+  temperature: number | undefined;
+  topP: number | undefined;
+  /** Chat messages in the request. */
+  messageCount: number | undefined;
+  /** The OpenAI `user` field: for logs and spans only. */
+  user: string | undefined;
+  /** `n` when not 1. */
+  choiceCount: number | undefined;
+  seed: number | undefined;
+  /** The caller asked for `stream_options.include_usage` itself. */
+  includeUsage: boolean;
+  /** Text of the prompt (message contents or `prompt`), for token estimates and opt-in previews. Never logged raw. */
+  promptText: () => string;
+}
+
+/** Operation for a request path (any prefix before `/v1/...` is ignored). */
+export function operationOf(path: string): Operation {
+  const p = path.split('?')[0] ?? '';
+  if (p.endsWith('/chat/completions')) return 'chat';
+  if (p.endsWith('/completions')) return 'text_completion';
+  if (p.endsWith('/embeddings')) return 'embeddings';
+  return 'other';
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** Reads an already-parsed JSON body. Unknown shapes give an `other`-like request with what could be read. */
+export function readRequest(operation: Operation, body: unknown): LlmRequest {
+  const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  const messages = Array.isArray(b.messages) ? (b.messages as unknown[]) : undefined;
+  const so = b.stream_options;
+  const includeUsage =
+    so !== null && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
+  const n = num(b.n);
+  return {
+    operation,
+    model: typeof b.model === 'string' ? b.model : undefined,
+    stream: b.stream === true,
+    maxTokens: num(b.max_completion_tokens) ?? num(b.max_tokens),
+    temperature: num(b.temperature),
+    topP: num(b.top_p),
+    messageCount: messages?.length,
+    user: typeof b.user === 'string' && b.user !== '' ? b.user : undefined,
+    choiceCount: n !== undefined && n !== 1 ? n : undefined,
+    seed: num(b.seed),
+    includeUsage,
+    promptText: () => promptTextOf(b, messages),
+  };
+}
+
+function promptTextOf(b: Record<string, unknown>, messages: unknown[] | undefined): string {
+  if (messages) {
+    const parts: string[] = [];
+    for (const m of messages) {
+      const c = m !== null && typeof m === 'object' ? (m as Record<string, unknown>).content : undefined;
+      if (typeof c === 'string') parts.push(c);
+      else if (Array.isArray(c)) {
+        for (const part of c) {
+          const t = part !== null && typeof part === 'object' ? (part as Record<string, unknown>).text : undefined;
+          if (typeof t === 'string') parts.push(t);
+        }
+      }
+    }
+    return parts.join('\n');
+  }
+  const p = b.prompt ?? b.input;
+  if (typeof p === 'string') return p;
+  if (Array.isArray(p)) return p.filter((x): x is string => typeof x === 'string').join('\n');
+  return '';
+}
+
+/**
+ * Whether instrumentation should add `stream_options.include_usage` (and later strip the usage-only chunk it
+ * causes): a streamed chat or text completion whose caller did not ask for usage.
+ */
+export function needsUsageInjection(req: LlmRequest): boolean {
+  return req.stream && !req.includeUsage && (req.operation === 'chat' || req.operation === 'text_completion');
+}
+
+/** A copy of `body` with `stream_options.include_usage: true`, keeping other stream options. */
+export function withIncludeUsage(body: Record<string, unknown>): Record<string, unknown> {
+  const so = body.stream_options;
+  const base = so !== null && typeof so === 'object' && !Array.isArray(so) ? (so as Record<string, unknown>) : {};
+  return { ...body, stream_options: { ...base, include_usage: true } };
+}

@@ -1,0 +1,202 @@
+// Test support: a scriptable OpenAI-compatible server on 127.0.0.1:0. Each request's behaviour is chosen by its
+// `model` field (a scenario name); every byte written is recorded so tests can compare what the client received.
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedRequest {
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown> | undefined;
+  raw: string;
+}
+
+export interface Sent {
+  bytes: string;
+  /** The usage-only chunk's exact bytes, when one was written. */
+  usageEvent?: string;
+  aborted: boolean;
+}
+
+type Scenario = (ctx: ScenarioContext) => Promise<void>;
+
+export interface ScenarioContext {
+  req: ReceivedRequest;
+  res: ServerResponse;
+  write(s: string): Promise<void>;
+  sleep(ms: number): Promise<void>;
+  sent: Sent;
+  includeUsage: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export const TOKENS = ['Hello', ',', ' world', '!', ' How', ' can', ' I', ' help', '?'];
+
+function chunkOf(model: string, delta: Record<string, unknown>, finish: string | null = null): string {
+  return `data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1732752000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
+}
+
+async function streamTokens(ctx: ScenarioContext, tokens: readonly string[], opts: { gapMs?: number; stallAfter?: number; stallMs?: number; finish?: string } = {}): Promise<void> {
+  const model = String(ctx.req.body?.model);
+  ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  await ctx.write(chunkOf(model, { role: 'assistant', content: '' }));
+  for (let i = 0; i < tokens.length; i++) {
+    await ctx.sleep(opts.gapMs ?? 5);
+    if (opts.stallAfter === i) await ctx.sleep(opts.stallMs ?? 0);
+    await ctx.write(chunkOf(model, { content: tokens[i] }));
+  }
+  await ctx.write(chunkOf(model, {}, opts.finish ?? 'stop'));
+  if (ctx.includeUsage) {
+    const u = `data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1732752000, model, choices: [], usage: { prompt_tokens: 17, completion_tokens: tokens.length, total_tokens: 17 + tokens.length } })}\n\n`;
+    ctx.sent.usageEvent = u;
+    await ctx.write(u);
+  }
+  await ctx.write('data: [DONE]\n\n');
+  ctx.res.end();
+}
+
+/** Scenarios by model name. */
+export const SCENARIOS: Record<string, Scenario> = {
+  'stream-ok': (ctx) => streamTokens(ctx, TOKENS),
+  'stream-stall': (ctx) => streamTokens(ctx, TOKENS, { stallAfter: 3, stallMs: 300 }),
+  'stream-slow': (ctx) => streamTokens(ctx, TOKENS, { gapMs: 40 }),
+  'stream-long': (ctx) => streamTokens(ctx, Array.from({ length: 200 }, (_, i) => ` t${i}`), { gapMs: 2 }),
+  'stream-truncated-length': (ctx) => streamTokens(ctx, TOKENS, { finish: 'length' }),
+  'stream-refusal': (ctx) => streamTokens(ctx, ["I'm sorry", ', but I', " can't help", ' with that.']),
+  'stream-mid-error': async (ctx) => {
+    const model = String(ctx.req.body?.model);
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+    await ctx.write(chunkOf(model, { content: 'Hel' }));
+    await ctx.sleep(5);
+    await ctx.write(`data: ${JSON.stringify({ error: { message: 'engine overloaded', type: 'InternalServerError', code: 500 } })}\n\n`);
+    await ctx.write('data: [DONE]\n\n');
+    ctx.res.end();
+  },
+  'stream-reset': async (ctx) => {
+    const model = String(ctx.req.body?.model);
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+    await ctx.write(chunkOf(model, { content: 'Hel' }));
+    await ctx.sleep(10);
+    ctx.res.socket?.destroy();
+  },
+  'stream-invalid': async (ctx) => {
+    const model = String(ctx.req.body?.model);
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+    await ctx.write(chunkOf(model, { content: 'Hel' }));
+    await ctx.write('data: {"choices": [ {"delta": \n\n');
+    await ctx.write(chunkOf(model, {}, 'stop'));
+    await ctx.write('data: [DONE]\n\n');
+    ctx.res.end();
+  },
+  'json-ok': async (ctx) => {
+    await ctx.sleep(20);
+    const body = JSON.stringify({ id: 'chatcmpl-json', object: 'chat.completion', created: 1, model: ctx.req.body?.model, choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 14, completion_tokens: 8, total_tokens: 22 } });
+    ctx.res.writeHead(200, { 'content-type': 'application/json' });
+    await ctx.write(body);
+    ctx.res.end();
+  },
+  'completions-ok': async (ctx) => {
+    const model = String(ctx.req.body?.model);
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const t of ['Once', ' upon', ' a time']) {
+      await ctx.sleep(3);
+      await ctx.write(`data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: t, logprobs: null, finish_reason: null }] })}\n\n`);
+    }
+    await ctx.write(`data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'length' }] })}\n\n`);
+    if (ctx.includeUsage) {
+      const u = `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } })}\n\n`;
+      ctx.sent.usageEvent = u;
+      await ctx.write(u);
+    }
+    await ctx.write('data: [DONE]\n\n');
+    ctx.res.end();
+  },
+  'http-429': async (ctx) => {
+    ctx.res.writeHead(429, { 'content-type': 'application/json' });
+    await ctx.write(JSON.stringify({ error: { message: 'Too many requests', type: 'rate_limit_error', code: 'rate_limited' } }));
+    ctx.res.end();
+  },
+  'http-500': async (ctx) => {
+    ctx.res.writeHead(500, { 'content-type': 'application/json' });
+    await ctx.write(JSON.stringify({ error: { message: 'boom' } }));
+    ctx.res.end();
+  },
+  embeddings: async (ctx) => {
+    ctx.res.writeHead(200, { 'content-type': 'application/json' });
+    await ctx.write(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: ctx.req.body?.model, usage: { prompt_tokens: 5, total_tokens: 5 } }));
+    ctx.res.end();
+  },
+};
+
+/** A running test server. */
+export interface OpenAiTestServer {
+  url: string;
+  received: ReceivedRequest[];
+  sent: Sent[];
+  close(): Promise<void>;
+}
+
+export async function startOpenAiTestServer(): Promise<OpenAiTestServer> {
+  const received: ReceivedRequest[] = [];
+  const sentAll: Sent[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(parts).toString('utf8');
+      let body: Record<string, unknown> | undefined;
+      try {
+        body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+      } catch {
+        body = undefined;
+      }
+      const r: ReceivedRequest = { path: req.url ?? '', headers: req.headers, body, raw };
+      received.push(r);
+      const sent: Sent = { bytes: '', aborted: false };
+      sentAll.push(sent);
+      res.on('close', () => {
+        if (!res.writableFinished) sent.aborted = true;
+      });
+      const so = body?.stream_options as Record<string, unknown> | undefined;
+      const ctx: ScenarioContext = {
+        req: r,
+        res,
+        sent,
+        includeUsage: so?.include_usage === true,
+        sleep,
+        async write(s: string) {
+          if (res.destroyed) return;
+          sent.bytes += s;
+          if (!res.write(s)) await once(res, 'drain').catch(() => undefined);
+        },
+      };
+      const model = String(body?.model ?? '');
+      const scenario = SCENARIOS[model] ?? (r.path.endsWith('/embeddings') ? SCENARIOS.embeddings : undefined);
+      if (!scenario) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `no scenario ${model}` } }));
+        return;
+      }
+      scenario(ctx).catch(() => res.destroy());
+    });
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    received,
+    sent: sentAll,
+    async close() {
+      for (const s of sockets) s.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}

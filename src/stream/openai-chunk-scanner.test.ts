@@ -217,3 +217,16 @@ test('deeply nested unknown members are skipped without recursion', () => {
   assert.equal(f.valid, true);
   assert.deepEqual(f.texts, [[TextField.Content, 'ok']]);
 });
+
+test('OpenAI chunks with random obfuscation padding are read right through the template', () => {
+  const s = new OpenAiChunkScanner();
+  const r = rng(11);
+  const chunkOf = (c: string, pad: string, fin: string | null = null) =>
+    JSON.stringify({ id: 'chatcmpl-A', object: 'chat.completion.chunk', created: 1, model: 'gpt', service_tier: 'default', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: { content: c }, logprobs: null, finish_reason: fin }], usage: null, obfuscation: pad });
+  for (let i = 0; i < 3000; i++) {
+    const piece = PIECES[Math.floor(r() * PIECES.length)] as string;
+    const pad = PIECES.slice(0, Math.floor(r() * 5)).join('');
+    const json = r() < 0.03 ? chunkOf(piece, pad, 'stop') : r() < 0.02 ? chunkOf(piece, pad).replace('"usage":null', '"usage":{"prompt_tokens":1}') : chunkOf(piece, pad);
+    assert.deepEqual(scan(s, json, false), reference(json, false), json);
+  }
+});

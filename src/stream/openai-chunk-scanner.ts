@@ -108,6 +108,7 @@ const K_NAME = keyBytes('name');
 const K_PROMPT_TOKENS = keyBytes('prompt_tokens');
 const K_COMPLETION_TOKENS = keyBytes('completion_tokens');
 const V_ERROR = keyBytes('error');
+const OBFUSCATION = keyBytes('"obfuscation":"');
 
 /**
  * A reusable scanner. Not re-entrant: one instance per stream (or per thread of work).
@@ -135,6 +136,11 @@ export class OpenAiChunkScanner {
   #tplPrefix: string | undefined;
   #tplPrefixLen = 0;
   #tplSuffix: Uint8Array | undefined;
+  /**
+   * OpenAI adds `"obfuscation":"<random padding>"` to every chunk; when the template has it, its suffix is split
+   * around that string value (`#tplSuffix` before it, `#tplTail` after it) and the value itself is skipped.
+   */
+  #tplTail: Uint8Array | undefined;
   #tplField: TextField = TextField.Content;
   /** Set during a full scan: where the one text piece was, or -2 if there was more than one. */
   #pieceStart = -1;
@@ -188,17 +194,31 @@ export class OpenAiChunkScanner {
     }
     this.#tplPrefix = latin1Slice.call(bytes, start, this.#pieceStart);
     this.#tplPrefixLen = this.#pieceStart - start;
-    this.#tplSuffix = bytes.slice(this.#pieceEnd, end);
+    const suffix = bytes.slice(this.#pieceEnd, end);
+    this.#tplSuffix = suffix;
+    this.#tplTail = undefined;
+    const at = Buffer.prototype.indexOf.call(suffix, OBFUSCATION);
+    if (at >= 0) {
+      // Split around the padding value: "...obfuscation":"|<value>|"...
+      const valueStart = at + OBFUSCATION.length;
+      let z = valueStart;
+      while (z < suffix.length && suffix[z] !== QUOTE) z += suffix[z] === BACKSLASH ? 2 : 1;
+      if (z < suffix.length) {
+        this.#tplSuffix = suffix.slice(0, valueStart);
+        this.#tplTail = suffix.slice(z);
+      }
+    }
     this.#tplField = this.#pieceField;
   }
 
   #matchTemplate(bytes: Uint8Array, start: number, end: number, sink: TextSink | undefined): boolean {
     const suffix = this.#tplSuffix as Uint8Array;
+    const tail = this.#tplTail;
     const p = this.#tplPrefixLen;
     const q = suffix.length;
+    const b = bytes;
     if (end - start < p + q + 1) return false;
     // The closing quote of the string is where the suffix starts; find it, honouring escapes.
-    const b = bytes;
     const s = start + p;
     let j = s;
     let esc = false;
@@ -211,8 +231,19 @@ export class OpenAiChunkScanner {
         j += 2;
       } else j++;
     }
-    if (end - j !== q || j === s) return false;
-    for (let k = 0; k < q; k++) if (b[j + k] !== suffix[k]) return false;
+    if (j === s) return false;
+    if (tail === undefined) {
+      if (end - j !== q) return false;
+      for (let k = 0; k < q; k++) if (b[j + k] !== suffix[k]) return false;
+    } else {
+      if (end - j < q + tail.length) return false;
+      for (let k = 0; k < q; k++) if (b[j + k] !== suffix[k]) return false;
+      let z = j + q;
+      while (z < end && b[z] !== QUOTE) z += b[z] === BACKSLASH ? 2 : 1;
+      const t = tail.length;
+      if (end - z !== t) return false;
+      for (let k = 0; k < t; k++) if (b[z + k] !== tail[k]) return false;
+    }
     if (latin1Slice.call(b, start, s) !== this.#tplPrefix) return false;
     const f = this.facts;
     f.hasOutput = true;

@@ -66,7 +66,12 @@ class TextBytes {
       grown.set(this.bytes.subarray(0, this.length));
       this.bytes = grown;
     }
-    this.bytes.set(src.subarray(start, end), this.length);
+    // Pieces are a token or two: a byte loop beats creating a subarray view (an allocation) to call set().
+    const dst = this.bytes;
+    if (n <= 64) {
+      let o = this.length;
+      for (let i = start; i < end; i++) dst[o++] = src[i] as number;
+    } else dst.set(src.subarray(start, end), this.length);
     this.length += n;
   }
 

@@ -149,6 +149,13 @@ export class SseParser {
         eol = indexOfByte(chunk, LF, pos);
         if (eol === -1) break;
         next = eol + 1;
+        // The common "data: ...\n\n": handle the blank line here instead of searching for it.
+        if (eol > pos && next < len && chunk[next] === LF) {
+          this.#line(chunk, pos, eol, next);
+          pos = next + 1;
+          this.#dispatch(this.#base + pos);
+          continue;
+        }
       } else {
         eol = pos;
         while (eol < len && chunk[eol] !== LF && chunk[eol] !== CR) eol++;

@@ -15,3 +15,4 @@ export {
   type FinishReasonLabel,
   type RefusalReason,
 } from './labels.js';
+export { GATEWAY_METRICS, ATTEMPT_OUTCOMES } from './gateway-metrics.js';

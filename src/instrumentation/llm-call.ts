@@ -1,6 +1,6 @@
 // The per-request observer: sees the response bytes go by (and returns the bytes to forward), times them, reads
 // them, and when the request ends records it exactly once: metrics, one span, one log line.
-import { SpanKind, SpanStatusCode, context as otelContext, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import {
   finishReasonLabel,
@@ -15,7 +15,7 @@ import { StreamTimer } from '../stream/stream-timer.js';
 import type { GenAiSeries, ModelSeries } from '../telemetry/metrics/llm-metrics.js';
 import { previewText, scrubPii } from '../telemetry/privacy/index.js';
 import * as A from '../telemetry/tracing/semconv.js';
-import { countTokens, tokenizerReady, loadTokenizer } from '../tokenizer/index.js';
+import { estimateTokens, tokenizerReady, loadTokenizer } from '../tokenizer/index.js';
 import type { CallContext, Instrumentation } from './instrumentation.js';
 import type { LlmRequest } from './request-info.js';
 import { UsageChunkFilter } from './usage-chunk-filter.js';
@@ -97,6 +97,11 @@ export class LlmCall {
   /** Milliseconds since the last event (or since the request was sent, before any output): for stall timeouts. */
   silenceMs(now = this.#clock()): number {
     return this.#timer.silenceMs(now);
+  }
+
+  /** Context holding this call's span: inject it into the upstream request (`traceparent`). */
+  get traceContext(): Context {
+    return trace.setSpan(this.#ctx.parentContext ?? otelContext.active(), this.#span);
   }
 
   /** True once an output-carrying chunk has arrived. */
@@ -333,7 +338,7 @@ export class LlmCall {
     if (gotBody && req.operation !== 'other') {
       inputTokens = r !== undefined && r.promptTokens >= 0 ? r.promptTokens : -1;
       if (inputTokens < 0 && tokenizerReady()) {
-        inputTokens = countTokens(req.promptText());
+        inputTokens = estimateTokens(req.promptText());
         estimated = true;
       }
       if (generative) {
@@ -551,7 +556,7 @@ function estimateOutputTokens(r: OpenAiResponseReader): number {
   let n = 0;
   for (const t of [r.visible, r.other]) {
     if (t.total === 0) continue;
-    const counted = countTokens(t.text());
+    const counted = estimateTokens(t.text());
     n += t.keptFraction < 1 ? Math.round(counted / t.keptFraction) : counted;
   }
   return n;

@@ -32,7 +32,8 @@ export interface InBandError {
 export interface OpenAiResponseReaderOptions {
   /**
    * Most bytes of output text kept for end-of-stream uses (token estimates when usage is missing, content
-   * previews). Beyond it, bytes are counted, not kept, and estimates are scaled. @default 1048576
+   * previews). Beyond it, bytes are counted, not kept, and estimates are scaled, so memory per stream stays
+   * bounded (a gateway with a thousand streams keeps at most 64 MiB of text). @default 65536
    */
   maxTextBytes?: number;
   /**
@@ -127,7 +128,7 @@ export class OpenAiResponseReader implements TextSink {
   toolCalls = false;
 
   constructor(options: OpenAiResponseReaderOptions = {}) {
-    const max = options.maxTextBytes ?? 1 << 20;
+    const max = options.maxTextBytes ?? 1 << 16;
     this.visible = new TextBytes(max);
     this.other = new TextBytes(max);
     this.#onVisibleText = options.onVisibleText;

@@ -1,2 +1,2 @@
 // Public face of the shared tokenizer.
-export { loadTokenizer, tokenizerReady, countTokens, encodeTokens, decodeTokens, countTokensAsync } from './tokenizer.js';
+export { loadTokenizer, tokenizerReady, countTokens, encodeTokens, decodeTokens, countTokensAsync, estimateTokens } from './tokenizer.js';

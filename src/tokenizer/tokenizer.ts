@@ -46,3 +46,29 @@ export async function countTokensAsync(text: string): Promise<number> {
   await loadTokenizer();
   return countTokens(text);
 }
+
+/** Longest run of non-space characters given to BPE in one piece: BPE time grows with the square of a piece. */
+const MAX_PIECE = 128;
+const LONG_RUN = new RegExp(`\\S{${MAX_PIECE + 1},}`, 'g');
+
+/**
+ * Token count for telemetry when an upstream sent no usage: exact for ordinary text, bounded in time for any
+ * text. Runs of non-space characters are cut into pieces of 128 (a 1 MB run of one letter would otherwise keep
+ * BPE busy for minutes), and beyond `maxChars` the count is extrapolated from the first `maxChars`.
+ * Requires `await loadTokenizer()` first.
+ */
+export function estimateTokens(text: string, maxChars = 65_536): number {
+  if (text.length === 0) return 0;
+  const sample = text.length > maxChars ? text.slice(0, maxChars) : text;
+  let n = 0;
+  let last = 0;
+  LONG_RUN.lastIndex = 0;
+  for (const m of sample.matchAll(LONG_RUN)) {
+    n += countTokens(sample.slice(last, m.index));
+    const run = m[0];
+    for (let i = 0; i < run.length; i += MAX_PIECE) n += countTokens(run.slice(i, i + MAX_PIECE));
+    last = m.index + run.length;
+  }
+  n += countTokens(sample.slice(last));
+  return sample.length === text.length ? n : Math.round((n * text.length) / sample.length);
+}

@@ -12,7 +12,11 @@ export interface ReceivedRequest {
 }
 
 export interface Sent {
+  /** Everything written, unless the scenario writes too much to keep (then only `length` counts). */
   bytes: string;
+  length: number;
+  /** Times a write had to wait for 'drain': the reader applied backpressure. */
+  waits: number;
   /** The usage-only chunk's exact bytes, when one was written. */
   usageEvent?: string;
   aborted: boolean;
@@ -62,6 +66,28 @@ export const SCENARIOS: Record<string, Scenario> = {
   'stream-stall': (ctx) => streamTokens(ctx, TOKENS, { stallAfter: 3, stallMs: 300 }),
   'stream-slow': (ctx) => streamTokens(ctx, TOKENS, { gapMs: 40 }),
   'stream-long': (ctx) => streamTokens(ctx, Array.from({ length: 200 }, (_, i) => ` t${i}`), { gapMs: 2 }),
+  'stream-huge': async (ctx) => {
+    // Far more than socket buffers hold: a relay that ignores backpressure would buffer it all.
+    const model = String(ctx.req.body?.model);
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const piece = 'x'.repeat(1000);
+    for (let i = 0; i < 100_000 && !ctx.res.destroyed; i++) await ctx.write(chunkOf(model, { content: piece }));
+    await ctx.write(chunkOf(model, {}, 'stop'));
+    await ctx.write('data: [DONE]\n\n');
+    ctx.res.end();
+  },
+  'stream-stall-forever': async (ctx) => {
+    const model = String(ctx.req.body?.model);
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+    await ctx.write(chunkOf(model, { role: 'assistant', content: '' }));
+    await ctx.write(chunkOf(model, { content: 'Hel' }));
+    await new Promise<void>((r) => ctx.res.once('close', () => r()));
+  },
+  'stream-no-token': async (ctx) => {
+    ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
+    await ctx.write(': waiting in the queue\n\n');
+    await new Promise<void>((r) => ctx.res.once('close', () => r()));
+  },
   'stream-truncated-length': (ctx) => streamTokens(ctx, TOKENS, { finish: 'length' }),
   'stream-refusal': (ctx) => streamTokens(ctx, ["I'm sorry", ', but I', " can't help", ' with that.']),
   'stream-mid-error': async (ctx) => {
@@ -131,17 +157,40 @@ export const SCENARIOS: Record<string, Scenario> = {
 
 /** A running test server. */
 export interface OpenAiTestServer {
+  /** Base URL including /v1. */
   url: string;
+  /** Origin without /v1, as a gateway upstream. */
+  origin: string;
   received: ReceivedRequest[];
   sent: Sent[];
+  /** GET /health answers 200 while true, 503 otherwise. */
+  healthy: boolean;
+  /** When set, every POST is answered with this status and an error body. */
+  failWith: number | undefined;
   close(): Promise<void>;
 }
 
-export async function startOpenAiTestServer(): Promise<OpenAiTestServer> {
+export interface TestServerOptions {
+  /** Model ids listed by GET /v1/models. */
+  models?: string[];
+  failWith?: number;
+}
+
+export async function startOpenAiTestServer(options: TestServerOptions = {}): Promise<OpenAiTestServer> {
   const received: ReceivedRequest[] = [];
   const sentAll: Sent[] = [];
   const sockets = new Set<import('node:net').Socket>();
+  const state = { healthy: true, failWith: options.failWith };
   const server: Server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/health') {
+      res.writeHead(state.healthy ? 200 : 503).end();
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: (options.models ?? ['stream-ok']).map((id) => ({ id, object: 'model', owned_by: 'test' })) }));
+      return;
+    }
     const parts: Buffer[] = [];
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
@@ -154,12 +203,13 @@ export async function startOpenAiTestServer(): Promise<OpenAiTestServer> {
       }
       const r: ReceivedRequest = { path: req.url ?? '', headers: req.headers, body, raw };
       received.push(r);
-      const sent: Sent = { bytes: '', aborted: false };
+      const sent: Sent = { bytes: '', length: 0, aborted: false, waits: 0 };
       sentAll.push(sent);
       res.on('close', () => {
         if (!res.writableFinished) sent.aborted = true;
       });
       const so = body?.stream_options as Record<string, unknown> | undefined;
+      const model = String(body?.model ?? '');
       const ctx: ScenarioContext = {
         req: r,
         res,
@@ -168,11 +218,27 @@ export async function startOpenAiTestServer(): Promise<OpenAiTestServer> {
         sleep,
         async write(s: string) {
           if (res.destroyed) return;
-          sent.bytes += s;
-          if (!res.write(s)) await once(res, 'drain').catch(() => undefined);
+          if (model !== 'stream-huge') sent.bytes += s;
+          sent.length += s.length;
+          if (!res.write(s)) {
+            sent.waits++;
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                res.off('drain', done);
+                res.off('close', done);
+                resolve();
+              };
+              res.on('drain', done);
+              res.on('close', done);
+            });
+          }
         },
       };
-      const model = String(body?.model ?? '');
+      if (state.failWith !== undefined) {
+        res.writeHead(state.failWith, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `forced ${state.failWith}`, type: 'server_error' } }));
+        return;
+      }
       const scenario = SCENARIOS[model] ?? (r.path.endsWith('/embeddings') ? SCENARIOS.embeddings : undefined);
       if (!scenario) {
         res.writeHead(404, { 'content-type': 'application/json' });
@@ -191,8 +257,21 @@ export async function startOpenAiTestServer(): Promise<OpenAiTestServer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    origin: `http://127.0.0.1:${port}`,
     received,
     sent: sentAll,
+    get healthy() {
+      return state.healthy;
+    },
+    set healthy(v: boolean) {
+      state.healthy = v;
+    },
+    get failWith() {
+      return state.failWith;
+    },
+    set failWith(v: number | undefined) {
+      state.failWith = v;
+    },
     async close() {
       for (const s of sockets) s.destroy();
       server.close();

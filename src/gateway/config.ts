@@ -1,0 +1,371 @@
+// The gateway's configuration: one table of keys, each settable in the YAML file, by environment variable and by
+// flag, merged in that order (flags win) and validated as a whole, with errors that name the key and the fix.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { InferwatchError, InvalidOptionError } from '../errors/index.js';
+import { validateTiers } from '../telemetry/metrics/label-policy.js';
+
+/** One inference replica behind the gateway. */
+export interface UpstreamConfig {
+  /** Label value in `llm_upstream_attempts_total{upstream}`; defaults to host:port. */
+  name: string;
+  /** Base URL, e.g. `http://10.0.0.5:8000` (a trailing `/v1` is accepted and dropped). */
+  url: string;
+  /** Bearer credential sent to this replica instead of the client's. Never logged. */
+  apiKey?: string;
+}
+
+/** Validated gateway configuration (durations in seconds unless named otherwise). */
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  upstreams: UpstreamConfig[];
+  routing: 'round-robin' | 'least-in-flight';
+  stallThreshold: number;
+  stallTimeout: number;
+  ttftTimeout: number;
+  connectTimeout: number;
+  firstByteTimeout: number;
+  maxAttempts: number;
+  retryBackoffMs: number;
+  healthInterval: number;
+  healthPath: string;
+  healthTimeout: number;
+  ejectAfter: number;
+  ejectFor: number;
+  bodyLimit: number;
+  tiers: string[];
+  tierHeader: string;
+  userHeader: string;
+  apiKeys: Record<string, string>;
+  upstreamApiKey: string | undefined;
+  shutdownGrace: number;
+  logLevel: string;
+  logPrompts: boolean;
+  logResponses: boolean;
+  genAiMetrics: boolean;
+  models: string[] | undefined;
+  maxModels: number;
+  otlpEndpoint: string | undefined;
+}
+
+type Kind = 'string' | 'number' | 'integer' | 'boolean' | 'list' | 'upstreams' | 'keymap';
+
+/** A configuration key and its three spellings. */
+export interface ConfigKey {
+  key: keyof GatewayConfig | 'listen';
+  flag: string;
+  env: string;
+  kind: Kind;
+  description: string;
+  /** Shown in --help and docs. */
+  defaultText?: string;
+  /** Placeholder in --help. */
+  arg?: string;
+  /** Not shown in --help (secrets are given through env or the file). */
+  secret?: boolean;
+}
+
+/** Every key the gateway reads. `--help`, the docs and validation come from this list. */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { key: 'listen', flag: '--listen', env: 'INFERWATCH_LISTEN', kind: 'string', arg: 'host:port', description: 'address to listen on', defaultText: '127.0.0.1:4000' },
+  { key: 'upstreams', flag: '--upstream', env: 'INFERWATCH_UPSTREAMS', kind: 'upstreams', arg: '[name=]url', description: 'an inference replica (repeat the flag; env: comma-separated)' },
+  { key: 'routing', flag: '--routing', env: 'INFERWATCH_ROUTING', kind: 'string', arg: 'policy', description: 'replica selection: least-in-flight or round-robin', defaultText: 'least-in-flight' },
+  { key: 'stallThreshold', flag: '--stall-threshold', env: 'INFERWATCH_STALL_THRESHOLD', kind: 'number', arg: 'seconds', description: 'a stream whose largest gap exceeds this counts as a stall', defaultText: '10' },
+  { key: 'stallTimeout', flag: '--stall-timeout', env: 'INFERWATCH_STALL_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a stream silent this long with an SSE error (0: never)', defaultText: '120' },
+  { key: 'ttftTimeout', flag: '--ttft-timeout', env: 'INFERWATCH_TTFT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a request with no output token after this long (0: never)', defaultText: '120' },
+  { key: 'connectTimeout', flag: '--connect-timeout', env: 'INFERWATCH_CONNECT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up connecting to a replica after this long (then fail over)', defaultText: '5' },
+  { key: 'firstByteTimeout', flag: '--first-byte-timeout', env: 'INFERWATCH_FIRST_BYTE_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up on a replica that sends no response headers for this long (then fail over)', defaultText: '300' },
+  { key: 'maxAttempts', flag: '--max-attempts', env: 'INFERWATCH_MAX_ATTEMPTS', kind: 'integer', arg: 'n', description: 'attempts per request across replicas, before anything reached the client', defaultText: '3' },
+  { key: 'retryBackoffMs', flag: '--retry-backoff-ms', env: 'INFERWATCH_RETRY_BACKOFF_MS', kind: 'number', arg: 'ms', description: 'wait before the n-th retry: this times 2^(n-1)', defaultText: '25' },
+  { key: 'healthInterval', flag: '--health-interval', env: 'INFERWATCH_HEALTH_INTERVAL', kind: 'number', arg: 'seconds', description: 'active health check period (0: passive checks only)', defaultText: '5' },
+  { key: 'healthPath', flag: '--health-path', env: 'INFERWATCH_HEALTH_PATH', kind: 'string', arg: 'path', description: 'health check path on each replica', defaultText: '/health' },
+  { key: 'healthTimeout', flag: '--health-timeout', env: 'INFERWATCH_HEALTH_TIMEOUT', kind: 'number', arg: 'seconds', description: 'health check timeout', defaultText: '2' },
+  { key: 'ejectAfter', flag: '--eject-after', env: 'INFERWATCH_EJECT_AFTER', kind: 'integer', arg: 'n', description: 'consecutive failures that eject a replica', defaultText: '3' },
+  { key: 'ejectFor', flag: '--eject-for', env: 'INFERWATCH_EJECT_FOR', kind: 'number', arg: 'seconds', description: 'how long an ejected replica rests before it may be tried again', defaultText: '30' },
+  { key: 'bodyLimit', flag: '--body-limit', env: 'INFERWATCH_BODY_LIMIT', kind: 'integer', arg: 'bytes', description: 'largest request body accepted (413 beyond)', defaultText: '4194304' },
+  { key: 'tiers', flag: '--tiers', env: 'INFERWATCH_TIERS', kind: 'list', arg: 'a,b,c', description: 'the closed set of user_tier label values', defaultText: 'free,pro,enterprise' },
+  { key: 'tierHeader', flag: '--tier-header', env: 'INFERWATCH_TIER_HEADER', kind: 'string', arg: 'name', description: 'request header naming the tier (when no API key maps one)', defaultText: 'x-inferwatch-tier' },
+  { key: 'userHeader', flag: '--user-header', env: 'INFERWATCH_USER_HEADER', kind: 'string', arg: 'name', description: 'request header naming the user, for logs and spans only', defaultText: 'x-inferwatch-user' },
+  { key: 'apiKeys', flag: '--api-key', env: 'INFERWATCH_API_KEYS', kind: 'keymap', arg: 'key:tier', description: 'a gateway API key and its tier (repeat; when set, requests without a valid key get 401)', secret: true },
+  { key: 'upstreamApiKey', flag: '--upstream-api-key', env: 'INFERWATCH_UPSTREAM_API_KEY', kind: 'string', arg: 'key', description: 'bearer credential for the replicas (replaces the client\'s)', secret: true },
+  { key: 'shutdownGrace', flag: '--shutdown-grace', env: 'INFERWATCH_SHUTDOWN_GRACE', kind: 'number', arg: 'seconds', description: 'on SIGTERM/SIGINT, let in-flight streams finish this long', defaultText: '30' },
+  { key: 'logLevel', flag: '--log-level', env: 'INFERWATCH_LOG_LEVEL', kind: 'string', arg: 'level', description: 'log level: trace, debug, info, warn, error, silent', defaultText: 'info' },
+  { key: 'logPrompts', flag: '--log-prompts', env: 'INFERWATCH_LOG_PROMPTS', kind: 'boolean', description: 'log a PII-scrubbed preview of prompts (off by default)' },
+  { key: 'logResponses', flag: '--log-responses', env: 'INFERWATCH_LOG_RESPONSES', kind: 'boolean', description: 'log a PII-scrubbed preview of responses (off by default)' },
+  { key: 'genAiMetrics', flag: '--genai-metrics', env: 'INFERWATCH_GENAI_METRICS', kind: 'boolean', description: 'also export the OpenTelemetry gen_ai_client_* metrics' },
+  { key: 'models', flag: '--models', env: 'INFERWATCH_MODELS', kind: 'list', arg: 'a,b', description: 'allow-list of model label values (others become "other")' },
+  { key: 'maxModels', flag: '--max-models', env: 'INFERWATCH_MAX_MODELS', kind: 'integer', arg: 'n', description: 'without --models: distinct model labels kept before "other"', defaultText: '20' },
+  { key: 'otlpEndpoint', flag: '--otlp-endpoint', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', kind: 'string', arg: 'url', description: 'OTLP/HTTP traces endpoint (also read from OTEL_EXPORTER_OTLP_ENDPOINT)' },
+];
+
+/** Which spelling a value came from, to name it in errors. */
+type Source = 'file' | 'env' | 'flag';
+
+const DEFAULTS = {
+  listen: '127.0.0.1:4000',
+  routing: 'least-in-flight',
+  stallThreshold: 10,
+  stallTimeout: 120,
+  ttftTimeout: 120,
+  connectTimeout: 5,
+  firstByteTimeout: 300,
+  maxAttempts: 3,
+  retryBackoffMs: 25,
+  healthInterval: 5,
+  healthPath: '/health',
+  healthTimeout: 2,
+  ejectAfter: 3,
+  ejectFor: 30,
+  bodyLimit: 4 << 20,
+  tiers: ['free', 'pro', 'enterprise'],
+  tierHeader: 'x-inferwatch-tier',
+  userHeader: 'x-inferwatch-user',
+  apiKeys: {},
+  shutdownGrace: 30,
+  logLevel: 'info',
+  logPrompts: false,
+  logResponses: false,
+  genAiMetrics: false,
+  maxModels: 20,
+  upstreams: [],
+} as const;
+
+const seconds = (min: number) => z.number().min(min, { error: `must be at least ${min}` }).max(86_400, { error: 'must be at most 86400 (a day)' });
+const header = z.string().regex(/^[a-z0-9-]+$/i, { error: 'must be an HTTP header name (letters, digits, -)' });
+
+const schema = z
+  .object({
+    listen: z.string(),
+    upstreams: z.array(z.object({ name: z.string().min(1).max(64), url: z.string(), apiKey: z.string().optional() })),
+    routing: z.enum(['round-robin', 'least-in-flight'], { error: 'must be least-in-flight or round-robin' }),
+    stallThreshold: seconds(0.001),
+    stallTimeout: seconds(0),
+    ttftTimeout: seconds(0),
+    connectTimeout: seconds(0.001),
+    firstByteTimeout: seconds(0.001),
+    maxAttempts: z.number().int().min(1).max(10),
+    retryBackoffMs: z.number().min(0).max(60_000),
+    healthInterval: seconds(0),
+    healthPath: z.string().startsWith('/', { error: 'must start with /' }),
+    healthTimeout: seconds(0.001),
+    ejectAfter: z.number().int().min(1).max(1000),
+    ejectFor: seconds(0),
+    bodyLimit: z.number().int().min(1024, { error: 'must be at least 1024 bytes' }).max(1 << 30),
+    tiers: z.array(z.string()),
+    tierHeader: header,
+    userHeader: header,
+    apiKeys: z.record(z.string().min(8, { error: 'API keys must be at least 8 characters' }), z.string()),
+    upstreamApiKey: z.string().min(1).optional(),
+    shutdownGrace: seconds(0),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    logPrompts: z.boolean(),
+    logResponses: z.boolean(),
+    genAiMetrics: z.boolean(),
+    models: z.array(z.string().min(1)).min(1).optional(),
+    maxModels: z.number().int().min(1).max(1000),
+    otlpEndpoint: z.url({ error: 'must be a URL such as http://collector:4318/v1/traces' }).optional(),
+  })
+  .strict();
+
+type RawConfig = Partial<Record<ConfigKey['key'], unknown>>;
+
+/** Reads a YAML (or JSON) config file into raw values keyed as in {@link CONFIG_KEYS}. */
+export function readConfigFile(path: string): RawConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidOptionError('--config', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'Give the path of a readable YAML file.');
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new InvalidOptionError('--config', `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 'Fix the syntax at the position given.');
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new InvalidOptionError('--config', `${path} must hold a mapping of keys`, 'See docs/gateway.md for an example file.');
+  }
+  const known = new Set(CONFIG_KEYS.map((k) => k.key));
+  for (const k of Object.keys(doc)) {
+    if (!known.has(k as ConfigKey['key'])) {
+      const near = [...known].find((x) => x.toLowerCase() === k.toLowerCase().replace(/[-_]/g, ''));
+      throw new InvalidOptionError(`${k} (in ${path})`, 'unknown key', near ? `Did you mean "${near}"?` : `Known keys: ${[...known].join(', ')}.`);
+    }
+  }
+  return doc as RawConfig;
+}
+
+/** Raw values from environment variables. */
+export function readEnv(env: NodeJS.ProcessEnv): RawConfig {
+  const out: RawConfig = {};
+  for (const k of CONFIG_KEYS) {
+    const v = env[k.env];
+    if (v === undefined || v === '') continue;
+    out[k.key] = parseText(k, v, 'env');
+  }
+  return out;
+}
+
+/** Converts a flag or environment string to the key's type. */
+export function parseText(k: ConfigKey, v: string | string[] | boolean, source: Source): unknown {
+  const name = source === 'env' ? k.env : k.flag;
+  const values = Array.isArray(v) ? v : typeof v === 'boolean' ? [String(v)] : [v];
+  const one = values.at(-1) as string;
+  switch (k.kind) {
+    case 'string':
+      return one;
+    case 'number':
+    case 'integer': {
+      const n = Number(one);
+      if (one.trim() === '' || !Number.isFinite(n)) {
+        throw new InvalidOptionError(name, `"${one}" is not a number`, `Give ${k.arg ?? 'a number'}, e.g. ${name} ${k.defaultText ?? '10'}.`);
+      }
+      return n;
+    }
+    case 'boolean':
+      if (/^(1|true|yes|on)$/i.test(one)) return true;
+      if (/^(0|false|no|off)$/i.test(one)) return false;
+      throw new InvalidOptionError(name, `"${one}" is not a boolean`, 'Use true or false.');
+    case 'list':
+      return values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    case 'upstreams':
+      return values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+    case 'keymap': {
+      const map: Record<string, string> = {};
+      for (const item of values.flatMap((x) => x.split(','))) {
+        const s = item.trim();
+        if (!s) continue;
+        const i = s.lastIndexOf(':');
+        if (i <= 0) throw new InvalidOptionError(name, 'expects key:tier pairs', `Example: ${name} sk-team-a-123456:pro`);
+        map[s.slice(0, i)] = s.slice(i + 1);
+      }
+      return map;
+    }
+  }
+}
+
+/** Turns `[name=]url` strings or objects into upstream entries. */
+function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new InvalidOptionError(where, 'must be a list of replica URLs', 'Example: upstreams: ["http://10.0.0.5:8000"]');
+  const seen = new Set<string>();
+  return raw.map((item, i) => {
+    let name: string | undefined;
+    let url: string;
+    let apiKey: string | undefined;
+    if (typeof item === 'string') {
+      const eq = item.indexOf('=');
+      if (eq > 0 && !item.slice(0, eq).includes('/')) {
+        name = item.slice(0, eq);
+        url = item.slice(eq + 1);
+      } else url = item;
+    } else if (item !== null && typeof item === 'object' && typeof (item as UpstreamConfig).url === 'string') {
+      ({ name, url, apiKey } = item as UpstreamConfig);
+    } else {
+      throw new InvalidOptionError(`${where}[${i}]`, 'must be a URL or {name, url, apiKey}', 'Example: http://10.0.0.5:8000');
+    }
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not a URL`, 'Give a full URL such as http://10.0.0.5:8000.');
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not http(s)`, 'Use http:// or https://.');
+    }
+    const path = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
+    const base = `${u.protocol}//${u.host}${path}`;
+    const finalName = name ?? u.host;
+    if (seen.has(finalName)) {
+      throw new InvalidOptionError(`${where}[${i}]`, `two replicas are named "${finalName}"`, 'Give each a distinct name with name=url.');
+    }
+    seen.add(finalName);
+    const entry: UpstreamConfig = { name: finalName, url: base };
+    if (apiKey !== undefined) entry.apiKey = apiKey;
+    return entry;
+  });
+}
+
+/**
+ * Merges defaults, file, environment and flags (later wins) and validates the result.
+ * `flags` holds values already converted by {@link parseText}.
+ */
+export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig; flags?: RawConfig }, requireUpstreams = true): GatewayConfig {
+  const origin = new Map<string, Source>();
+  const merged: Record<string, unknown> = { ...DEFAULTS };
+  for (const [source, layer] of [['file', layers.file], ['env', layers.env], ['flags', layers.flags]] as const) {
+    for (const [k, v] of Object.entries(layer ?? {})) {
+      if (v === undefined) continue;
+      merged[k] = v;
+      origin.set(k, source === 'flags' ? 'flag' : source);
+    }
+  }
+  const spell = (key: string): string => {
+    const k = CONFIG_KEYS.find((c) => c.key === key);
+    if (!k) return key;
+    const src = origin.get(key);
+    return src === 'flag' ? k.flag : src === 'env' ? k.env : `${key} (config file)`;
+  };
+  merged.upstreams = normaliseUpstreams(merged.upstreams, spell('upstreams'));
+  const parsed = schema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    const key = String(issue.path[0] ?? 'config');
+    const k = CONFIG_KEYS.find((c) => c.key === key);
+    throw new InvalidOptionError(spell(key), issue.message, k ? `Expected ${k.arg ?? k.kind}: ${k.description}${k.defaultText ? ` (default ${k.defaultText})` : ''}.` : 'Check the documentation.');
+  }
+  const c = parsed.data;
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(c.listen);
+  if (!m || Number(m[2]) > 65535) {
+    throw new InvalidOptionError(spell('listen'), `"${c.listen}" is not host:port`, 'Example: --listen 127.0.0.1:4000 (port 0 picks a free port).');
+  }
+  if (requireUpstreams && c.upstreams.length === 0) {
+    throw new InvalidOptionError('--upstream', 'no inference replica configured', 'Give --upstream http://host:8000 (repeatable), INFERWATCH_UPSTREAMS, or run `inferwatch up` for a simulated one.');
+  }
+  const tiers = validateTiers(spell('tiers'), c.tiers);
+  for (const [key, tier] of Object.entries(c.apiKeys)) {
+    if (!tiers.includes(tier)) {
+      throw new InvalidOptionError(spell('apiKeys'), `the key ending in ...${key.slice(-4)} maps to tier "${tier}", which is not in tiers (${tiers.join(', ')})`, 'Add the tier to --tiers or map the key to a listed tier.');
+    }
+  }
+  if (c.stallTimeout > 0 && c.stallTimeout <= c.stallThreshold) {
+    throw new InferwatchError('IW_INVALID_OPTION', `Invalid option "${spell('stallTimeout')}": ${c.stallTimeout}s ends streams before they count as stalls (${spell('stallThreshold')} is ${c.stallThreshold}s). Make the timeout larger than the threshold, or 0 to disable it.`);
+  }
+  const host = (m[1] as string).replace(/^\[|\]$/g, '');
+  return {
+    host,
+    port: Number(m[2]),
+    upstreams: c.upstreams,
+    routing: c.routing,
+    stallThreshold: c.stallThreshold,
+    stallTimeout: c.stallTimeout,
+    ttftTimeout: c.ttftTimeout,
+    connectTimeout: c.connectTimeout,
+    firstByteTimeout: c.firstByteTimeout,
+    maxAttempts: c.maxAttempts,
+    retryBackoffMs: c.retryBackoffMs,
+    healthInterval: c.healthInterval,
+    healthPath: c.healthPath,
+    healthTimeout: c.healthTimeout,
+    ejectAfter: c.ejectAfter,
+    ejectFor: c.ejectFor,
+    bodyLimit: c.bodyLimit,
+    tiers,
+    tierHeader: c.tierHeader.toLowerCase(),
+    userHeader: c.userHeader.toLowerCase(),
+    apiKeys: c.apiKeys,
+    upstreamApiKey: c.upstreamApiKey,
+    shutdownGrace: c.shutdownGrace,
+    logLevel: c.logLevel,
+    logPrompts: c.logPrompts,
+    logResponses: c.logResponses,
+    genAiMetrics: c.genAiMetrics,
+    models: c.models,
+    maxModels: c.maxModels,
+    otlpEndpoint: c.otlpEndpoint,
+  };
+}

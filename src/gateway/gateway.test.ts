@@ -1,0 +1,411 @@
+import { SpanKind } from '@opentelemetry/api';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import OpenAI from 'openai';
+import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../../test/support/openai-test-server.js';
+import { harness, metricValue, type Harness } from '../../test/support/telemetry-harness.js';
+import { resolveGatewayConfig } from './config.js';
+import { startGateway, type Gateway } from './server.js';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function upstream(options: Parameters<typeof startOpenAiTestServer>[0] = {}): Promise<OpenAiTestServer> {
+  const s = await startOpenAiTestServer(options);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+async function gateway(upstreams: string[], flags: Record<string, unknown> = {}): Promise<{ gw: Gateway; h: Harness; openai: OpenAI }> {
+  const h = harness();
+  const config = resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams, healthInterval: 0, ...flags } });
+  const gw = await startGateway(config, { registry: h.registry, logger: h.logger, tracerProvider: h.tracerProvider });
+  cleanups.push(() => gw.close(0));
+  const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client-key-0000', maxRetries: 0 });
+  return { gw, h, openai };
+}
+
+const messages = [{ role: 'user' as const, content: 'Say hello' }];
+
+/** A port with nothing listening. */
+async function deadPort(): Promise<string> {
+  const s = createServer();
+  s.listen(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address() as AddressInfo;
+  s.close();
+  await once(s, 'close');
+  return `http://127.0.0.1:${port}`;
+}
+
+async function rawPost(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Headers }> {
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  return { status: res.status, body: await res.text(), headers: res.headers };
+}
+
+test('the openai SDK streams through the gateway and sees exactly what the replica sent, less the usage chunk it did not ask for', async () => {
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([up.origin]);
+  const stream = await openai.chat.completions.create({ model: 'stream-ok', messages, stream: true, max_tokens: 100 });
+  const seen: string[] = [];
+  for await (const c of stream) {
+    assert.notEqual(c.choices.length, 0, 'no usage-only chunk');
+    seen.push(c.choices[0]?.delta.content ?? '');
+  }
+  assert.equal(seen.join(''), TOKENS.join(''));
+  assert.deepEqual(up.received.at(-1)?.body?.stream_options, { include_usage: true });
+
+  // Byte for byte, with plain fetch.
+  const direct = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-ok', messages, stream: true }));
+  const sent = up.sent.at(-1);
+  assert.ok(sent?.usageEvent);
+  assert.equal(direct.body, sent.bytes.replace(sent.usageEvent, ''));
+  assert.equal(direct.headers.get('content-type'), 'text/event-stream');
+  assert.ok(direct.headers.get('x-request-id'));
+
+  await gw.instrumentation.flush();
+  const r = h.registry;
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'stream-ok', status: 'success', user_tier: 'default' }), 2);
+  assert.equal(await metricValue(r, 'llm_output_tokens_sum'), 2 * TOKENS.length);
+  assert.equal(await metricValue(r, 'llm_itl_seconds_count'), 2 * (TOKENS.length - 1));
+  assert.ok((await metricValue(r, 'llm_ttft_seconds_sum')) <= (await metricValue(r, 'llm_e2e_latency_seconds_sum')));
+  assert.equal(await metricValue(r, 'llm_upstream_attempts_total', { outcome: 'ok' }), 2);
+  const metricsText = await (await fetch(`${gw.url}/metrics`)).text();
+  assert.match(metricsText, /^llm_requests_total\{model="stream-ok",status="success",user_tier="default"\} 2$/m);
+  assert.match(metricsText, /^process_resident_memory_bytes /m);
+  assert.match(metricsText, /^nodejs_eventloop_lag_seconds /m);
+});
+
+test('non-streamed chat, completions and embeddings are relayed and measured; other /v1 routes pass through and are counted', async () => {
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([up.origin]);
+  const chat = await openai.chat.completions.create({ model: 'json-ok', messages });
+  assert.equal(chat.choices[0]?.message.content, 'Paris is the capital of France.');
+  assert.equal(up.received.at(-1)?.raw, JSON.stringify({ model: 'json-ok', messages }), 'non-streamed bodies are forwarded unchanged');
+  const comp = await openai.completions.create({ model: 'completions-ok', prompt: 'Once', stream: true, max_tokens: 3 });
+  let text = '';
+  for await (const c of comp) text += c.choices[0]?.text ?? '';
+  assert.equal(text, 'Once upon a time');
+  const emb = await openai.embeddings.create({ model: 'embed', input: 'hi' });
+  assert.equal(emb.data.length, 1);
+  const other = await fetch(`${gw.url}/v1/tokenize`, { method: 'POST', body: '{"model":"nope"}' });
+  assert.equal(other.status, 404);
+  await other.text();
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 3);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_404' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_output_tokens_sum', { model: 'completions-ok' }), 3);
+  assert.equal(await metricValue(h.registry, 'llm_input_tokens_sum', { model: 'embed' }), 5);
+});
+
+test('/v1/models is the union of the replicas\' models; /healthz and /readyz report liveness and readiness', async () => {
+  const a = await upstream({ models: ['llama-3.1-8b', 'qwen2.5-7b'] });
+  const b = await upstream({ models: ['llama-3.1-8b', 'mistral-7b'] });
+  const { gw } = await gateway([a.origin, b.origin]);
+  const models = (await (await fetch(`${gw.url}/v1/models`)).json()) as { data: { id: string }[] };
+  assert.deepEqual(models.data.map((m) => m.id).sort(), ['llama-3.1-8b', 'mistral-7b', 'qwen2.5-7b']);
+  assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
+  assert.equal((await fetch(`${gw.url}/readyz`)).status, 200);
+});
+
+const badRequests: { name: string; body: string | Buffer; status: number; code: string; counted: string }[] = [
+  { name: 'malformed JSON', body: '{"model": "stream-ok", ', status: 400, code: 'invalid_json', counted: 'http_400' },
+  { name: 'a JSON array', body: '[1,2]', status: 400, code: 'invalid_request', counted: 'http_400' },
+  { name: 'a missing model', body: JSON.stringify({ messages }), status: 400, code: 'missing_model', counted: 'http_400' },
+  { name: 'a 10 MiB body', body: Buffer.alloc(10 << 20, 0x20), status: 413, code: 'body_too_large', counted: 'http_413' },
+];
+for (const c of badRequests) {
+  test(`bad input: ${c.name} gets ${c.status} in OpenAI's error shape, is counted, and the gateway keeps serving`, async () => {
+    const up = await upstream();
+    const { gw, h, openai } = await gateway([up.origin]);
+    const res = await rawPost(`${gw.url}/v1/chat/completions`, c.body);
+    assert.equal(res.status, c.status);
+    const err = JSON.parse(res.body) as { error: { message: string; type: string; code: string } };
+    assert.equal(err.error.code, c.code);
+    assert.equal(err.error.type, 'invalid_request_error');
+    assert.ok(err.error.message.length > 0);
+    assert.equal(up.received.length, 0, 'nothing reached the replica');
+    const ok = await openai.chat.completions.create({ model: 'json-ok', messages });
+    assert.ok(ok.choices.length);
+    await gw.instrumentation.flush();
+    assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: c.counted }), 1);
+    assert.equal(await metricValue(h.registry, 'llm_requests_total'), 2);
+  });
+}
+
+test('unknown fields in a streaming request are passed through to the replica', async () => {
+  const up = await upstream();
+  const { gw } = await gateway([up.origin]);
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-ok', messages, stream: true, top_k: 20, ignore_eos: true, stream_options: { continuous_usage_stats: false } }));
+  assert.equal(res.status, 200);
+  const body = up.received.at(-1)?.body;
+  assert.equal(body?.top_k, 20);
+  assert.equal(body?.ignore_eos, true);
+  assert.deepEqual(body?.stream_options, { continuous_usage_stats: false, include_usage: true });
+});
+
+test('a replica that refuses connections is failed over to another, and the attempt is counted', async () => {
+  const dead = await deadPort();
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([`dead=${dead}`, `live=${up.origin}`], { routing: 'round-robin', ejectAfter: 100 });
+  for (let i = 0; i < 4; i++) {
+    const stream = await openai.chat.completions.create({ model: 'stream-ok', messages, stream: true });
+    for await (const _ of stream) void _;
+  }
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 4);
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'dead', outcome: 'connect_error' }), 2);
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'live', outcome: 'ok' }), 4);
+});
+
+test('a replica answering 500 before streaming is retried elsewhere; when every attempt fails the client gets 502 and one upstream_error', async () => {
+  const bad = await upstream({ failWith: 500 });
+  const good = await upstream();
+  const { gw, h, openai } = await gateway([`bad=${bad.origin}`, `good=${good.origin}`], { routing: 'round-robin', ejectAfter: 100 });
+  for (let i = 0; i < 2; i++) await openai.chat.completions.create({ model: 'json-ok', messages });
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'bad', outcome: 'http_500' }), 1);
+  good.failWith = 503;
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
+  // The last attempt's status is relayed as it came once no retry is left.
+  assert.ok(res.status === 500 || res.status === 503, String(res.status));
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 2);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total') - 2, 1);
+});
+
+test('when no replica can be reached the client gets 502 upstream_unavailable and it counts as upstream_error', async () => {
+  const { gw, h } = await gateway([await deadPort(), await deadPort()], { retryBackoffMs: 1 });
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'x', messages }));
+  assert.equal(res.status, 502);
+  assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'upstream_unavailable');
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'upstream_error' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { outcome: 'connect_error' }), 3);
+});
+
+test('a reset mid-stream is never retried: the client gets an SSE error event and one upstream_error', async () => {
+  const a = await upstream();
+  const b = await upstream();
+  const { gw, h, openai } = await gateway([a.origin, b.origin]);
+  const stream = await openai.chat.completions.create({ model: 'stream-reset', messages, stream: true });
+  await assert.rejects(async () => {
+    for await (const _ of stream) void _;
+  }, /closed the connection mid-response/);
+  await gw.instrumentation.flush();
+  assert.equal(a.received.length + b.received.length, 1, 'one attempt only');
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'upstream_error' }), 1);
+});
+
+test('invalid SSE from the replica is relayed unchanged and counted as protocol_error', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-invalid', messages, stream: true }));
+  assert.equal(res.body, up.sent.at(-1)?.bytes);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'protocol_error' }), 1);
+});
+
+test('a stream silent past the stall timeout is ended with an SSE error, counted stalled, and the upstream request is aborted', async () => {
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([up.origin], { stallThreshold: 0.1, stallTimeout: 0.3 });
+  const stream = await openai.chat.completions.create({ model: 'stream-stall-forever', messages, stream: true });
+  let text = '';
+  await assert.rejects(async () => {
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+  }, /silent for 0.3 s/);
+  assert.equal(text, 'Hel');
+  await waitFor(() => up.sent.at(-1)?.aborted === true);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'stalled' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_stream_stalls_total'), 1);
+  assert.ok((await metricValue(h.registry, 'llm_stream_max_gap_seconds_sum')) >= 0.3);
+});
+
+test('a request with no output token before the TTFT timeout ends as timeout', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin], { ttftTimeout: 0.2 });
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-no-token', messages, stream: true }));
+  assert.equal(res.status, 200);
+  assert.match(res.body, /"code":"ttft_timeout"/);
+  await waitFor(() => up.sent.at(-1)?.aborted === true);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'timeout' }), 1);
+});
+
+test('a client that disconnects mid-stream aborts the upstream request at once and is counted once as client_aborted', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  const ac = new AbortController();
+  const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'stream-long', messages, stream: true }), signal: ac.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let got = 0;
+  while (got < 2000) got += ((await reader.read()).value?.length ?? 0);
+  ac.abort();
+  await waitFor(() => up.sent.at(-1)?.aborted === true);
+  await gw.instrumentation.flush();
+  await waitFor(async () => (await metricValue(h.registry, 'llm_requests_total')) === 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'client_aborted' }), 1);
+  assert.ok((await metricValue(h.registry, 'llm_output_tokens_sum')) > 0, 'tokens seen so far are counted');
+  assert.equal(gw.inFlight, 0);
+});
+
+test('a slow client slows its own upstream read: the gateway does not buffer the stream', async () => {
+  const up = await upstream();
+  const { gw } = await gateway([up.origin]);
+  const { port } = new URL(gw.url);
+  const body = JSON.stringify({ model: 'stream-huge', messages, stream: true });
+  const req = httpRequest({ host: '127.0.0.1', port, path: '/v1/chat/completions', method: 'POST', headers: { 'content-type': 'application/json' } });
+  req.end(body);
+  const [res] = (await once(req, 'response')) as [import('node:http').IncomingMessage];
+  res.pause();
+  // The replica writes ~100 MB as fast as it is allowed. With the client paused, it must come to a halt once
+  // the socket buffers on both hops are full (kernel autotuning allows tens of MB on loopback).
+  const written = () => up.sent.at(-1)?.length ?? 0;
+  let last = -1;
+  await waitFor(async () => {
+    const now = written();
+    await new Promise((r) => setTimeout(r, 300));
+    const settled = written() === now && now > 0;
+    last = now;
+    return settled;
+  }, 15_000);
+  assert.ok(last < 60 << 20, `the replica was held back after ${last} bytes of ~104 MB`);
+  assert.ok((up.sent.at(-1)?.waits ?? 0) > 0, 'the replica had to wait for the gateway');
+  let got = 0;
+  res.on('data', (c: Buffer) => {
+    got += c.length;
+    if (got > last + (1 << 20)) req.destroy();
+  });
+  res.on('error', () => undefined); // destroying our own request reports 'aborted'
+  res.resume();
+  await new Promise((r) => res.once('close', r));
+  assert.ok(got > last, 'reading again lets the stream flow');
+});
+
+test('1,000 concurrent streams are all served and each counted exactly once', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  const N = 1000;
+  const results = await Promise.all(
+    Array.from({ length: N }, async () => {
+      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'stream-ok', messages, stream: true }), headers: { 'content-type': 'application/json' } });
+      return (await res.text()).endsWith('data: [DONE]\n\n');
+    }),
+  );
+  assert.equal(results.filter(Boolean).length, N);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), N);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), N);
+  assert.equal(await metricValue(h.registry, 'llm_requests_in_flight'), 0);
+});
+
+test('gateway API keys: missing or wrong keys get 401 in OpenAI\'s shape; a key sets the tier; the client key never reaches the replica', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin], { apiKeys: { 'sk-team-a-123456': 'pro' }, upstreamApiKey: 'sk-upstream-secret' });
+  const none = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
+  assert.equal(none.status, 401);
+  assert.equal((JSON.parse(none.body) as { error: { code: string; type: string } }).error.type, 'authentication_error');
+  const wrong = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }), { authorization: 'Bearer sk-nope-000000' });
+  assert.equal(wrong.status, 401);
+  const ok = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages, user: 'alice@example.com' }), { authorization: 'Bearer sk-team-a-123456' });
+  assert.equal(ok.status, 200);
+  assert.equal(up.received.at(-1)?.headers.authorization, 'Bearer sk-upstream-secret');
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_401' }), 2);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success', user_tier: 'pro' }), 1);
+  const logs = JSON.stringify(h.logs);
+  assert.doesNotMatch(logs, /sk-team-a|sk-upstream-secret|sk-nope/);
+  assert.match(logs, /alice@example\.com/, 'the user id is in the logs');
+  assert.doesNotMatch(await h.registry.metrics(), /alice/);
+});
+
+test('the tier header is honoured within the configured tiers and bounded to "default" outside them', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }), { 'x-inferwatch-tier': 'enterprise' });
+  await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }), { 'x-inferwatch-tier': 'user-123' });
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { user_tier: 'enterprise' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { user_tier: 'default' }), 1);
+});
+
+test('traces: the gateway joins the caller\'s traceparent, nests the LLM span under its SERVER span, and forwards the context upstream', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+  await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-ok', messages, stream: true }), { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+  await gw.instrumentation.flush();
+  await waitFor(() => h.spans().length === 2);
+  const server = h.spans().find((s) => s.kind === SpanKind.SERVER);
+  const llm = h.spans().find((s) => s.kind === SpanKind.CLIENT);
+  assert.equal(server?.spanContext().traceId, traceId);
+  assert.equal(server?.parentSpanContext?.spanId, '00f067aa0ba902b7');
+  assert.equal(llm?.parentSpanContext?.spanId, server?.spanContext().spanId);
+  assert.equal(llm?.name, 'chat stream-ok');
+  const forwarded = String(up.received.at(-1)?.headers.traceparent);
+  assert.equal(forwarded, `00-${traceId}-${llm?.spanContext().spanId}-01`);
+});
+
+test('active health checks take a failing replica out of rotation and bring it back', async () => {
+  const a = await upstream();
+  const b = await upstream();
+  const { gw, h } = await gateway([`a=${a.origin}`, `b=${b.origin}`], { healthInterval: 0.05 });
+  a.healthy = false;
+  await waitFor(async () => (await metricValue(h.registry, 'llm_upstream_healthy', { upstream: 'a' })) === 0);
+  const before = a.received.length;
+  for (let i = 0; i < 4; i++) await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
+  assert.equal(a.received.length, before, 'no traffic to the failing replica');
+  b.healthy = false;
+  await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 503);
+  a.healthy = true;
+  b.healthy = true;
+  await waitFor(async () => (await fetch(`${gw.url}/readyz`)).status === 200);
+  await waitFor(async () => (await metricValue(h.registry, 'llm_upstream_healthy', { upstream: 'a' })) === 1);
+});
+
+test('passive ejection: consecutive failures take a replica out for a while', async () => {
+  const bad = await upstream({ failWith: 502 });
+  const good = await upstream();
+  const { gw, h } = await gateway([`bad=${bad.origin}`, `good=${good.origin}`], { ejectAfter: 2, ejectFor: 60, routing: 'round-robin' });
+  for (let i = 0; i < 6; i++) await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
+  assert.equal(bad.received.length, 2, 'ejected after two failures');
+  assert.equal(await metricValue(h.registry, 'llm_upstream_healthy', { upstream: 'bad' }), 0);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 6);
+});
+
+test('graceful shutdown lets an in-flight stream finish, refuses new work, and ends streams still running at the deadline', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  const slow = rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-slow', messages, stream: true }));
+  await waitFor(() => gw.inFlight === 1);
+  const closing = gw.close(5);
+  const done = await slow;
+  assert.ok(done.body.endsWith('data: [DONE]\n\n'), 'the stream finished normally');
+  await closing;
+  await assert.rejects(fetch(`${gw.url}/healthz`));
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
+
+  const up2 = await upstream();
+  const second = await gateway([up2.origin]);
+  const stuck = rawPost(`${second.gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-stall-forever', messages, stream: true }));
+  await waitFor(() => second.gw.inFlight === 1);
+  await second.gw.close(0.1);
+  assert.match((await stuck).body, /gateway_shutting_down/);
+  assert.equal(await metricValue(second.h.registry, 'llm_requests_total', { status: 'timeout' }), 1);
+});
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+void (null as unknown as Server);

@@ -1,0 +1,4 @@
+// Public face of the gateway: start it from a validated configuration.
+export { startGateway, type Gateway, type GatewayDeps } from './server.js';
+export { resolveGatewayConfig, readConfigFile, readEnv, parseText, CONFIG_KEYS, type GatewayConfig, type UpstreamConfig, type ConfigKey } from './config.js';
+export { GatewayError, ERRORS } from './http-errors.js';

@@ -1,0 +1,306 @@
+// Relays one request to a replica and its response back, byte for byte, as it arrives: failover before the first
+// byte reaches the client, never after; backpressure both ways; stall and TTFT deadlines; client disconnects
+// abort the upstream at once. The instrumentation core observes every chunk on the way through.
+import type { Span } from '@opentelemetry/api';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { FailureKind, LlmCall } from '../instrumentation/llm-call.js';
+import type { GatewayConfig } from './config.js';
+import { endToEnd } from './hop-headers.js';
+import { ERRORS, GatewayError, sendError, sseError } from './http-errors.js';
+import type { Replica, UpstreamPool } from './upstream-pool.js';
+
+type DispatchController = Dispatcher.DispatchController;
+
+/** What a relay needs from the gateway. */
+export interface RelayDeps {
+  config: GatewayConfig;
+  pool: UpstreamPool;
+  /** Relays in progress, for deadlines and shutdown. */
+  active: Set<Relay>;
+  clock: () => number;
+}
+
+/** The request to send upstream. */
+export interface UpstreamRequest {
+  method: string;
+  /** Path and query below the replica's base URL, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** End-to-end client headers (hop-by-hop, host and length removed). */
+  headers: Record<string, string | string[]>;
+  body: Buffer | null;
+  /** Headers the gateway adds (request id, traceparent). */
+  extraHeaders: Record<string, string>;
+  /** Remove the client's credentials before forwarding (the gateway has keys of its own). */
+  dropClientAuth: boolean;
+  /** The request streams (TTFT deadline applies). */
+  stream: boolean;
+  /** Response headers to add for the client. */
+  responseHeaders: Record<string, string>;
+}
+
+const RESPONSE_DROP = new Set(['content-length']);
+const NO_DROP = new Set<string>();
+
+/** Why an attempt failed before any byte reached the client. */
+function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return { outcome: 'timeout', kind: 'timeout' };
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+    return { outcome: 'connect_error', kind: 'upstream_error' };
+  }
+  return { outcome: 'reset', kind: 'upstream_error' };
+}
+
+/**
+ * One client request in flight. Implements undici's dispatch handler; one instance serves every attempt of the
+ * request, one at a time.
+ */
+export class Relay implements Dispatcher.DispatchHandler {
+  readonly call: LlmCall;
+  readonly #deps: RelayDeps;
+  readonly #res: ServerResponse;
+  readonly #req: UpstreamRequest;
+  readonly #span: Span | undefined;
+  readonly #tried = new Set<Replica>();
+  #attempts = 0;
+  #replica: Replica | undefined;
+  #controller: DispatchController | undefined;
+  /** This attempt's response is a retryable failure being drained, not relayed. */
+  #discard = false;
+  #headersSent = false;
+  #sse = false;
+  #paused = false;
+  #closed = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #lastError: Error | undefined;
+  #lastKind: FailureKind = 'upstream_error';
+
+  constructor(deps: RelayDeps, res: ServerResponse, call: LlmCall, req: UpstreamRequest, serverSpan?: Span) {
+    this.#deps = deps;
+    this.#res = res;
+    this.call = call;
+    this.#req = req;
+    this.#span = serverSpan;
+    deps.active.add(this);
+    res.on('close', () => {
+      if (!this.#closed) this.#clientGone();
+    });
+    res.on('drain', () => {
+      if (this.#paused) {
+        this.#paused = false;
+        this.#controller?.resume();
+      }
+    });
+  }
+
+  /** Sends the first attempt. */
+  start(): void {
+    this.#dispatch();
+  }
+
+  // ---- attempts ----
+
+  #dispatch(): void {
+    if (this.#closed) return;
+    const pool = this.#deps.pool;
+    let replica = pool.pick(this.#tried);
+    if (replica === undefined && this.#tried.size > 0) {
+      // Every replica has been tried once: go round again (the only replica may recover within the backoff).
+      this.#tried.clear();
+      replica = pool.pick(this.#tried);
+    }
+    if (replica === undefined) {
+      this.#failBeforeResponse(ERRORS.noUpstream(), 'upstream_error');
+      return;
+    }
+    this.#attempts++;
+    this.#tried.add(replica);
+    this.#replica = replica;
+    this.#discard = false;
+    this.#controller = undefined;
+    replica.inFlight++;
+    replica.inFlightSeries.inc();
+    const headers: Record<string, string | string[]> = { ...this.#req.headers, ...this.#req.extraHeaders };
+    if (this.#req.dropClientAuth || replica.apiKey !== undefined || this.#deps.config.upstreamApiKey !== undefined) {
+      delete headers.authorization;
+      delete headers['x-api-key'];
+      const key = replica.apiKey ?? this.#deps.config.upstreamApiKey;
+      if (key !== undefined) headers.authorization = `Bearer ${key}`;
+    }
+    replica.pool.dispatch(
+      {
+        path: replica.basePath + this.#req.path,
+        method: this.#req.method as Dispatcher.HttpMethod,
+        headers,
+        body: this.#req.body,
+        blocking: true,
+      },
+      this,
+    );
+  }
+
+  #attemptDone(): void {
+    const r = this.#replica;
+    if (r !== undefined) {
+      r.inFlight--;
+      r.inFlightSeries.dec();
+    }
+  }
+
+  #canRetry(): boolean {
+    return !this.#headersSent && !this.#closed && this.#attempts < this.#deps.config.maxAttempts;
+  }
+
+  #retryLater(): void {
+    const delay = this.#deps.config.retryBackoffMs * 2 ** (this.#attempts - 1);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#dispatch();
+    }, delay);
+  }
+
+  // ---- undici handler ----
+
+  onRequestStart(controller: DispatchController): void {
+    this.#controller = controller;
+    if (this.#closed) controller.abort(new Error('client went away'));
+  }
+
+  onResponseStart(_controller: DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    const replica = this.#replica as Replica;
+    const retryable = statusCode === 429 || statusCode >= 500;
+    if (retryable && this.#canRetry()) {
+      // Nothing reached the client yet: read this error out (keeping the connection) and try elsewhere.
+      this.#deps.pool.record(replica, `http_${statusCode}`);
+      this.#discard = true;
+      return;
+    }
+    this.#deps.pool.record(replica, retryable ? `http_${statusCode}` : 'ok');
+    const ct = headers['content-type'];
+    const contentType = Array.isArray(ct) ? ct[0] : ct;
+    this.#sse = (contentType ?? '').includes('text/event-stream');
+    this.call.response(statusCode, contentType);
+    const out = endToEnd(headers, this.#sse ? RESPONSE_DROP : NO_DROP);
+    Object.assign(out, this.#req.responseHeaders);
+    this.#headersSent = true;
+    this.#span?.setAttribute('http.response.status_code', statusCode);
+    if (!this.#res.destroyed) this.#res.writeHead(statusCode, out);
+  }
+
+  onResponseData(controller: DispatchController, chunk: Buffer): void {
+    if (this.#discard || this.#closed) return;
+    const out = this.call.body(chunk);
+    if (out !== undefined && !this.#res.write(out) && !this.#paused) {
+      // The client reads slower than the replica writes: stop reading the replica until it catches up.
+      this.#paused = true;
+      controller.pause();
+    }
+  }
+
+  onResponseEnd(): void {
+    this.#attemptDone();
+    if (this.#closed) return;
+    if (this.#discard) {
+      if (this.#canRetry()) this.#retryLater();
+      else this.#failBeforeResponse(ERRORS.upstreamUnavailable('every replica answered with an error'), 'upstream_error');
+      return;
+    }
+    const held = this.call.end();
+    this.#close();
+    if (held !== undefined) this.#res.end(held);
+    else this.#res.end();
+  }
+
+  onResponseError(_controller: DispatchController, err: Error): void {
+    this.#attemptDone();
+    if (this.#closed) {
+      // We aborted it (client gone, deadline, shutdown): already accounted for.
+      if (this.#replica && !this.#headersSent) this.#deps.pool.record(this.#replica, 'aborted');
+      return;
+    }
+    const replica = this.#replica as Replica;
+    if (!this.#headersSent) {
+      const { outcome, kind } = attemptOutcome(err);
+      if (!this.#discard) this.#deps.pool.record(replica, outcome);
+      this.#lastError = err;
+      this.#lastKind = kind;
+      if (this.#canRetry()) {
+        this.#retryLater();
+        return;
+      }
+      this.#failBeforeResponse(
+        kind === 'timeout' ? ERRORS.upstreamTimeout() : ERRORS.upstreamUnavailable(err.message),
+        kind,
+        err,
+      );
+      return;
+    }
+    // Mid-response: the client already has bytes, so no retry. End the stream with an error event it can read.
+    this.call.fail('upstream_error', err);
+    this.#endWithError(ERRORS.upstreamReset());
+  }
+
+  // ---- endings ----
+
+  /** Ends the request because a deadline passed or the gateway is shutting down. */
+  terminate(kind: FailureKind, err: GatewayError): void {
+    if (this.#closed) return;
+    this.call.fail(kind, err);
+    this.#endWithError(err);
+  }
+
+  /** Checks the TTFT and stall deadlines at `now` (same clock as the call's). */
+  checkDeadlines(now: number): void {
+    const c = this.#deps.config;
+    if (this.#closed || this.call.finished) return;
+    if (!this.call.sawOutput) {
+      if (this.#req.stream && c.ttftTimeout > 0 && this.call.silenceMs(now) > c.ttftTimeout * 1000) {
+        this.terminate('timeout', ERRORS.ttftTimeout(c.ttftTimeout));
+      }
+    } else if (c.stallTimeout > 0 && this.call.silenceMs(now) > c.stallTimeout * 1000) {
+      this.terminate('stalled', ERRORS.stalled(c.stallTimeout));
+    }
+  }
+
+  #failBeforeResponse(err: GatewayError, kind: FailureKind, cause?: unknown): void {
+    this.call.fail(kind, cause ?? this.#lastError ?? err);
+    this.#close();
+    this.#span?.setAttribute('http.response.status_code', err.status);
+    sendError(this.#res, err, this.#req.responseHeaders);
+  }
+
+  #endWithError(err: GatewayError): void {
+    const controller = this.#controller;
+    this.#close();
+    controller?.abort(err);
+    if (!this.#headersSent) {
+      this.#span?.setAttribute('http.response.status_code', err.status);
+      sendError(this.#res, err, this.#req.responseHeaders);
+    } else if (this.#sse && !this.#res.destroyed) {
+      this.#res.end(sseError(err));
+    } else {
+      this.#res.destroy(err); // a JSON body cut short cannot be repaired; closing tells the client
+    }
+  }
+
+  #clientGone(): void {
+    const controller = this.#controller;
+    this.call.fail('client_aborted');
+    this.#close();
+    controller?.abort(new Error('client went away'));
+  }
+
+  #close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#deps.active.delete(this);
+    this.#span?.end();
+  }
+
+  /** How the last failed attempt ended (for tests and logs). */
+  get lastFailure(): FailureKind {
+    return this.#lastKind;
+  }
+}

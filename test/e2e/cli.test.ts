@@ -1,0 +1,79 @@
+// The inferwatch command as a user runs it: a real process, real ports, the openai SDK as the client.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { after, test } from 'node:test';
+import OpenAI from 'openai';
+
+const root = new URL('../..', import.meta.url).pathname;
+const cli = (args: string[]) => [process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args]] as const;
+const children: ChildProcessWithoutNullStreams[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
+  const [cmd, argv] = cli(args);
+  const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('--version and --help work', () => {
+  const v = run(['--version']);
+  assert.equal(v.status, 0);
+  assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
+  const h = run(['--help']);
+  assert.equal(h.status, 0);
+  for (const c of ['up', 'gateway', 'sim']) assert.match(h.stdout, new RegExp(`\\n  ${c} `));
+});
+
+test('configuration errors exit with status 2 and a message naming the option and the fix', () => {
+  const noUpstream = run(['gateway', '--listen', '127.0.0.1:0']);
+  assert.equal(noUpstream.status, 2);
+  assert.match(noUpstream.stderr, /error: Invalid option "--upstream": no inference replica configured\. Give --upstream/);
+  const badEnv = run(['gateway', '--upstream', 'http://127.0.0.1:1'], { INFERWATCH_STALL_TIMEOUT: 'later' });
+  assert.equal(badEnv.status, 2);
+  assert.match(badEnv.stderr, /"INFERWATCH_STALL_TIMEOUT": "later" is not a number/);
+  const userLabel = run(['gateway', '--upstream', 'http://127.0.0.1:1', '--tiers', Array.from({ length: 40 }, (_, i) => `u${i}`).join(',')]);
+  assert.equal(userLabel.status, 2);
+  assert.match(userLabel.stderr, /small closed set/);
+});
+
+test('`inferwatch up` serves the openai SDK through the gateway to the simulated engine, and stops cleanly on SIGTERM', async () => {
+  const [cmd, argv] = cli(['up', '--listen', '127.0.0.1:0', '--log-level', 'warn']);
+  const child = spawn(cmd, argv, { cwd: root, env: process.env });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!/gateway +(http:\/\/\S+\/v1)/.test(out)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`inferwatch up did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const base = (/gateway +(http:\/\/\S+\/v1)/.exec(out) as RegExpExecArray)[1] as string;
+  const engine = (/engine +(http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string;
+  assert.match(out, /curl -N /);
+  assert.match(out, /new OpenAI\(\{ baseURL: /);
+
+  const openai = new OpenAI({ baseURL: base, apiKey: 'unused', maxRetries: 0 });
+  const models = await openai.models.list();
+  const model = models.data[0]?.id as string;
+  assert.ok(model);
+  const stream = await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello there' }], stream: true, max_tokens: 12 });
+  let text = '';
+  for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+  assert.ok(text.length > 0);
+  const full = await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 });
+  assert.equal(full.usage?.completion_tokens, 5);
+
+  const gwMetrics = await (await fetch(base.replace(/\/v1$/, '/metrics'))).text();
+  assert.match(gwMetrics, new RegExp(`^llm_requests_total\\{model="${model.replace(/[.]/g, '\\.')}",status="success",user_tier="default"\\} 2$`, 'm'));
+  assert.match(gwMetrics, /^llm_output_tokens_sum\{model="[^"]+"\} 17$/m);
+  const simMetrics = await (await fetch(`${engine}/metrics`)).text();
+  assert.match(simMetrics, /^vllm:request_success_total\{[^}]*finished_reason="length"[^}]*\} 2(\.0)?$/m);
+
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, out);
+});

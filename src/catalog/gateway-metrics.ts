@@ -2,7 +2,7 @@
 import type { MetricDefinition } from './metric-definition.js';
 
 /**
- * Outcome of one attempt against one replica. Closed set: `ok` (a response was relayed), `http_<code>` (a
+ * Outcome of one attempt against one replica. Closed set: `ok` (a response was relayed), `http_NNN` (a
  * retryable status before anything reached the client: 429, 5xx), `connect_error`, `timeout` (no headers in
  * time), `reset` (the connection failed before the headers), `aborted` (the client left first).
  */
@@ -13,7 +13,7 @@ export const GATEWAY_METRICS = {
     id: 'upstreamAttempts',
     name: 'llm_upstream_attempts_total',
     type: 'counter',
-    help: 'Attempts to send a request to an upstream replica, by replica and outcome (ok, http_<code>, connect_error, timeout, reset, aborted).',
+    help: 'Attempts to send a request to an upstream replica, by replica and outcome (ok, http_NNN, connect_error, timeout, reset, aborted).',
     labels: ['upstream', 'outcome'],
     unit: 'events',
     meaning: 'Failover in action: non-ok outcomes on one replica with ok on another mean the gateway hid a failure from users.',

@@ -30,7 +30,7 @@ export const LLM_METRICS = {
     labels: ['model', 'status', 'user_tier'],
     unit: 'requests',
     meaning:
-      'Error ratio and traffic per model and tier. `status` is a closed set: success, http_<code>, upstream_error, protocol_error, timeout, stalled, client_aborted.',
+      'Error ratio and traffic per model and tier. `status` is a closed set: success, http_NNN (the HTTP status, e.g. http_429), upstream_error, protocol_error, timeout, stalled, client_aborted.',
   },
   ttft: {
     id: 'ttft',
@@ -66,7 +66,7 @@ export const LLM_METRICS = {
     id: 'e2e',
     name: 'llm_e2e_latency_seconds',
     type: 'histogram',
-    help: 'Time from sending the request to the end of the response, streaming or not.',
+    help: 'Time from sending the request to the end of a successful response ([DONE] or the last byte), streaming or not.',
     labels: ['model', 'user_tier'],
     unit: 'seconds',
     buckets: DEFAULT_BUCKETS.e2e,
@@ -76,7 +76,7 @@ export const LLM_METRICS = {
     id: 'maxGap',
     name: 'llm_stream_max_gap_seconds',
     type: 'histogram',
-    help: 'Largest gap between consecutive chunks of each stream (including the wait for the first chunk after the headers).',
+    help: 'Largest silence of each stream between its first output chunk and its end (every event counts, and the end itself).',
     labels: ['model'],
     unit: 'seconds',
     buckets: DEFAULT_BUCKETS.maxGap,

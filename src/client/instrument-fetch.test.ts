@@ -1,6 +1,10 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { after, before, test } from 'node:test';
+import { flushTracing } from '../telemetry/tracing/tracer.js';
 import OpenAI from 'openai';
 import { harness, metricValue, type Harness } from '../../test/support/telemetry-harness.js';
 import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../../test/support/openai-test-server.js';
@@ -230,3 +234,31 @@ for (const c of badOptions) {
     assert.throws(() => instrumentFetch({ registry: harness().registry, logger: false, ...c.options } as InstrumentFetchOptions), c.message);
   });
 }
+
+test('spans are exported over OTLP/HTTP when an endpoint is configured', async () => {
+  const bodies: Buffer[] = [];
+  const collector = createServer((req, res) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => {
+      if (req.url === '/v1/traces') bodies.push(Buffer.concat(parts));
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  collector.listen(0, '127.0.0.1');
+  await once(collector, 'listening');
+  try {
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+    const fetch = instrumentFetch({ registry: harness().registry, logger: false, otlpEndpoint: endpoint, serviceName: 'otlp-test' });
+    const openai = new OpenAI({ baseURL: server.url, apiKey: 'x', fetch, maxRetries: 0 });
+    await openai.chat.completions.create({ model: 'json-ok', messages });
+    await fetch.flush();
+    await flushTracing();
+    const all = Buffer.concat(bodies).toString('latin1');
+    assert.match(all, /chat json-ok/);
+    assert.match(all, /gen_ai\.usage\.output_tokens/);
+    assert.match(all, /otlp-test/);
+  } finally {
+    collector.close();
+  }
+});

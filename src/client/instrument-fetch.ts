@@ -82,6 +82,7 @@ export function instrumentFetch(options: InstrumentFetchOptions = {}): Instrumen
     const operation = method === 'POST' ? operationOf(url.pathname) : 'other';
     if (operation === 'other') return base()(input, init);
 
+    await inst.ready; // the OTLP exporter loads on first use; no span may go to the no-op tracer meanwhile
     const headers = new Headers(init?.headers ?? asRequest?.headers);
     const text = await bodyText(init, asRequest);
     let parsed: unknown;

@@ -2,6 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import OpenAI from 'openai';
@@ -161,6 +162,50 @@ test('a replica that refuses connections is failed over to another, and the atte
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 4);
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'dead', outcome: 'connect_error' }), 2);
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'live', outcome: 'ok' }), 4);
+});
+
+test('a replica that accepts the connection but sends no headers in time is failed over', async () => {
+  const held: Socket[] = [];
+  const silent = createTcpServer((s) => held.push(s));
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  cleanups.push(async () => {
+    for (const s of held) s.destroy();
+    silent.close();
+  });
+  const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([`silent=${silentUrl}`, `live=${up.origin}`], { routing: 'round-robin', firstByteTimeout: 0.2 });
+  const res = await openai.chat.completions.create({ model: 'json-ok', messages });
+  assert.ok(res.choices.length);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'silent', outcome: 'timeout' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
+});
+
+test('hop-by-hop headers stop at the gateway in both directions (RFC 9110)', async () => {
+  let seen: import('node:http').IncomingHttpHeaders = {};
+  const replica = createServer((req, res) => {
+    seen = req.headers;
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', connection: 'x-replica-private', 'x-replica-private': '1', 'keep-alive': 'timeout=5', 'x-end-to-end': 'yes' });
+    res.end(JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1 } }));
+  });
+  replica.listen(0, '127.0.0.1');
+  await once(replica, 'listening');
+  cleanups.push(async () => replica.close());
+  const { gw } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`]);
+  const res = await new Promise<import('node:http').IncomingMessage>((resolve) => {
+    const r = httpRequest(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { connection: 'keep-alive, x-client-private', 'x-client-private': 'secret', te: 'trailers', 'x-custom': 'kept' } }, resolve);
+    r.end(JSON.stringify({ model: 'm', messages }));
+  });
+  res.resume();
+  assert.equal(seen['x-client-private'], undefined);
+  assert.equal(seen.te, undefined);
+  assert.equal(seen['x-custom'], 'kept');
+  assert.ok(seen['x-request-id']);
+  assert.equal(res.headers['x-replica-private'], undefined);
+  assert.equal(res.headers['x-end-to-end'], 'yes');
 });
 
 test('a replica answering 500 before streaming is retried elsewhere; when every attempt fails the client gets 502 and one upstream_error', async () => {

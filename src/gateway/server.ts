@@ -83,6 +83,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     },
     () => registry,
   );
+  await inst.ready;
   const pool = new UpstreamPool(config, registry, clock);
   const active = new Set<Relay>();
   const relayDeps: RelayDeps = { config, pool, active, clock };

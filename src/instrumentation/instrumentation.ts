@@ -43,6 +43,8 @@ export class Instrumentation {
   readonly refusals: RefusalMatcher | undefined;
   readonly #tracer: () => Tracer;
   readonly #pending = new Set<Promise<void>>();
+  /** Resolves when the span exporter is set up (immediately unless an OTLP endpoint is configured). */
+  readonly ready: Promise<void>;
 
   constructor(options: InstrumentationOptions, defaultRegistry: () => Registry) {
     this.options = resolveOptions(options, defaultRegistry);
@@ -55,11 +57,13 @@ export class Instrumentation {
     });
     this.logger = o.logger === false ? undefined : (o.logger ?? createLogger());
     this.refusals = o.refusal === false ? undefined : new RefusalMatcher(o.refusal);
-    this.#tracer = resolveTracer({
+    const tracing = resolveTracer({
       tracerProvider: o.tracerProvider,
       otlpEndpoint: o.otlpEndpoint,
       serviceName: o.serviceName,
-    }).tracer;
+    });
+    this.#tracer = tracing.tracer;
+    this.ready = tracing.ready;
     // Token estimates need the tokenizer only when an upstream sends no usage; load it in the background so
     // that, when it is needed, it is usually ready.
     loadTokenizer().catch(() => undefined);

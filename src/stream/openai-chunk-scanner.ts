@@ -127,6 +127,9 @@ export class OpenAiChunkScanner {
   #sink: TextSink | undefined;
   #captureIds = false;
   #stack = new Uint8Array(32);
+  /** Key of the member being read. */
+  #ks = 0;
+  #ke = 0;
 
   // Template of the last "plain" chunk: one choice, one non-empty content string, nothing else of interest.
   // Chunks of one stream differ only in that string (same id, created, model, key order), so the next chunk is
@@ -252,54 +255,44 @@ export class OpenAiChunkScanner {
     return true;
   }
 
+  // Each walker below visits the members of one object: `#enter` consumes `{` (true when the object is empty),
+  // `#member` reads a key and its colon, `#next` consumes `,` or the closing bracket. Explicit loops rather than
+  // a generic walker with callbacks: this is the per-chunk path, and closures here cost more than they save.
+
   #root(): void {
     const b = this.#b;
     const f = this.facts;
     if (b[this.#i] !== LBRACE) throw MALFORMED;
-    this.#i++;
-    this.#ws();
-    if (b[this.#i] === RBRACE) {
-      this.#i++;
-      return;
-    }
-    for (;;) {
-      const ks = this.#i + 1;
-      const ke = this.#stringEnd();
-      this.#colon();
+    if (this.#enter(RBRACE)) return;
+    do {
+      this.#member();
       const c = b[this.#i];
-      if (eq(b, ks, ke, K_CHOICES) && c === LBRACKET) this.#choices();
-      else if (eq(b, ks, ke, K_USAGE) && c === LBRACE) this.#usage();
-      else if (eq(b, ks, ke, K_ERROR) && c !== 0x6e /* null */) {
+      if (c === LBRACKET && this.#isKey(K_CHOICES)) this.#choices();
+      else if (c === LBRACE && this.#isKey(K_USAGE)) this.#usage();
+      else if (c !== 0x6e /* null */ && this.#isKey(K_ERROR)) {
         f.isError = true;
         f.errorStart = this.#i;
         this.#skip();
         f.errorEnd = this.#i;
-      } else if (eq(b, ks, ke, K_OBJECT) && c === QUOTE) {
+      } else if (c === QUOTE && this.#isKey(K_OBJECT)) {
         const vs = this.#i + 1;
         const ve = this.#stringEnd();
         if (eq(b, vs, ve, V_ERROR)) f.isError = true;
-      } else if (this.#captureIds && c === QUOTE && eq(b, ks, ke, K_ID)) f.id = this.#stringValue();
-      else if (this.#captureIds && c === QUOTE && eq(b, ks, ke, K_MODEL)) f.model = this.#stringValue();
+      } else if (this.#captureIds && c === QUOTE && this.#isKey(K_ID)) f.id = this.#stringValue();
+      else if (this.#captureIds && c === QUOTE && this.#isKey(K_MODEL)) f.model = this.#stringValue();
       else this.#skip();
-      if (this.#next(RBRACE)) return;
-    }
+    } while (!this.#next(RBRACE));
   }
 
   #choices(): void {
     const b = this.#b;
-    this.#i++;
-    this.#ws();
     let n = 0;
-    if (b[this.#i] === RBRACKET) {
-      this.#i++;
-      this.facts.choices = 0;
-      return;
-    }
-    for (;;) {
-      if (b[this.#i] === LBRACE) this.#choice();
-      else this.#skip();
-      n++;
-      if (this.#next(RBRACKET)) break;
+    if (!this.#enter(RBRACKET)) {
+      do {
+        if (b[this.#i] === LBRACE) this.#choice();
+        else this.#skip();
+        n++;
+      } while (!this.#next(RBRACKET));
     }
     this.facts.choices = n;
   }
@@ -307,121 +300,97 @@ export class OpenAiChunkScanner {
   #choice(): void {
     const b = this.#b;
     const f = this.facts;
-    this.#i++;
-    this.#ws();
-    if (b[this.#i] === RBRACE) {
-      this.#i++;
-      return;
-    }
-    for (;;) {
-      const ks = this.#i + 1;
-      const ke = this.#stringEnd();
-      this.#colon();
+    if (this.#enter(RBRACE)) return;
+    do {
+      this.#member();
       const c = b[this.#i];
-      if (c === LBRACE && eq(b, ks, ke, K_DELTA)) this.#delta();
-      else if (c === LBRACE && eq(b, ks, ke, K_MESSAGE)) {
+      if (c === LBRACE && this.#isKey(K_DELTA)) this.#delta();
+      else if (c === LBRACE && this.#isKey(K_MESSAGE)) {
         f.isMessage = true;
         this.#delta();
-      } else if (c === QUOTE && eq(b, ks, ke, K_TEXT)) this.#text(TextField.Content);
-      else if (c === QUOTE && eq(b, ks, ke, K_FINISH_REASON)) {
+      } else if (c === QUOTE && this.#isKey(K_TEXT)) this.#text(TextField.Content);
+      else if (c === QUOTE && this.#isKey(K_FINISH_REASON)) {
         f.finishReason = this.#stringValue();
         f.finished++;
       } else this.#skip();
-      if (this.#next(RBRACE)) return;
-    }
+    } while (!this.#next(RBRACE));
   }
 
   /** A `delta` (stream) or `message` (non-stream) object. */
   #delta(): void {
     const b = this.#b;
-    this.#i++;
-    this.#ws();
-    if (b[this.#i] === RBRACE) {
-      this.#i++;
-      return;
-    }
-    for (;;) {
-      const ks = this.#i + 1;
-      const ke = this.#stringEnd();
-      this.#colon();
+    if (this.#enter(RBRACE)) return;
+    do {
+      this.#member();
       const c = b[this.#i];
       if (c === QUOTE) {
-        if (eq(b, ks, ke, K_CONTENT)) this.#text(TextField.Content);
-        else if (eq(b, ks, ke, K_REASONING_CONTENT) || eq(b, ks, ke, K_REASONING)) this.#text(TextField.Reasoning);
-        else if (eq(b, ks, ke, K_REFUSAL)) this.#text(TextField.Refusal);
+        if (this.#isKey(K_CONTENT)) this.#text(TextField.Content);
+        else if (this.#isKey(K_REASONING_CONTENT) || this.#isKey(K_REASONING)) this.#text(TextField.Reasoning);
+        else if (this.#isKey(K_REFUSAL)) this.#text(TextField.Refusal);
         else this.#skip();
-      } else if (c === LBRACKET && eq(b, ks, ke, K_TOOL_CALLS)) this.#toolCalls();
-      else if (c === LBRACE && eq(b, ks, ke, K_FUNCTION_CALL)) this.#fn();
+      } else if (c === LBRACKET && this.#isKey(K_TOOL_CALLS)) this.#toolCalls();
+      else if (c === LBRACE && this.#isKey(K_FUNCTION_CALL)) this.#fn();
       else this.#skip();
-      if (this.#next(RBRACE)) return;
-    }
+    } while (!this.#next(RBRACE));
   }
 
   #toolCalls(): void {
     const b = this.#b;
-    this.#i++;
-    this.#ws();
-    if (b[this.#i] === RBRACKET) {
-      this.#i++;
-      return;
-    }
-    for (;;) {
-      if (b[this.#i] === LBRACE) {
-        this.#i++;
-        this.#ws();
-        if (b[this.#i] === RBRACE) this.#i++;
-        else
-          for (;;) {
-            const ks = this.#i + 1;
-            const ke = this.#stringEnd();
-            this.#colon();
-            if (b[this.#i] === LBRACE && eq(b, ks, ke, K_FUNCTION)) this.#fn();
-            else this.#skip();
-            if (this.#next(RBRACE)) break;
-          }
-      } else this.#skip();
-      if (this.#next(RBRACKET)) return;
-    }
+    if (this.#enter(RBRACKET)) return;
+    do {
+      if (b[this.#i] !== LBRACE) this.#skip();
+      else if (!this.#enter(RBRACE)) {
+        do {
+          this.#member();
+          if (b[this.#i] === LBRACE && this.#isKey(K_FUNCTION)) this.#fn();
+          else this.#skip();
+        } while (!this.#next(RBRACE));
+      }
+    } while (!this.#next(RBRACKET));
   }
 
   /** `{name, arguments}` of a tool call or legacy function call. */
   #fn(): void {
-    const b = this.#b;
-    this.#i++;
-    this.#ws();
-    if (b[this.#i] === RBRACE) {
-      this.#i++;
-      return;
-    }
-    for (;;) {
-      const ks = this.#i + 1;
-      const ke = this.#stringEnd();
-      this.#colon();
-      if (b[this.#i] === QUOTE && (eq(b, ks, ke, K_ARGUMENTS) || eq(b, ks, ke, K_NAME))) this.#text(TextField.Tool);
+    if (this.#enter(RBRACE)) return;
+    do {
+      this.#member();
+      if (this.#b[this.#i] === QUOTE && (this.#isKey(K_ARGUMENTS) || this.#isKey(K_NAME))) this.#text(TextField.Tool);
       else this.#skip();
-      if (this.#next(RBRACE)) return;
-    }
+    } while (!this.#next(RBRACE));
   }
 
   #usage(): void {
-    const b = this.#b;
     const f = this.facts;
     f.hasUsage = true;
+    if (this.#enter(RBRACE)) return;
+    do {
+      this.#member();
+      if (this.#isKey(K_PROMPT_TOKENS)) f.promptTokens = this.#integer();
+      else if (this.#isKey(K_COMPLETION_TOKENS)) f.completionTokens = this.#integer();
+      else this.#skip();
+    } while (!this.#next(RBRACE));
+  }
+
+  /** Cursor on `{` or `[`: consumes it; true when the container is empty (then consumed whole). */
+  #enter(close: number): boolean {
     this.#i++;
     this.#ws();
-    if (b[this.#i] === RBRACE) {
+    if (this.#b[this.#i] === close) {
       this.#i++;
-      return;
+      return true;
     }
-    for (;;) {
-      const ks = this.#i + 1;
-      const ke = this.#stringEnd();
-      this.#colon();
-      if (eq(b, ks, ke, K_PROMPT_TOKENS)) f.promptTokens = this.#integer();
-      else if (eq(b, ks, ke, K_COMPLETION_TOKENS)) f.completionTokens = this.#integer();
-      else this.#skip();
-      if (this.#next(RBRACE)) return;
-    }
+    return false;
+  }
+
+  /** Reads a member's key (kept in #ks/#ke) and its colon; leaves the cursor on the value. */
+  #member(): void {
+    this.#ks = this.#i + 1;
+    this.#ke = this.#stringEnd();
+    this.#colon();
+  }
+
+  #isKey(key: Uint8Array): boolean {
+    return eq(this.#b, this.#ks, this.#ke, key);
   }
 
   /** A string value at the cursor that is output text: reports it to the sink when non-empty. */

@@ -16,3 +16,4 @@ export {
   type RefusalReason,
 } from './labels.js';
 export { GATEWAY_METRICS, ATTEMPT_OUTCOMES } from './gateway-metrics.js';
+export * from './engines/index.js';

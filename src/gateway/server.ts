@@ -244,7 +244,9 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   sweeper.unref();
 
   pool.start();
-  server.listen(config.port, config.host);
+  // A burst of new clients (a thousand streams opening at once) must not overflow the accept queue: Node's
+  // default backlog is 511; the kernel caps this at net.core.somaxconn.
+  server.listen({ port: config.port, host: config.host, backlog: 4096 });
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -252,7 +252,7 @@ export async function startOpenAiTestServer(options: TestServerOptions = {}): Pr
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
-  server.listen(0, '127.0.0.1');
+  server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 });
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   return {

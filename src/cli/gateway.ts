@@ -13,26 +13,9 @@ import {
   type Gateway,
   type GatewayConfig,
 } from '../gateway/index.js';
+import { defaultIo, type CommandIo } from './io.js';
 
-/** Where a command writes and what stops it; replaced in tests. */
-export interface CommandIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-  /** Resolves when the process should stop (default: SIGINT or SIGTERM). */
-  readonly stopSignal: () => Promise<string>;
-  readonly env: NodeJS.ProcessEnv;
-}
-
-export const defaultIo: CommandIo = {
-  out: (l) => process.stdout.write(`${l}\n`),
-  err: (l) => process.stderr.write(`${l}\n`),
-  stopSignal: () =>
-    new Promise((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    }),
-  env: process.env,
-};
+export { defaultIo, type CommandIo };
 
 const attr = (k: ConfigKey): string => k.flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -91,7 +74,7 @@ export async function runUntilStopped(gw: Gateway, io: CommandIo, onStop?: () =>
 export async function runGateway(opts: Record<string, unknown>, io: CommandIo = defaultIo): Promise<number> {
   let gw: Gateway;
   try {
-    const config = gatewayConfigFrom(opts, io.env);
+    const config = gatewayConfigFrom(opts, io.env ?? {});
     gw = await startGateway(config);
     io.err(`inferwatch gateway listening on ${gw.url} (OpenAI API at ${gw.url}/v1, metrics at ${gw.url}/metrics) in front of ${config.upstreams.map((u) => u.url).join(', ')}`);
   } catch (err) {

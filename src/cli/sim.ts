@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { InvalidOptionError } from '../errors/index.js';
+import { defaultIo, type CommandIo } from './io.js';
 import {
   BUILTIN_GPUS,
   BUILTIN_MODELS,
@@ -16,22 +17,7 @@ import {
 } from '../sim/index.js';
 
 /** Where the command writes; replaced in tests. */
-export interface SimCommandIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-  /** Resolves when the server should stop (default: SIGINT or SIGTERM). */
-  readonly stopSignal: () => Promise<string>;
-}
-
-const defaultIo: SimCommandIo = {
-  out: (l) => process.stdout.write(`${l}\n`),
-  err: (l) => process.stderr.write(`${l}\n`),
-  stopSignal: () =>
-    new Promise((resolve) => {
-      process.once('SIGINT', () => resolve('SIGINT'));
-      process.once('SIGTERM', () => resolve('SIGTERM'));
-    }),
-};
+export type SimCommandIo = CommandIo;
 
 const int = (flag: string, min = 1) => (v: string): number => {
   const n = Number(v);

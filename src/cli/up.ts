@@ -56,7 +56,7 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
   try {
     const listen = flags.simListen ?? { host: '127.0.0.1', port: 0 };
     // Validate the gateway configuration before starting anything.
-    gatewayConfigFrom(flags, io.env, { upstreams: ['http://127.0.0.1:1'] });
+    gatewayConfigFrom(flags, io.env ?? {}, { upstreams: ['http://127.0.0.1:1'] });
     sim = await startSimServer({
       host: listen.host,
       port: listen.port,
@@ -66,7 +66,7 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
       ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
       ...(flags.dialect ? { dialect: flags.dialect } : {}),
     });
-    const config = gatewayConfigFrom(flags, io.env, { upstreams: [`sim=${sim.url}`] });
+    const config = gatewayConfigFrom(flags, io.env ?? {}, { upstreams: [`sim=${sim.url}`] });
     gw = await startGateway(config);
   } catch (err) {
     await sim?.close();

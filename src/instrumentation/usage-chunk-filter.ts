@@ -16,6 +16,11 @@ export class UsageChunkFilter {
   /** Pending drop ranges, absolute offsets, flat [start, end, start, end, ...]. */
   #drops: number[] = [];
 
+  /** True while reads pass through unchanged: no drop is pending, nothing is held, not yet in tail mode. */
+  get idle(): boolean {
+    return !this.#tail && this.#drops.length === 0 && this.#held === undefined;
+  }
+
   /** From now on, hold bytes of unfinished events. */
   enterTail(): void {
     this.#tail = true;
@@ -32,7 +37,7 @@ export class UsageChunkFilter {
    * array otherwise, undefined when nothing is to be forwarded yet.
    */
   filter(chunk: Uint8Array, chunkStart: number, safeOffset: number): Uint8Array | undefined {
-    if (!this.#tail && this.#drops.length === 0 && this.#held === undefined) return chunk;
+    if (this.idle) return chunk;
     let pending = chunk;
     let pStart = chunkStart;
     if (this.#held !== undefined) {
@@ -97,4 +102,40 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+
+/**
+ * Whether `chunk`, a read made of whole events, may hold the usage-only event: it contains `"usage"` followed by
+ * `{` (a key cannot hide inside a JSON string, whose quotes would be escaped). OpenAI's `"usage":null` on every
+ * chunk does not count.
+ */
+export function mayHoldUsage(chunk: Uint8Array): boolean {
+  const indexOf = Buffer.prototype.indexOf;
+  let at = indexOf.call(chunk, USAGE_KEY, 0) as number;
+  while (at !== -1) {
+    let i = at + USAGE_KEY.length;
+    while (isSpace(chunk[i])) i++;
+    if (chunk[i] === 0x3a) {
+      i++;
+      while (isSpace(chunk[i])) i++;
+      if (chunk[i] === 0x7b) return true;
+    }
+    at = indexOf.call(chunk, USAGE_KEY, at + 1) as number;
+  }
+  return false;
+}
+
+/** The read ends with a blank line: every event in it is complete. */
+export function endsAtEventBoundary(chunk: Uint8Array): boolean {
+  const n = chunk.length;
+  if (n < 2) return false;
+  const a = chunk[n - 2];
+  const b = chunk[n - 1];
+  return (a === 0x0a && b === 0x0a) || (a === 0x0d && b === 0x0d) || (b === 0x0a && a === 0x0d && chunk[n - 3] === 0x0a && chunk[n - 4] === 0x0d);
+}
+
+function isSpace(c: number | undefined): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
 }

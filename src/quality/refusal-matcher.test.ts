@@ -52,3 +52,28 @@ test('bad phrase lists and windows are refused with the option name', () => {
   assert.throws(() => new RefusalMatcher({ phrases: ['ok', ' '] }), /refusal\.phrases/);
   assert.throws(() => new RefusalMatcher({ scanChars: 0 }), /refusal\.scanChars/);
 });
+
+test('matching UTF-8 bytes gives the same answers as matching decoded text, whatever the split', () => {
+  const m = new RefusalMatcher();
+  assert.equal(m.asciiOnly, true);
+  const texts = ["Well. I’m sorry, but I can't help with that.", 'Héllo wörld, I\u00a0will not do that 🎉', 'Sure — here it is: naïve café.', "I can’t provide that"];
+  for (const text of texts) {
+    const bytes = Buffer.from(text, 'utf8');
+    const expected = (() => {
+      const s = m.start();
+      s.push(text);
+      return s.matched;
+    })();
+    for (let i = 0; i <= bytes.length; i++) {
+      // Split only at character boundaries, as SSE text pieces are whole JSON strings.
+      if (i > 0 && i < bytes.length && ((bytes[i] as number) & 0xc0) === 0x80) continue;
+      const s = m.start();
+      if (s.pushUtf8(bytes, 0, i)) s.pushUtf8(bytes, i, bytes.length);
+      assert.equal(s.matched, expected, `${text} split at ${i}`);
+    }
+  }
+});
+
+test('non-ASCII phrases turn byte matching off', () => {
+  assert.equal(new RefusalMatcher({ phrases: ['je ne peux pas', 'できません'] }).asciiOnly, false);
+});

@@ -33,6 +33,8 @@ interface Node {
 export class RefusalMatcher {
   readonly phrases: readonly string[];
   readonly scanChars: number;
+  /** Every phrase is ASCII, so streams can be matched on their bytes ({@link RefusalScan.pushUtf8}). */
+  readonly asciiOnly: boolean;
   readonly #nodes: Node[] = [{ next: new Map(), fail: 0, out: -1 }];
 
   constructor(options: RefusalMatcherOptions = {}) {
@@ -46,6 +48,7 @@ export class RefusalMatcher {
     }
     this.phrases = phrases.map((p) => normalise(p));
     this.scanChars = scanChars;
+    this.asciiOnly = this.phrases.every((p) => /^[\x00-\x7f]*$/.test(p));
     this.#build();
   }
 
@@ -123,30 +126,62 @@ export class RefusalScan {
   /** Feeds the next piece of answer text; returns false once more text cannot change the outcome. */
   push(text: string): boolean {
     if (this.matched !== undefined) return false;
-    const m = this.#m;
-    const limit = m.scanChars;
     for (let i = 0; i < text.length; i++) {
-      if (this.#seen >= limit) return false;
       let c = text.charCodeAt(i);
-      this.#seen++;
-      if (c === 0x2019 || c === 0x2018 || c === 0x02bc) c = 0x27; // curly and modifier apostrophes
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xa0) {
-        if (this.#lastSpace) continue; // fold runs of whitespace (and leading whitespace) into one space
-        this.#lastSpace = true;
-        c = 0x20;
-      } else {
-        this.#lastSpace = false;
-        if (c >= 0x41 && c <= 0x5a) c += 0x20;
-        else if (c > 0x7f) c = String.fromCharCode(c).toLowerCase().charCodeAt(0);
+      if (c > 0x7f) {
+        if (c === 0x2019 || c === 0x2018 || c === 0x02bc) c = 0x27; // curly and modifier apostrophes
+        else if (c === 0xa0) c = 0x20;
+        else c = String.fromCharCode(c).toLowerCase().charCodeAt(0);
       }
-      this.#state = m.step(this.#state, c);
-      const out = m.output(this.#state);
-      if (out >= 0) {
-        this.matched = m.phrases[out];
-        return false;
-      }
+      if (!this.#char(c)) return false;
     }
-    return this.#seen < limit;
+    return this.#seen < this.#m.scanChars;
+  }
+
+  /**
+   * Feeds a piece as UTF-8 bytes, decoding nothing: the per-chunk path of a stream. Only for matchers whose
+   * phrases are ASCII ({@link RefusalMatcher.asciiOnly}); other characters cannot be part of a match, so each is
+   * fed as one non-matching character (apostrophe and no-break space variants are folded as in `push`).
+   */
+  pushUtf8(b: Uint8Array, start: number, end: number): boolean {
+    if (this.matched !== undefined) return false;
+    for (let i = start; i < end; i++) {
+      let c = b[i] as number;
+      if (c > 0x7f) {
+        // Lead byte of a multi-byte character: consume it whole as one character.
+        const len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if (c === 0xe2 && b[i + 1] === 0x80 && (b[i + 2] === 0x98 || b[i + 2] === 0x99)) c = 0x27;
+        else if (c === 0xca && b[i + 1] === 0xbc) c = 0x27;
+        else if (c === 0xc2 && b[i + 1] === 0xa0) c = 0x20;
+        else c = 0xfffd;
+        i += len - 1;
+      }
+      if (!this.#char(c)) return false;
+    }
+    return this.#seen < this.#m.scanChars;
+  }
+
+  /** One code unit; false when matching is over (a match, or the window is used up). */
+  #char(code: number): boolean {
+    const m = this.#m;
+    if (this.#seen >= m.scanChars) return false;
+    this.#seen++;
+    let c = code;
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) {
+      if (this.#lastSpace) return true; // fold runs of whitespace (and leading whitespace) into one space
+      this.#lastSpace = true;
+      c = 0x20;
+    } else {
+      this.#lastSpace = false;
+      if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    }
+    this.#state = m.step(this.#state, c);
+    const out = m.output(this.#state);
+    if (out >= 0) {
+      this.matched = m.phrases[out];
+      return false;
+    }
+    return true;
   }
 }
 

@@ -85,7 +85,7 @@ test('a non-streamed chat body is read whole', () => {
 
 test('visible text is handed to the listener until it lets go', () => {
   const seen: string[] = [];
-  const r = new OpenAiResponseReader({ onVisibleText: (t) => (seen.push(t), seen.length < 2) });
+  const r = new OpenAiResponseReader({ visibleText: { text: (t) => (seen.push(t), seen.length < 2) } });
   read(r, delta({ content: 'a\\u00e9' }));
   read(r, delta({ content: 'b' }));
   read(r, delta({ content: 'c' }));
@@ -98,4 +98,14 @@ test('text beyond the cap is counted, not kept', () => {
   assert.equal(r.visible.total, 16);
   assert.equal(r.visibleText(), 'abcdabcd');
   assert.equal(r.visible.keptFraction, 0.5);
+});
+
+test('the count of certainly-solid characters never exceeds the trimmed length of the text', () => {
+  const samples = ['  hello  ', '\n\n\t', 'a\u00a0b', '\u3000\u3000x', 'line1\nline2', 'tab\there', 'quote"s and \\ slashes', '\u2028', 'naïve café', '🎉 party', ' \\u0020 '];
+  for (const text of samples) {
+    const r = new OpenAiResponseReader();
+    read(r, delta({ content: text }));
+    const trimmedNoInnerSpace = r.visibleText().replace(/\s/gu, '').length;
+    assert.ok(r.visible.solid <= trimmedNoInnerSpace, `${JSON.stringify(text)}: ${r.visible.solid} > ${trimmedNoInnerSpace}`);
+  }
 });

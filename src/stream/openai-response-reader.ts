@@ -37,10 +37,18 @@ export interface OpenAiResponseReaderOptions {
    */
   maxTextBytes?: number;
   /**
-   * Called with each decoded piece of visible text (content, text, refusal) while it returns true; the refusal
-   * detector reads the opening of the answer this way and then lets go, so later pieces are never decoded.
+   * Receives each piece of visible text (content, text, refusal) while it returns true; the refusal detector
+   * reads the opening of the answer this way and then lets go, so later pieces are never looked at.
    */
-  onVisibleText?: (text: string) => boolean;
+  visibleText?: VisibleTextListener;
+}
+
+/** A consumer of the opening of the visible text. Each method returns false once it needs no more. */
+export interface VisibleTextListener {
+  /** A decoded piece. */
+  text(piece: string): boolean;
+  /** The same piece as raw UTF-8 (no JSON escapes in it), when the listener can read bytes: nothing is decoded. */
+  utf8?(bytes: Uint8Array, start: number, end: number): boolean;
 }
 
 const DONE = new TextEncoder().encode('[DONE]');
@@ -51,6 +59,12 @@ class TextBytes {
   length = 0;
   total = 0;
   escaped = false;
+  /**
+   * Characters seen that are certainly not whitespace, counted on the bytes as they pass (escapes such as
+   * `\n` are whitespace; `\uXXXX` and non-ASCII characters that might be Unicode spaces are not counted). A
+   * lower bound that lets "is this answer empty?" be answered without decoding it.
+   */
+  solid = 0;
   readonly #max: number;
 
   constructor(max: number) {
@@ -61,6 +75,7 @@ class TextBytes {
     const n = end - start;
     this.total += n;
     if (escaped) this.escaped = true;
+    this.solid += countSolid(src, start, end);
     if (this.length + n > this.#max) return;
     if (this.bytes.length < this.length + n) {
       const grown = new Uint8Array(Math.min(this.#max, Math.max(this.length + n, this.bytes.length * 2, 256)));
@@ -105,7 +120,7 @@ class TextBytes {
  */
 export class OpenAiResponseReader implements TextSink {
   readonly #scanner = new OpenAiChunkScanner();
-  readonly #onVisibleText: ((text: string) => boolean) | undefined;
+  readonly #listener: VisibleTextListener | undefined;
   #wantVisible: boolean;
   readonly visible: TextBytes;
   readonly other: TextBytes;
@@ -131,8 +146,8 @@ export class OpenAiResponseReader implements TextSink {
     const max = options.maxTextBytes ?? 1 << 16;
     this.visible = new TextBytes(max);
     this.other = new TextBytes(max);
-    this.#onVisibleText = options.onVisibleText;
-    this.#wantVisible = options.onVisibleText !== undefined;
+    this.#listener = options.visibleText;
+    this.#wantVisible = options.visibleText !== undefined;
   }
 
   /** Reads one SSE event's data `bytes[start..end)`; returns {@link EventKind} flags. */
@@ -164,10 +179,9 @@ export class OpenAiResponseReader implements TextSink {
       if (field === TextField.Refusal) this.refusalField = true;
       this.visible.append(bytes, start, end, escaped);
       if (this.#wantVisible) {
-        const raw = decode(bytes, start, end);
-        this.#wantVisible = (this.#onVisibleText as (t: string) => boolean)(
-          escaped ? unescapeJson(raw) : raw,
-        );
+        const l = this.#listener as VisibleTextListener;
+        this.#wantVisible =
+          !escaped && l.utf8 !== undefined ? l.utf8(bytes, start, end) : l.text(escaped ? unescapeJson(decode(bytes, start, end)) : decode(bytes, start, end));
       }
     } else {
       if (field === TextField.Tool) this.toolCalls = true;
@@ -210,6 +224,25 @@ export class OpenAiResponseReader implements TextSink {
   otherText(): string {
     return this.other.text();
   }
+}
+
+/** See {@link TextBytes.solid}: characters of a JSON string body that are certainly not whitespace. */
+function countSolid(b: Uint8Array, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i] as number;
+    if (c === 0x5c) {
+      const e = b[i + 1];
+      if (e === 0x75) i += 5; // \uXXXX: might be a space; not counted
+      else {
+        if (e !== 0x6e && e !== 0x72 && e !== 0x74 && e !== 0x66 && e !== 0x62) n++; // \n \r \t \f \b are spaces
+        i++;
+      }
+    } else if (c < 0x80) {
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) n++;
+    } else if (c >= 0xc0 && c !== 0xc2 && c !== 0xe1 && c !== 0xe2 && c !== 0xe3 && c !== 0xef) n++; // lead bytes that cannot start a Unicode space
+  }
+  return n;
 }
 
 function isDone(b: Uint8Array, s: number): boolean {

@@ -175,6 +175,13 @@ function observeBody(
               controller.close();
               return;
             }
+            if (call.forwardsUnchanged(value)) {
+              // Hand the bytes to the caller first, observe them after.
+              const at = call.now();
+              controller.enqueue(value);
+              call.body(value, at);
+              return;
+            }
             const out = call.body(value);
             if (out !== undefined) {
               controller.enqueue(out);

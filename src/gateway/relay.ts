@@ -190,8 +190,18 @@ export class Relay implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: DispatchController, chunk: Buffer): void {
     if (this.#discard || this.#closed) return;
-    const out = this.call.body(chunk);
-    if (out !== undefined && !this.#res.write(out) && !this.#paused) {
+    const call = this.call;
+    let ok: boolean;
+    if (call.forwardsUnchanged(chunk)) {
+      // Forward first, observe after: instrumentation adds nothing to the chunk's latency.
+      const at = call.now();
+      ok = this.#res.write(chunk);
+      call.body(chunk, at);
+    } else {
+      const out = call.body(chunk);
+      ok = out === undefined || this.#res.write(out);
+    }
+    if (!ok && !this.#paused) {
       // The client reads slower than the replica writes: stop reading the replica until it catches up.
       this.#paused = true;
       controller.pause();

@@ -344,3 +344,44 @@ test('GenAI client metrics are recorded under their OpenTelemetry names when ena
   assert.equal(await metricValue(r, 'gen_ai_client_operation_duration_seconds_count', { error_type: '' }), 1);
   assert.equal(await metricValue(r, 'gen_ai_client_operation_time_per_output_chunk_seconds_sum'), 0.05);
 });
+
+test('forwarding first whenever allowed still removes exactly the usage chunk, for every split of the stream', async () => {
+  const stream =
+    chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Hel' }) + chunk({ content: 'lo "usage":{' }) + chunk({}, 'stop') + usage(5, 2) + DONE;
+  const expected = stream.replace(usage(5, 2), '');
+  const whole = Buffer.from(stream);
+  let forwardedFirst = 0;
+  for (let i = 0; i <= whole.length; i += 3) {
+    for (let j = i; j <= whole.length; j += 29) {
+      const { inst } = setup({ logger: false });
+      const call = inst.start(readRequest('chat', chatBody()), { stripUsage: true });
+      call.response(200, 'text/event-stream');
+      const out: Uint8Array[] = [];
+      for (const piece of [whole.subarray(0, i), whole.subarray(i, j), whole.subarray(j)]) {
+        if (piece.length === 0) continue;
+        if (call.forwardsUnchanged(piece)) {
+          out.push(piece);
+          call.body(piece);
+          forwardedFirst++;
+        } else {
+          const o = call.body(piece);
+          if (o) out.push(o);
+        }
+      }
+      const held = call.end();
+      if (held) out.push(held);
+      assert.equal(Buffer.concat(out).toString(), expected, `splits at ${i}, ${j}`);
+    }
+  }
+  assert.ok(forwardedFirst > 0);
+});
+
+test('reads made of whole events without a usage object are forwarded before they are parsed', () => {
+  const { inst } = setup({ logger: false });
+  const call = inst.start(readRequest('chat', chatBody()), { stripUsage: true });
+  call.response(200, 'text/event-stream');
+  assert.equal(call.forwardsUnchanged(Buffer.from(chunk({ content: 'a' }))), true);
+  assert.equal(call.forwardsUnchanged(Buffer.from('data: {"choices":[],"usage":null}\n\n')), true, "OpenAI's usage:null");
+  assert.equal(call.forwardsUnchanged(Buffer.from(usage(1, 1))), false);
+  assert.equal(call.forwardsUnchanged(Buffer.from(chunk({ content: 'a' }).slice(0, 20))), false, 'cut mid-event');
+});

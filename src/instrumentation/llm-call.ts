@@ -8,7 +8,7 @@ import {
   type RefusalReason,
   type RequestStatus,
 } from '../catalog/index.js';
-import { isEmptyResponse, type RefusalScan } from '../quality/index.js';
+import { isEmptyResponse, type RefusalMatcher, type RefusalScan } from '../quality/index.js';
 import { EventKind, OpenAiResponseReader } from '../stream/openai-response-reader.js';
 import { SseParser, type SseEventMeta, type SseEventSpan } from '../stream/sse-parser.js';
 import { StreamTimer } from '../stream/stream-timer.js';
@@ -18,7 +18,7 @@ import * as A from '../telemetry/tracing/semconv.js';
 import { estimateTokens, tokenizerReady, loadTokenizer } from '../tokenizer/index.js';
 import type { CallContext, Instrumentation } from './instrumentation.js';
 import type { LlmRequest } from './request-info.js';
-import { UsageChunkFilter } from './usage-chunk-filter.js';
+import { endsAtEventBoundary, mayHoldUsage, UsageChunkFilter } from './usage-chunk-filter.js';
 
 /** Terminal outcomes a caller reports with {@link LlmCall.fail}. */
 export type FailureKind = 'upstream_error' | 'protocol_error' | 'timeout' | 'stalled' | 'client_aborted';
@@ -63,6 +63,7 @@ export class LlmCall {
   #stallCounted = false;
   #sawEventTooLarge = false;
   #done = false;
+  #startLogged = false;
   #status: RequestStatus | undefined;
 
   /** @internal Created by {@link Instrumentation.start}. */
@@ -81,7 +82,9 @@ export class LlmCall {
     this.#genAi = inst.metrics.genAi(request.operation, o.providerName, this.#model);
     this.#series.inFlight.inc();
     this.#span = this.#startSpan();
-    this.#logStart();
+    // The start line is written after the request has gone out (it is not on the path to the first token),
+    // and always before the end line.
+    if (inst.logger !== undefined) setImmediate(() => this.#logStart());
   }
 
   /** The terminal status, once known. */
@@ -92,6 +95,11 @@ export class LlmCall {
   /** True once the request has been recorded (or is being recorded). */
   get finished(): boolean {
     return this.#done;
+  }
+
+  /** The call's clock (ms), to timestamp a chunk before forwarding it. */
+  now(): number {
+    return this.#clock();
   }
 
   /** Milliseconds since the last event (or since the request was sent, before any output): for stall timeouts. */
@@ -127,11 +135,27 @@ export class LlmCall {
     // else decided by sniffing the first bytes
   }
 
-  /** One chunk of the response body. Returns the bytes to pass on (often `chunk` itself), or undefined for none. */
-  body(chunk: Uint8Array): Uint8Array | undefined {
+  /**
+   * True when `chunk` will pass through unchanged, so the caller may forward it before calling `body()`: the
+   * observation then adds nothing to the chunk's latency. False only while the usage chunk instrumentation asked
+   * for may be in the bytes (the tail of a stream whose usage is being stripped, or a read cut mid-event).
+   */
+  forwardsUnchanged(chunk: Uint8Array): boolean {
+    if (this.#ctx.stripUsage !== true || this.#mode === Mode.Passthrough || this.#mode === Mode.Json) return true;
+    const f = this.#filter;
+    if (f !== undefined && !f.idle) return false;
+    if (this.#parser?.pending === true) return false;
+    return endsAtEventBoundary(chunk) && !mayHoldUsage(chunk);
+  }
+
+  /**
+   * One chunk of the response body, which arrived at `at` (ms on the call's clock; default: now). Returns the
+   * bytes to pass on (often `chunk` itself), or undefined for none.
+   */
+  body(chunk: Uint8Array, at?: number): Uint8Array | undefined {
     if (this.#mode === Mode.Passthrough || (this.#done && this.#filter === undefined)) return chunk;
     try {
-      this.#now = this.#clock();
+      this.#now = at ?? this.#clock();
       if (this.#mode === Mode.Pending) this.#sniff(chunk);
       if (this.#mode === Mode.Sse) {
         const parser = this.#parser as SseParser;
@@ -197,7 +221,13 @@ export class LlmCall {
     if (strip) this.#filter = new UsageChunkFilter();
     const scan = this.#inst.refusals?.start();
     this.#refusalScan = scan;
-    this.#reader = new OpenAiResponseReader({ onVisibleText: scan ? (t) => scan.push(t) : undefined });
+    this.#reader = new OpenAiResponseReader({
+      visibleText: scan
+        ? (this.#inst.refusals as RefusalMatcher).asciiOnly
+          ? { text: (t) => scan.push(t), utf8: (b, s, e) => scan.pushUtf8(b, s, e) }
+          : { text: (t) => scan.push(t) }
+        : undefined,
+    });
     this.#parser = new SseParser(
       {
         onEvent: (b, s, e, meta, span) => this.#onEvent(b, s, e, meta, span),
@@ -380,7 +410,10 @@ export class LlmCall {
           if (scan.matched !== undefined) refusal = 'phrase';
         }
         if (refusal) this.#inst.metrics.refusals.child(this.#model, refusal).inc();
-        if (isEmptyResponse(r.visibleText(), this.#inst.options.emptyResponseMinChars, r.toolCalls || r.other.total > 0)) {
+        const minChars = this.#inst.options.emptyResponseMinChars;
+        // Decode only when the bytes cannot settle it (short or mostly blank answers).
+        const surelyLong = r.visible.solid >= minChars;
+        if (!surelyLong && isEmptyResponse(r.visibleText(), minChars, r.toolCalls || r.other.total > 0)) {
           s.emptyResponses.inc();
         }
       }
@@ -471,6 +504,8 @@ export class LlmCall {
   }
 
   #logStart(): void {
+    if (this.#startLogged) return;
+    this.#startLogged = true;
     const log = this.#inst.logger;
     if (log === undefined || !log.isLevelEnabled('info')) return;
     const req = this.request;
@@ -500,6 +535,7 @@ export class LlmCall {
   ): void {
     const log = this.#inst.logger;
     if (log === undefined) return;
+    this.#logStart();
     const ok = status === 'success';
     const level = ok ? 'info' : 'warn';
     if (!log.isLevelEnabled(level)) return;

@@ -9,13 +9,14 @@ import type { AddressInfo, Socket } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { request as undiciRequest } from 'undici';
 import { Instrumentation } from '../instrumentation/instrumentation.js';
-import { needsUsageInjection, operationOf, readRequest, withIncludeUsage, type Operation } from '../instrumentation/request-info.js';
+import { needsUsageInjection, operationOf, readRequest, type Operation } from '../instrumentation/request-info.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
 import { shutdownTracing } from '../telemetry/tracing/tracer.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
 import { ERRORS, GatewayError, sendError } from './http-errors.js';
 import { identify } from './identity.js';
+import { withUsageRequested } from './include-usage.js';
 import { Relay, type RelayDeps } from './relay.js';
 import { UpstreamPool } from './upstream-pool.js';
 
@@ -147,6 +148,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const parentContext = trace.setSpan(parent, serverSpan);
 
     const body = await readBody(req, config.bodyLimit);
+    if (body === 'aborted') {
+      inst.start(readRequest(operation, undefined), { requestId, parentContext }).fail('client_aborted');
+      serverSpan.end();
+      return;
+    }
     let parsed: unknown;
     let reject: GatewayError | undefined;
     if (body === 'too_large') reject = ERRORS.bodyTooLarge(config.bodyLimit);
@@ -178,7 +184,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       sendError(res, reject, { ...responseHeaders, ...(reject.status === 413 ? { connection: 'close' } : {}) });
       return;
     }
-    const upstreamBody = strip ? Buffer.from(JSON.stringify(withIncludeUsage(parsed as Record<string, unknown>))) : (body as Buffer | null);
+    const upstreamBody = strip ? withUsageRequested(body as Buffer, parsed as Record<string, unknown>) : (body as Buffer | null);
     const extraHeaders: Record<string, string> = { 'x-request-id': requestId };
     propagator.inject(call.traceContext, extraHeaders, { set: (c, k, v) => ((c as Record<string, string>)[k] = v) });
     const fwd = req.socket.remoteAddress;
@@ -300,24 +306,37 @@ function drain(req: IncomingMessage): void {
   req.resume();
 }
 
-/** The whole request body, null when empty, 'too_large' past the limit (the rest is discarded, not buffered). */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 'too_large'> {
+/**
+ * The whole request body, null when empty, 'too_large' past the limit (the rest is discarded, not buffered).
+ * Plain events rather than `for await`: the async iterator costs a promise per chunk on every request.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 'too_large' | 'aborted'> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    return 'too_large';
+    return Promise.resolve('too_large');
   }
-  const parts: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    if (over) continue;
-    size += chunk.length;
-    if (size > limit) {
-      over = true;
-      parts.length = 0;
-    } else parts.push(chunk);
-  }
-  if (over) return 'too_large';
-  return size === 0 ? null : parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+  return new Promise((resolve) => {
+    let first: Buffer | undefined;
+    let parts: Buffer[] | undefined;
+    let size = 0;
+    let over = false;
+    req.on('data', (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        first = undefined;
+        parts = undefined;
+      } else if (first === undefined) first = chunk;
+      else (parts ??= [first]).push(chunk);
+    });
+    req.on('end', () => {
+      if (over) resolve('too_large');
+      else if (size === 0) resolve(null);
+      else resolve(parts ? Buffer.concat(parts, size) : (first as Buffer));
+    });
+    // The client went away before the body was complete.
+    req.on('error', () => resolve('aborted'));
+  });
 }

@@ -1,0 +1,170 @@
+// Starting and always stopping the benchmark's child processes. The upstream and every proxy run in processes of
+// their own so that the load generator does not share their event loop and their CPU and memory can be read from
+// /proc. Every pid started is killed when the benchmark exits, however it exits (normal end, error, SIGINT).
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { openSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const live = new Set<number>();
+const dirs = new Set<string>();
+let installed = false;
+
+/** Registers `pid` to be killed when the benchmark exits. */
+export function killOnExit(pid: number): void {
+  installCleanup();
+  live.add(pid);
+}
+
+/** Registers a temporary directory (nginx's config and logs) to be removed when the benchmark exits. */
+export function removeOnExit(dir: string): void {
+  installCleanup();
+  dirs.add(dir);
+}
+
+/** Forgets `pid` (it exited by itself). */
+export function forget(pid: number): void {
+  live.delete(pid);
+}
+
+function killAll(): void {
+  for (const pid of live) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.clear();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  dirs.clear();
+}
+
+function installCleanup(): void {
+  if (installed) return;
+  installed = true;
+  // 'exit' handlers must be synchronous: process.kill is.
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(sig, () => {
+      console.error(`\n${sig}: stopping the benchmark's child processes`);
+      killAll();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGTERM' ? 15 : 1));
+    });
+  }
+  process.on('uncaughtException', (err) => {
+    console.error(err);
+    killAll();
+    process.exit(1);
+  });
+  process.on('unhandledRejection', (err) => {
+    console.error(err);
+    killAll();
+    process.exit(1);
+  });
+}
+
+/** Messages a child sends the parent over IPC. */
+export type ChildMessage =
+  | { type: 'ready'; port: number }
+  | { type: 'memory'; rss: number; heapUsed: number; external: number };
+
+/** Messages the parent sends a child. */
+export type ParentMessage = { type: 'memory' } | { type: 'stop' };
+
+/** A Node child running one of the scripts in this folder. */
+export interface NodeChild {
+  readonly name: string;
+  readonly pid: number;
+  /** The port it listens on (from its `ready` message). */
+  readonly port: number;
+  /** Asks for `process.memoryUsage()` of the child. */
+  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** Asks it to close and exit (so `--cpu-prof` writes its profile); kills it after `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export interface NodeChildOptions {
+  /** Script file name in this folder. */
+  script: string;
+  args?: string[];
+  /** Extra node flags (e.g. --cpu-prof). */
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Send the child's stdout to /dev/null (the gateway's log lines: written for real, read by no one). */
+  stdoutToDevNull?: boolean;
+}
+
+/** Starts a TypeScript child through tsx and resolves once it reports its port. */
+export async function startNodeChild(name: string, o: NodeChildOptions): Promise<NodeChild> {
+  const script = fileURLToPath(new URL(o.script, import.meta.url));
+  const stdout = o.stdoutToDevNull ? openSync('/dev/null', 'w') : 'inherit';
+  const stdio: StdioOptions = ['ignore', stdout, 'inherit', 'ipc'];
+  const child: ChildProcess = spawn(process.execPath, [...(o.execArgv ?? []), '--import', 'tsx', script, ...(o.args ?? [])], {
+    stdio,
+    env: o.env ?? process.env,
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${name}: could not start ${script}`);
+  killOnExit(pid);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => forget(pid));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name}: not ready after 30 s`)), 30_000);
+    child.on('message', (m: ChildMessage) => {
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        resolve(m.port);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name}: exited before it was ready (code ${code}, signal ${signal})`));
+    });
+  });
+  return {
+    name,
+    pid,
+    port,
+    memory: () =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${name}: no memory answer`)), 5_000);
+        const onMessage = (m: ChildMessage): void => {
+          if (m.type !== 'memory') return;
+          clearTimeout(timer);
+          child.off('message', onMessage);
+          resolve({ rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'memory' } satisfies ParentMessage);
+      }),
+    async stop(timeoutMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'stop' } satisfies ParentMessage);
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * The child side of the protocol: report the port, answer memory questions, stop on request, and exit when the
+ * parent goes away (the IPC channel closes even when the parent is killed with SIGKILL).
+ */
+export function serveParent(port: number, stop: () => Promise<void>): void {
+  const send = process.send?.bind(process);
+  if (send === undefined) {
+    console.log(`listening on ${port}`);
+    return;
+  }
+  process.on('message', (m: ParentMessage) => {
+    if (m.type === 'memory') {
+      const u = process.memoryUsage();
+      send({ type: 'memory', rss: u.rss, heapUsed: u.heapUsed, external: u.external } satisfies ChildMessage);
+    } else if (m.type === 'stop') {
+      void stop().finally(() => process.exit(0));
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', port } satisfies ChildMessage);
+}

@@ -1,0 +1,138 @@
+// The side-by-side comparison at one concurrency: every path gets the same arrivals, in rounds with the order
+// rotated, and the tables print absolute latency, what each proxy adds to the direct path, what it costs in CPU and
+// memory, ratios of the gateway against the others, and the issue's targets.
+import { addedOver, Pooled, type Added } from './pooled.js';
+import { errorText } from './recorder.js';
+import { measure, rateOf, type Measurement, type PathKey, type Rig, type Target } from './rig.js';
+import { p50p99 } from './samples.js';
+import { dms, int, mib, ms, ratio, table } from './table.js';
+
+/** The progress line of one phase. */
+export function progress(m: Measurement): string {
+  const r = m.result.recorded;
+  const c = p50p99(r.chunk);
+  const t = p50p99(r.ttft);
+  const others = m.othersCpu / m.result.seconds;
+  return (
+    `${int(r.requests)} req, TTFT p50 ${ms(t.p50)} p99 ${ms(t.p99)}, chunk p50 ${ms(c.p50)} p99 ${ms(c.p99)} ms, errors ${errorText(r)}` +
+    (others > 0.2 ? `  [other processes used ${others.toFixed(2)} cores]` : '')
+  );
+}
+
+/** Runs the comparison at `inFlight` streams and prints its tables. */
+export async function compare(rig: Rig, inFlight: number): Promise<void> {
+  const f = rig.flags;
+  const rate = rateOf(rig, inFlight);
+  console.log(
+    `\n## ${inFlight} streams in flight: ${rate.toFixed(0)} req/s, ${int(rate * f.chunks)} chunks/s offered. ` +
+      `${f.rounds} round(s) x ${rig.targets.length} paths, each ${f.warmupSeconds} s warm-up + ${f.seconds} s measured, order rotated per round, same arrivals for every path`,
+  );
+  const pooled = new Map<PathKey, Pooled>(rig.targets.map((t) => [t.key, new Pooled()]));
+  for (let round = 0; round < f.rounds; round++) {
+    const order = rig.targets.map((_, i) => rig.targets[(i + round) % rig.targets.length] as Target);
+    for (const t of order) {
+      process.stdout.write(`  round ${round + 1}/${f.rounds} ${t.label}: `);
+      const m = await measure(rig, t, inFlight, f.seconds, f.seed + round);
+      console.log(progress(m));
+      (pooled.get(t.key) as Pooled).add(m);
+    }
+  }
+  print(rig, inFlight, pooled);
+}
+
+function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
+  const f = rig.flags;
+  const d = pooled.get('direct') as Pooled;
+  const label = (k: PathKey): string => (rig.targets.find((t) => t.key === k) as Target).label;
+  const added = new Map<PathKey, { median: Added; rounds: Added[] }>();
+  for (const [k, p] of pooled) if (k !== 'direct') added.set(k, addedOver(p, d));
+
+  const rows: string[][] = [
+    ['path', 'requests', 'errors', 'in flight', 'TTFT p50', 'TTFT p99', 'chunk p50', 'chunk p99', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99'],
+  ];
+  for (const [k, p] of pooled) {
+    const t = p50p99(p.ttft);
+    const c = p50p99(p.chunk);
+    const a = added.get(k)?.median;
+    rows.push([
+      label(k),
+      int(p.requests),
+      errorText(p.recorded),
+      p.inFlight.toFixed(0),
+      ms(t.p50),
+      ms(t.p99),
+      ms(c.p50),
+      ms(c.p99),
+      ...(a ? a.map(dms) : ['-', '-', '-', '-']),
+    ]);
+  }
+  console.log(
+    `\n### Latency at ${inFlight} in flight (ms). Absolute columns: all rounds pooled. + columns: added versus direct, ` +
+      `taken round by round (same arrivals) and the median of the ${f.rounds} round(s) shown`,
+  );
+  console.log(table(rows));
+  for (const [k, p] of pooled) {
+    // Open-loop load on a path that cannot keep up: streams pile up, and the latency measured is queueing.
+    if (p.inFlight > 1.25 * inFlight) {
+      console.log(`  ${label(k)}: SATURATED, ${p.inFlight.toFixed(0)} streams open on average for ${inFlight} offered: its figures measure queueing, not relay cost`);
+    }
+  }
+  if (f.rounds > 1) {
+    const spread: string[][] = [['path', ...Array.from({ length: f.rounds }, (_, i) => `round ${i + 1}: +TTFT p50/p99, +chunk p50/p99`)]];
+    for (const [k, a] of added) spread.push([label(k), ...a.rounds.map((r) => r.map((x) => dms(x)).join(' '))]);
+    console.log('\nper round (ms):');
+    console.log(table(spread));
+  }
+
+  const cost: string[][] = [
+    ['path', 'CPU s', 'cores', 'CPU µs/chunk', 'peak RSS MiB', 'upstream cores', 'load-gen cores', 'irq cores', 'steal cores', 'others cores', 'gen lag p99'],
+  ];
+  for (const [k, p] of pooled) {
+    const direct = k === 'direct';
+    cost.push([
+      label(k),
+      direct ? '-' : p.cpu.toFixed(2),
+      direct ? '-' : (p.cpu / p.seconds).toFixed(2),
+      direct ? '-' : ((p.cpu / Math.max(1, p.chunks)) * 1e6).toFixed(1),
+      direct ? '-' : mib(p.peakRss),
+      (p.upstreamCpu / p.seconds).toFixed(2),
+      (p.clientCpu / p.seconds).toFixed(2),
+      (p.irqCpu / p.seconds).toFixed(2),
+      (p.stealCpu / p.seconds).toFixed(2),
+      (p.othersCpu / p.seconds).toFixed(2),
+      ms(p.lagP99),
+    ]);
+  }
+  console.log(
+    `\n### Cost at ${inFlight} in flight (measured windows; cores = CPU s per s; µs/chunk = proxy CPU per content chunk relayed, ` +
+      'request handling included; irq = machine-wide interrupt/softirq time, mostly loopback TCP; steal = taken by the hypervisor; ' +
+      'others = processes outside the benchmark; gen lag = how late the load generator sent requests)',
+  );
+  console.log(table(cost));
+
+  const g = pooled.get('gateway') as Pooled;
+  const ga = (added.get('gateway') as { median: Added }).median;
+  const ratioRows: string[][] = [['gateway versus', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99', 'CPU', 'peak RSS']];
+  for (const k of ['baseline', 'undici', 'pipe', 'nginx'] as const) {
+    const x = pooled.get(k);
+    const xa = added.get(k)?.median;
+    if (!x || !xa) continue;
+    ratioRows.push([label(k), ...ga.map((v, i) => ratio(v, xa[i] as number)), ratio(g.cpu, x.cpu), ratio(g.peakRss, x.peakRss)]);
+  }
+  if (ratioRows.length > 1) {
+    console.log(`\n### Ratios at ${inFlight} in flight (gateway / other; below 1 = gateway better; n/a where the other added nothing)`);
+    console.log(table(ratioRows));
+  }
+
+  const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
+  console.log(`\n### Targets of issue 4 at ${inFlight} in flight (median added figures)`);
+  console.log(`  gateway added TTFT p50 <= 0.5 ms   ${dms(ga[0])} ms  ${verdict(ga[0] <= 0.5)}`);
+  console.log(`  gateway added TTFT p99 <= 3 ms     ${dms(ga[1])} ms  ${verdict(ga[1] <= 3)}`);
+  console.log(`  gateway added chunk p99 <= 2 ms    ${dms(ga[3])} ms  ${verdict(ga[3] <= 2)}`);
+  const pa = added.get('pipe')?.median;
+  if (pa) {
+    const names = ['+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99'];
+    const worse = names.filter((_, i) => (ga[i] as number) > (pa[i] as number));
+    console.log(`  at least as fast as the bare Node pipe proxy: ${worse.length === 0 ? 'met on all four figures' : `NOT met on ${worse.join(', ')}`}`);
+  }
+}

@@ -1,0 +1,157 @@
+// Command-line flags of `npm run bench:gateway -- ...`, with the defaults that keep the default run to a few
+// minutes on two cores.
+
+export interface BenchFlags {
+  /** Measured seconds per path per round. */
+  seconds: number;
+  warmupSeconds: number;
+  rounds: number;
+  /** Streams in flight in the comparison, one table per level; the first is the base workload (soak, profile). */
+  inFlight: number[];
+  chunks: number;
+  intervalMs: number;
+  prefillMs: number;
+  includeUsage: boolean;
+  seed: number;
+  nginx: boolean;
+  /** In-flight levels of the sweep; empty: no sweep. */
+  sweep: number[];
+  sweepSeconds: number;
+  /** Soak: seconds of base load through the gateway (0: no soak). */
+  soak: number;
+  soakEvery: number;
+  /** Profile: seconds of base load through a proxy run with --cpu-prof (0: no profile). */
+  profile: number;
+  profileTarget: 'gateway' | 'pipe' | 'undici';
+  /** Before each phase, wait up to this long for other processes to use less than 0.3 cores (0: do not wait). */
+  quietWait: number;
+  /** Also run nginx in the sweep. */
+  sweepNginx: boolean;
+  /** Paths of the comparison (direct is always measured: the added figures need it). */
+  paths: ('gateway' | 'pipe' | 'undici' | 'nginx')[];
+  /** The gateway's log level (default info: logging is part of its real cost). */
+  gatewayLogLevel: string;
+  /** Root of another checkout whose gateway runs as an extra path (before/after comparisons). */
+  baselineGateway: string | undefined;
+  /** Characters of filler in the user message (prompt size). */
+  promptChars: number;
+}
+
+export const HELP = `npm run bench:gateway [-- options]
+
+Compares the same open-loop streaming workload sent directly to a local SSE upstream, through the inferwatch
+gateway, through a bare Node pipe proxy and through nginx; then sweeps concurrency until the added latency doubles.
+
+  --seconds S         measured seconds per path per round (default 5)
+  --warmup S          unmeasured seconds before each measurement (default 2)
+  --rounds N          rounds, paths interleaved in rotating order (default 3; added figures are the median)
+  --in-flight A,B    streams in flight, one comparison per level (default 200,50: the issue's workload, then
+                      a level a two-core machine sustains for every path); the first is the soak/profile load
+  --chunks N          content chunks per stream (default 40)
+  --interval-ms MS    gap between chunks (default 10)
+  --prefill-ms MS     delay before the first content chunk (default 0)
+  --include-usage     clients ask for stream_options.include_usage (default: no, like the openai SDK)
+  --seed N            arrival seed (default 1)
+  --no-nginx          skip the nginx column
+  --paths LIST        which of gateway,pipe,undici,nginx to compare (default gateway,pipe,nginx; direct is always
+                      measured; undici = a bare proxy on undici, the gateway's client, without instrumentation)
+  --gateway-log-level L  the gateway's log level (default info), to see what logging costs
+  --baseline-gateway DIR  also run the gateway of another checkout (e.g. git archive HEAD src | tar -x -C DIR, with
+                      node_modules linked) as the path "gateway baseline", in the comparison and the sweep
+  --prompt-chars N    size of the user message in characters (default 70; try 8000 for a RAG-sized prompt)
+  --sweep A,B,C       in-flight levels of the sweep (default 25,50,100,200,400); --no-sweep to skip
+  --sweep-seconds S   measured seconds per path and sweep step (default 4)
+  --sweep-nginx       include nginx in the sweep
+  --quiet-wait S      before each phase wait up to S s for other processes to go below 0.3 cores, at most 3*S s
+                      in all (default 60; 0: never wait)
+  --soak S            only a soak: S seconds of base load through the gateway, RSS every --soak-every s (30)
+  --profile S         only a profile: S seconds of base load through the gateway under --cpu-prof
+  --profile-target T  gateway (default), pipe or undici: which proxy to profile
+`;
+
+function num(name: string, v: string | undefined): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${name} needs a non-negative number (see --help)`);
+  return n;
+}
+
+/** A comma-separated list of positive integers. */
+function list(name: string, v: string | undefined): number[] {
+  const out = (v ?? '').split(',').map((x) => Math.round(num(name, x.trim()))).filter((x) => x > 0);
+  if (out.length === 0) throw new Error(`${name} needs a list such as 50,100,200`);
+  return out;
+}
+
+/** Parses argv (without node and the script). Throws with the flag's name on a bad value. */
+export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
+  const f: BenchFlags = {
+    seconds: 5,
+    warmupSeconds: 2,
+    rounds: 3,
+    inFlight: [200, 50],
+    chunks: 40,
+    intervalMs: 10,
+    prefillMs: 0,
+    includeUsage: false,
+    seed: 1,
+    nginx: true,
+    sweep: [25, 50, 100, 200, 400],
+    sweepSeconds: 4,
+    soak: 0,
+    soakEvery: 30,
+    profile: 0,
+    profileTarget: 'gateway',
+    quietWait: 60,
+    sweepNginx: false,
+    paths: ['gateway', 'pipe', 'nginx'],
+    gatewayLogLevel: 'info',
+    baselineGateway: undefined,
+    promptChars: 70,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const v = (): string | undefined => argv[++i];
+    switch (a) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--seconds': f.seconds = num(a, v()); break;
+      case '--warmup': f.warmupSeconds = num(a, v()); break;
+      case '--rounds': f.rounds = Math.max(1, Math.round(num(a, v()))); break;
+      case '--in-flight': f.inFlight = list(a, v()); break;
+      case '--chunks': f.chunks = Math.max(1, Math.round(num(a, v()))); break;
+      case '--interval-ms': f.intervalMs = num(a, v()); break;
+      case '--prefill-ms': f.prefillMs = num(a, v()); break;
+      case '--include-usage': f.includeUsage = true; break;
+      case '--seed': f.seed = Math.round(num(a, v())); break;
+      case '--no-nginx': f.nginx = false; break;
+      case '--paths': {
+        const names = (v() ?? '').split(',').map((x) => x.trim());
+        const ok = names.filter((x): x is BenchFlags['paths'][number] => x === 'gateway' || x === 'pipe' || x === 'undici' || x === 'nginx');
+        if (ok.length !== names.length || !ok.includes('gateway')) throw new Error('--paths is a list of gateway,pipe,undici,nginx that includes gateway');
+        f.paths = ok;
+        break;
+      }
+      case '--gateway-log-level': f.gatewayLogLevel = v() ?? 'info'; break;
+      case '--baseline-gateway': f.baselineGateway = v(); break;
+      case '--prompt-chars': f.promptChars = Math.round(num(a, v())); break;
+      case '--no-sweep': f.sweep = []; break;
+      case '--sweep': f.sweep = list(a, v()); break;
+      case '--sweep-nginx': f.sweepNginx = true; break;
+      case '--quiet-wait': f.quietWait = num(a, v()); break;
+      case '--profile-target': {
+        const t = v();
+        if (t !== 'gateway' && t !== 'pipe' && t !== 'undici') throw new Error('--profile-target is gateway, pipe or undici');
+        f.profileTarget = t;
+        break;
+      }
+      case '--sweep-seconds': f.sweepSeconds = num(a, v()); break;
+      case '--soak': f.soak = num(a, v()); break;
+      case '--soak-every': f.soakEvery = Math.max(1, num(a, v())); break;
+      case '--profile': f.profile = num(a, v()); break;
+      default:
+        throw new Error(`unknown flag ${a} (see --help)`);
+    }
+  }
+  return f;
+}

@@ -1,0 +1,19 @@
+// The inferwatch gateway as the benchmark runs it: the real configuration (defaults; log level info, stdout
+// sent to /dev/null by the parent so every log line is still serialised and written; metrics on; no tracer, as
+// the parent removes OTEL_* variables), started through the same public functions the CLI uses.
+//
+// Run as a child: node --import tsx bench/gateway/gateway-child.ts <upstream-url> [log-level] [gateway-index.ts]
+// The third argument runs another checkout's gateway (--baseline-gateway), to compare a change with what it
+// replaces in one run.
+import { pathToFileURL } from 'node:url';
+import * as current from '../../src/gateway/index.js';
+import { serveParent } from './child-processes.js';
+
+type GatewayModule = Pick<typeof current, 'resolveGatewayConfig' | 'startGateway'>;
+
+const [upstream, logLevel = 'info', modulePath] = process.argv.slice(2);
+if (upstream === undefined) throw new Error('usage: gateway-child.ts <upstream-url> [log-level] [gateway-index.ts]');
+const gateway: GatewayModule = modulePath ? ((await import(pathToFileURL(modulePath).href)) as GatewayModule) : current;
+const config = gateway.resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams: [upstream], logLevel } });
+const gw = await gateway.startGateway(config);
+serveParent(gw.port, () => gw.close(1));

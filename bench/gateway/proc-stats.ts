@@ -1,0 +1,141 @@
+// CPU time and resident memory of the benchmark's child processes, read from /proc (Linux), so a proxy's cost is
+// measured from outside without instrumenting it.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second for utime/stime in /proc/<pid>/stat; 100 on every Linux Node runs on (USER_HZ). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far; NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // The command name is in parentheses and may hold spaces: fields are counted after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the name: state is field 3 of stat(5), so utime (14) and stime (15) are at 11 and 12 here.
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Resident set size in bytes (VmRSS); NaN when the process is gone. */
+export function rssBytes(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'latin1');
+    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Pids whose parent is `pid` (nginx's workers under its master). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(name));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out;
+}
+
+/** Sums over a group of pids (a proxy may be several processes, as nginx is). */
+export function groupCpu(pids: readonly number[]): number {
+  let s = 0;
+  for (const p of pids) {
+    const c = cpuSeconds(p);
+    if (Number.isFinite(c)) s += c;
+  }
+  return s;
+}
+
+export function groupRss(pids: readonly number[]): number {
+  let s = 0;
+  for (const p of pids) {
+    const r = rssBytes(p);
+    if (Number.isFinite(r)) s += r;
+  }
+  return s;
+}
+
+/** CPU used and the highest RSS seen while a window was open. */
+export interface ProcWindow {
+  cpuSeconds: number;
+  peakRssBytes: number;
+}
+
+/**
+ * Watches a group of pids over a window: CPU at open and close, RSS sampled every `everyMs` (a 250 ms sample
+ * catches the plateau of a run; single-allocation spikes shorter than that are not what "peak RSS" is about).
+ *
+ * @example
+ * const w = new ProcWatch(() => [pid]); ...; const { cpuSeconds, peakRssBytes } = w.close();
+ */
+export class ProcWatch {
+  readonly #pids: () => readonly number[];
+  readonly #cpu0: number;
+  #peak = 0;
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(pids: () => readonly number[], everyMs = 250) {
+    this.#pids = pids;
+    this.#cpu0 = groupCpu(pids());
+    this.#sample();
+    this.#timer = setInterval(() => this.#sample(), everyMs);
+    this.#timer.unref();
+  }
+
+  #sample(): void {
+    const r = groupRss(this.#pids());
+    if (r > this.#peak) this.#peak = r;
+  }
+
+  close(): ProcWindow {
+    clearInterval(this.#timer);
+    this.#sample();
+    return { cpuSeconds: groupCpu(this.#pids()) - this.#cpu0, peakRssBytes: this.#peak };
+  }
+}
+
+/**
+ * Machine-wide CPU seconds from /proc/stat: `tasks` is process time (user, nice, system: the sum of every
+ * process's utime and stime), `irq` is interrupt and softirq time (loopback TCP delivery is largely here and is
+ * charged to no process), `steal` is time the hypervisor gave to other guests.
+ */
+export function machineCpu(): { tasks: number; irq: number; steal: number; busy: number } {
+  try {
+    const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0] as string;
+    const v = line.trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = v;
+    const tasks = (user + nice + system) / TICKS_PER_SECOND;
+    const irqs = (irq + softirq) / TICKS_PER_SECOND;
+    return { tasks, irq: irqs, steal: steal / TICKS_PER_SECOND, busy: tasks + irqs };
+  } catch {
+    return { tasks: Number.NaN, irq: Number.NaN, steal: Number.NaN, busy: Number.NaN };
+  }
+}
+
+/**
+ * Waits until the rest of the machine is quiet: other processes below `maxCores` over a one-second sample, or
+ * `timeoutSeconds` have passed. Called between phases, when the benchmark's own processes are idle, so what is
+ * busy is someone else (a shared machine). Resolves with the cores others were using at the last sample.
+ */
+export async function waitForQuiet(maxCores: number, timeoutSeconds: number, onWait: (cores: number) => void): Promise<number> {
+  const deadline = performance.now() + timeoutSeconds * 1000;
+  let warned = false;
+  for (;;) {
+    const a = machineCpu().busy;
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const cores = (machineCpu().busy - a) / ((performance.now() - t) / 1000);
+    if (!(cores > maxCores) || performance.now() > deadline) return cores;
+    if (!warned) onWait(cores);
+    warned = true;
+  }
+}

@@ -1,0 +1,254 @@
+// The benchmark's rig: the child processes (SSE upstream, gateway, optional baseline gateway, pipe proxy, nginx),
+// the client's connection pool, and one measured phase of load through one path with the CPU and memory of every
+// process involved read over the measured window.
+import { resolve } from 'node:path';
+import { Agent } from 'undici';
+import { startNodeChild, type NodeChild } from './child-processes.js';
+import { newEpoch } from './clock.js';
+import type { BenchFlags } from './flags.js';
+import { machineLine } from './machine.js';
+import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
+import { runPhase, type PhaseResult } from './open-loop.js';
+import { machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
+
+export type PathKey = 'direct' | 'gateway' | 'baseline' | 'undici' | 'pipe' | 'nginx';
+
+/** One way for a request to reach the upstream. */
+export interface Target {
+  key: PathKey;
+  label: string;
+  origin: string;
+  /** Processes whose CPU and RSS are the path's cost (none for direct). */
+  pids: () => readonly number[];
+}
+
+/** The running servers and what every phase shares. */
+export interface Rig {
+  flags: BenchFlags;
+  epoch: number;
+  agent: Agent;
+  body: Buffer;
+  upstream: NodeChild;
+  targets: Target[];
+  gateway: NodeChild;
+  /** Seconds one stream lasts at the upstream (first to last content chunk). */
+  streamSeconds: number;
+  /** Why there is no nginx column, when there is none. */
+  nginxSkipped?: string;
+  nginxVersion?: string;
+  stop: () => Promise<void>;
+}
+
+/** One measured phase of one path. */
+export interface Measurement {
+  result: PhaseResult;
+  proxy: ProcWindow;
+  upstream: ProcWindow;
+  client: ProcWindow;
+  /** CPU seconds of processes outside the benchmark during the window (a shared machine). */
+  othersCpu: number;
+  /** Interrupt and softirq CPU seconds (mostly loopback TCP delivery) and hypervisor steal, machine-wide. */
+  irqCpu: number;
+  stealCpu: number;
+}
+
+const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
+const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));
+
+/** Child environment: no OTEL_* (the gateway must run without a tracer) and no INFERWATCH_* overrides. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('INFERWATCH_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function requestBody(includeUsage: boolean, maxTokens: number, promptChars: number): Buffer {
+  // A question, padded to the requested size with ordinary words (RAG prompts are mostly retrieved text).
+  const question = 'Explain time to first token and inter-token latency in two sentences.';
+  const filler = 'Retrieved context about serving large language models with continuous batching. ';
+  let content = question;
+  while (content.length < promptChars) content += ` ${filler}`;
+  content = content.slice(0, Math.max(promptChars, question.length));
+  const body: Record<string, unknown> = {
+    model: MODEL,
+    messages: [
+      { role: 'system', content: 'You are a helpful assistant.' },
+      { role: 'user', content },
+    ],
+    stream: true,
+    max_tokens: maxTokens,
+    temperature: 0.7,
+  };
+  if (includeUsage) body.stream_options = { include_usage: true };
+  return Buffer.from(JSON.stringify(body));
+}
+
+/** Starts the upstream and the proxies the mode needs. */
+export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: boolean; execArgv?: { gateway?: string[]; pipe?: string[]; undici?: string[] } }): Promise<Rig> {
+  const epoch = newEpoch();
+  quietBudget = flags.quietWait * 3;
+  const upstream = await startNodeChild('upstream', {
+    script: 'sse-upstream.ts',
+    env: childEnv({
+      BENCH_EPOCH_MS: String(epoch),
+      BENCH_CHUNKS: String(flags.chunks),
+      BENCH_INTERVAL_MS: String(flags.intervalMs),
+      BENCH_PREFILL_MS: String(flags.prefillMs),
+    }),
+  });
+  const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const gateway = await startNodeChild('gateway', {
+    script: 'gateway-child.ts',
+    args: [upstreamUrl, flags.gatewayLogLevel],
+    execArgv: opts.execArgv?.gateway ?? [],
+    env: childEnv({}),
+    stdoutToDevNull: true,
+  });
+  const targets: Target[] = [
+    { key: 'direct', label: 'direct', origin: upstreamUrl, pids: () => [] },
+    { key: 'gateway', label: 'inferwatch gateway', origin: `http://127.0.0.1:${gateway.port}`, pids: () => [gateway.pid] },
+  ];
+  let baseline: NodeChild | undefined;
+  if (flags.baselineGateway !== undefined && opts.pipe) {
+    baseline = await startNodeChild('gateway baseline', {
+      script: 'gateway-child.ts',
+      args: [upstreamUrl, flags.gatewayLogLevel, /\.[cm]?[jt]s$/.test(flags.baselineGateway) ? resolve(flags.baselineGateway) : resolve(flags.baselineGateway, 'src/gateway/index.ts')],
+      env: childEnv({}),
+      stdoutToDevNull: true,
+    });
+    const b = baseline;
+    targets.push({ key: 'baseline', label: 'gateway baseline', origin: `http://127.0.0.1:${b.port}`, pids: () => [b.pid] });
+  }
+  let pipe: NodeChild | undefined;
+  if (opts.pipe && flags.paths.includes('pipe')) {
+    pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.pipe ?? [], env: childEnv({}) });
+    const p = pipe;
+    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', origin: `http://127.0.0.1:${p.port}`, pids: () => [p.pid] });
+  }
+  let undici: NodeChild | undefined;
+  if (opts.pipe && flags.paths.includes('undici')) {
+    undici = await startNodeChild('undici proxy', { script: 'undici-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.undici ?? [], env: childEnv({}) });
+    const u = undici;
+    targets.push({ key: 'undici', label: 'bare undici proxy', origin: `http://127.0.0.1:${u.port}`, pids: () => [u.pid] });
+  }
+  const maxLevel = Math.max(...flags.inFlight, ...flags.sweep);
+  let nginx: NginxProcess | undefined;
+  let nginxSkipped: string | undefined;
+  let nginxVersion: string | undefined;
+  if (opts.nginx && flags.paths.includes('nginx')) {
+    const found = ensureNginx((line) => console.log(line));
+    if ('skipped' in found) nginxSkipped = found.skipped;
+    else {
+      try {
+        nginx = await startNginx(found.bin, upstream.port, Math.ceil(maxLevel * 1.5) + 64);
+        nginxVersion = found.version;
+        const n = nginx;
+        targets.push({ key: 'nginx', label: `nginx ${found.version}`, origin: `http://127.0.0.1:${n.port}`, pids: () => n.pids() });
+      } catch (err) {
+        nginxSkipped = (err as Error).message;
+      }
+    }
+    if (nginxSkipped) console.log(`nginx column skipped: ${nginxSkipped}`);
+  }
+  // Enough connections that no request ever waits for one: a queued request would count as proxy latency.
+  const agent = new Agent({
+    connections: Math.ceil(maxLevel * 1.5) + 64,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    keepAliveMaxTimeout: 60_000,
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+  });
+  const rig: Rig = {
+    flags,
+    epoch,
+    agent,
+    body: requestBody(flags.includeUsage, flags.chunks, flags.promptChars),
+    upstream,
+    targets,
+    gateway,
+    streamSeconds: Math.max(0.01, (flags.prefillMs + (flags.chunks - 1) * flags.intervalMs) / 1000),
+    stop: async () => {
+      await agent.close().catch(() => undefined);
+      await Promise.all([gateway.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);
+    },
+  };
+  if (nginxSkipped !== undefined) rig.nginxSkipped = nginxSkipped;
+  if (nginxVersion !== undefined) rig.nginxVersion = nginxVersion;
+  return rig;
+}
+
+let quietBudget = Number.POSITIVE_INFINITY;
+
+/** One phase of open-loop load through `t`, with its processes watched over the measured window. */
+export async function measure(rig: Rig, t: Target, inFlight: number, seconds: number, seed: number): Promise<Measurement> {
+  // On a shared machine, wait for others to go quiet, but within a budget for the whole run (three times the
+  // per-phase wait), so a machine that stays busy slows the benchmark by minutes, not by a wait per phase.
+  const wait = Math.min(rig.flags.quietWait, quietBudget);
+  if (wait > 0) {
+    const t0 = performance.now();
+    await waitForQuiet(0.3, wait, (cores) => process.stdout.write(`(other processes use ${cores.toFixed(2)} cores: waiting up to ${wait.toFixed(0)} s for quiet) `));
+    // The one-second sample itself is not waiting.
+    quietBudget -= Math.max(0, (performance.now() - t0) / 1000 - 1);
+  }
+  let proxyW: ProcWatch | undefined;
+  let upW: ProcWatch | undefined;
+  let clientW: ProcWatch | undefined;
+  let machine0 = machineCpu();
+  let windows: Omit<Measurement, 'result'> | undefined;
+  const result = await runPhase({
+    dispatcher: rig.agent,
+    origin: t.origin,
+    rate: inFlight / rig.streamSeconds,
+    warmupSeconds: rig.flags.warmupSeconds,
+    seconds,
+    seed,
+    epoch: rig.epoch,
+    body: rig.body,
+    expect: { contentChunks: rig.flags.chunks, usage: rig.flags.includeUsage },
+    onWindowStart: () => {
+      machine0 = machineCpu();
+      proxyW = new ProcWatch(t.pids);
+      upW = new ProcWatch(() => [rig.upstream.pid]);
+      clientW = new ProcWatch(() => [process.pid]);
+    },
+    onWindowEnd: () => {
+      const machine1 = machineCpu();
+      const proxy = (proxyW as ProcWatch).close();
+      const upstream = (upW as ProcWatch).close();
+      const client = (clientW as ProcWatch).close();
+      const ours = proxy.cpuSeconds + upstream.cpuSeconds + client.cpuSeconds;
+      windows = {
+        proxy,
+        upstream,
+        client,
+        othersCpu: Math.max(0, machine1.tasks - machine0.tasks - ours),
+        irqCpu: machine1.irq - machine0.irq,
+        stealCpu: machine1.steal - machine0.steal,
+      };
+    },
+  });
+  if (windows === undefined) throw new Error('the measured window never closed');
+  // Let sockets settle and garbage be collected before the next path starts.
+  await sleep(500);
+  return { result, ...windows };
+}
+
+/** The lines every mode prints first: what ran, on what. */
+export function header(rig: Rig, title: string, inFlight?: number): void {
+  const f = rig.flags;
+  const rate = inFlight === undefined ? `(streams in flight)/${rig.streamSeconds.toFixed(2)} s` : `${rateOf(rig, inFlight).toFixed(0)}`;
+  console.log(`\n# ${title}`);
+  console.log(`machine   ${machineLine()}`);
+  console.log(
+    `workload  open-loop Poisson arrivals (seed ${f.seed}) at ${rate} req/s; ` +
+      `each stream ${f.chunks} content chunks ${f.intervalMs} ms apart (first after ${f.prefillMs} ms), vLLM chat-chunk format, ` +
+      `upstream write time embedded in each chunk; request body ${rig.body.length} bytes; ` +
+      `include_usage asked by the client: ${f.includeUsage ? 'yes' : 'no (the gateway adds it and strips the usage chunk)'}`,
+  );
+  if (f.baselineGateway !== undefined) console.log(`baseline  "gateway baseline" runs the gateway of ${resolve(f.baselineGateway)}`);
+  console.log(`gateway   default config, log level ${f.gatewayLogLevel} (stdout -> /dev/null), metrics on, no tracer`);
+}
+
+/** Arrivals per second that keep `inFlight` streams open. */
+export const rateOf = (rig: Rig, inFlight: number): number => inFlight / rig.streamSeconds;

@@ -221,19 +221,12 @@ export class OpenAiChunkScanner {
     const q = suffix.length;
     const b = bytes;
     if (end - start < p + q + 1) return false;
-    // The closing quote of the string is where the suffix starts; find it, honouring escapes.
+    // The closing quote of the string is where the suffix starts.
     const s = start + p;
-    let j = s;
-    let esc = false;
-    for (;;) {
-      if (j >= end) return false;
-      const c = b[j];
-      if (c === QUOTE) break;
-      if (c === BACKSLASH) {
-        esc = true;
-        j += 2;
-      } else j++;
-    }
+    const found = closingQuote(b, s, end);
+    if (found < 0) return false;
+    const esc = found % 2 === 1;
+    const j = (found - (esc ? 1 : 0)) / 2;
     if (j === s) return false;
     if (tail === undefined) {
       if (end - j !== q) return false;
@@ -439,21 +432,11 @@ export class OpenAiChunkScanner {
   /** Cursor on an opening quote: returns the index of the closing quote and moves past it. */
   #stringEnd(): number {
     const b = this.#b;
-    const e = this.#e;
-    let j = this.#i;
-    if (b[j] !== QUOTE) throw MALFORMED;
-    j++;
-    let esc = false;
-    for (;;) {
-      if (j >= e) throw MALFORMED;
-      const c = b[j];
-      if (c === QUOTE) break;
-      if (c === BACKSLASH) {
-        esc = true;
-        j += 2;
-      } else j++;
-    }
-    this.#esc = esc;
+    if (b[this.#i] !== QUOTE) throw MALFORMED;
+    const found = closingQuote(b, this.#i + 1, this.#e);
+    if (found < 0) throw MALFORMED;
+    this.#esc = found % 2 === 1;
+    const j = (found - (this.#esc ? 1 : 0)) / 2;
     this.#i = j + 1;
     return j;
   }
@@ -538,6 +521,25 @@ export class OpenAiChunkScanner {
     }
     if (i === first || !isScalarStart(c as number)) throw MALFORMED;
     this.#i = i;
+  }
+}
+
+/**
+ * Index of the quote closing a JSON string whose body starts at `from`, honouring backslash escapes, times two,
+ * plus 1 when the body holds an escape; -1 when `end` comes first. (Two results in one number: this runs for
+ * every string of every chunk, and an object per call would cost more than the scan.)
+ */
+function closingQuote(b: Uint8Array, from: number, end: number): number {
+  let j = from;
+  let esc = 0;
+  for (;;) {
+    if (j >= end) return -1;
+    const c = b[j];
+    if (c === QUOTE) return j * 2 + esc;
+    if (c === BACKSLASH) {
+      esc = 1;
+      j += 2;
+    } else j++;
   }
 }
 

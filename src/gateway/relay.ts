@@ -74,7 +74,6 @@ export class Relay implements Dispatcher.DispatchHandler {
   #closed = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #lastError: Error | undefined;
-  #lastKind: FailureKind = 'upstream_error';
 
   constructor(deps: RelayDeps, res: ServerResponse, call: LlmCall, req: UpstreamRequest, serverSpan?: Span) {
     this.#deps = deps;
@@ -234,7 +233,6 @@ export class Relay implements Dispatcher.DispatchHandler {
       const { outcome, kind } = attemptOutcome(err);
       if (!this.#discard) this.#deps.pool.record(replica, outcome);
       this.#lastError = err;
-      this.#lastKind = kind;
       if (this.#canRetry()) {
         this.#retryLater();
         return;
@@ -307,10 +305,5 @@ export class Relay implements Dispatcher.DispatchHandler {
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     this.#deps.active.delete(this);
     this.#span?.end();
-  }
-
-  /** How the last failed attempt ended (for tests and logs). */
-  get lastFailure(): FailureKind {
-    return this.#lastKind;
   }
 }

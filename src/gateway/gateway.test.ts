@@ -99,7 +99,7 @@ test('non-streamed chat, completions and embeddings are relayed and measured; ot
   await other.text();
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 3);
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_404' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_404', model: 'nope' }), 1);
   assert.equal(await metricValue(h.registry, 'llm_output_tokens_sum', { model: 'completions-ok' }), 3);
   assert.equal(await metricValue(h.registry, 'llm_input_tokens_sum', { model: 'embed' }), 5);
 });
@@ -181,6 +181,22 @@ test('a replica that accepts the connection but sends no headers in time is fail
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'silent', outcome: 'timeout' }), 1);
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
+});
+
+test('other /v1 routes are relayed as they are and judged by their status alone, whatever their body', async () => {
+  const replica = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.end('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\nevent: response.completed\ndata: {"type":"response.completed"}\n\n');
+  });
+  replica.listen(0, '127.0.0.1');
+  await once(replica, 'listening');
+  cleanups.push(async () => replica.close());
+  const { gw, h } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`]);
+  const res = await rawPost(`${gw.url}/v1/responses`, JSON.stringify({ model: 'gpt-x', input: 'hi', stream: true }));
+  assert.match(res.body, /response\.completed/);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success', model: 'gpt-x' }), 1);
 });
 
 test('hop-by-hop headers stop at the gateway in both directions (RFC 9110)', async () => {

@@ -165,6 +165,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         reject = ERRORS.invalidJson((err as Error).message);
       }
     } else if (operation !== 'other') reject = ERRORS.notAnObject();
+    else if (body !== null) {
+      // Passed through as it is; read only to label the request with its model when the body is JSON.
+      try {
+        parsed = JSON.parse(body.toString('utf8'));
+      } catch {
+        parsed = undefined;
+      }
+    }
     const request = readRequest(operation, reject ? undefined : parsed);
     const who = identify(req.headers, parsed, config);
     if (!reject && 'error' in who) reject = who.error;

@@ -129,6 +129,11 @@ export class LlmCall {
       this.#finish(httpStatusLabel(status), undefined);
       return;
     }
+    if (this.request.operation === 'other') {
+      // A route inferwatch does not model (passed through by the gateway): judged by its status alone.
+      this.#mode = Mode.Passthrough;
+      return;
+    }
     const ct = (contentType ?? '').toLowerCase();
     if (ct.includes('text/event-stream')) this.#startSse();
     else if (ct.includes('json')) this.#mode = Mode.Json;
@@ -289,6 +294,7 @@ export class LlmCall {
   /** Status a normally-ended body earned. */
   #outcome(): RequestStatus {
     if (this.#mode === Mode.Sse) return this.#sseStatus(true);
+    if (this.#mode === Mode.Passthrough) return 'success';
     if (this.#mode === Mode.Pending) return 'protocol_error'; // 2xx with an empty body
     // JSON body
     if (this.#jsonBytes > MAX_JSON_BODY) return 'success';

@@ -560,11 +560,8 @@ export class SimEngine {
         this.#stalledUntil = Math.max(this.#stalledUntil, t + s.seconds);
         break;
       case 'slow':
-        this.#telemetryTo(t);
-        this.telemetry.setSlowFactor(this.faults.slowFactor());
-        break;
       case 'kv_squeeze':
-        this.scheduler.setSqueezeTarget(Math.floor(this.faults.squeezeFraction() * this.config.capacity.numGpuBlocks));
+        this.#applyFaultLevels(t);
         break;
       case 'crash':
         this.#crash(t, f.end, s.xid);
@@ -574,14 +571,18 @@ export class SimEngine {
     }
   }
 
+  /** Sets the throttle factor and the squeezed block count from the faults active now (they stack). */
+  #applyFaultLevels(t: number): void {
+    this.#telemetryTo(t);
+    this.telemetry.setSlowFactor(this.faults.slowFactor());
+    this.scheduler.setSqueezeTarget(Math.floor(this.faults.squeezeFraction() * this.config.capacity.numGpuBlocks));
+  }
+
   #faultEnded(f: FaultInstance, t: number): void {
     switch (f.spec.type) {
       case 'slow':
-        this.#telemetryTo(t);
-        this.telemetry.setSlowFactor(this.faults.slowFactor());
-        break;
       case 'kv_squeeze':
-        this.scheduler.setSqueezeTarget(Math.floor(this.faults.squeezeFraction() * this.config.capacity.numGpuBlocks));
+        this.#applyFaultLevels(t);
         break;
       case 'crash':
         this.#recover(t);

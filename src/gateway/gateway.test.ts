@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { createServer as createTcpServer, type Socket } from 'node:net';
+import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import OpenAI from 'openai';
@@ -222,6 +222,66 @@ test('hop-by-hop headers stop at the gateway in both directions (RFC 9110)', asy
   assert.ok(seen['x-request-id']);
   assert.equal(res.headers['x-replica-private'], undefined);
   assert.equal(res.headers['x-end-to-end'], 'yes');
+});
+
+/** Splits raw HTTP/1.1 responses (chunked bodies) read off one socket into their status and decoded bodies. */
+function decodeResponses(raw: Buffer): { status: number; body: string }[] {
+  const out: { status: number; body: string }[] = [];
+  let pos = 0;
+  while (pos < raw.length) {
+    const headEnd = raw.indexOf('\r\n\r\n', pos);
+    assert.ok(headEnd > 0, 'a complete header block');
+    const head = raw.subarray(pos, headEnd).toString('latin1');
+    assert.match(head, /^transfer-encoding: chunked$/im);
+    pos = headEnd + 4;
+    const body: Buffer[] = [];
+    for (;;) {
+      const lineEnd = raw.indexOf('\r\n', pos);
+      const size = Number.parseInt(raw.subarray(pos, lineEnd).toString('latin1'), 16);
+      pos = lineEnd + 2;
+      if (size === 0) {
+        pos += 2;
+        break;
+      }
+      body.push(raw.subarray(pos, pos + size));
+      assert.equal(raw.subarray(pos + size, pos + size + 2).toString('latin1'), '\r\n', 'each chunk ends with CRLF');
+      pos += size + 2;
+    }
+    out.push({ status: Number(head.slice(9, 12)), body: Buffer.concat(body).toString('utf8') });
+  }
+  return out;
+}
+
+test('pipelined and kept-alive streams on one connection arrive whole and in order, each framed correctly', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  const { port } = new URL(gw.url);
+  const socket = await new Promise<Socket>((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port: Number(port) }, () => resolve(s));
+  });
+  cleanups.push(async () => socket.destroy());
+  const post = (model: string, close = false): string => {
+    const body = JSON.stringify({ model, messages, stream: true });
+    return `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${close ? 'connection: close\r\n' : ''}\r\n${body}`;
+  };
+  // The second request is sent while the first is still streaming (40 ms between tokens): its response waits
+  // behind the first one's and must not be written into the middle of it. The third closes the connection.
+  const parts: Buffer[] = [];
+  socket.on('data', (b: Buffer) => parts.push(b));
+  socket.write(post('stream-slow') + post('stream-ok'));
+  await new Promise((r) => setTimeout(r, 60));
+  socket.write(post('stream-long', true));
+  await once(socket, 'end');
+  const responses = decodeResponses(Buffer.concat(parts));
+  assert.equal(responses.length, 3);
+  for (const [i, r] of responses.entries()) {
+    const sent = up.sent[i];
+    assert.ok(sent?.usageEvent, 'the gateway asked for usage');
+    assert.equal(r.status, 200);
+    assert.equal(r.body, sent.bytes.replace(sent.usageEvent, ''), `response ${i + 1} byte for byte`);
+  }
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 3);
 });
 
 test('a replica answering 500 before streaming is retried elsewhere; when every attempt fails the client gets 502 and one upstream_error', async () => {

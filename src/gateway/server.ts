@@ -66,7 +66,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const registry = deps.registry ?? new Registry();
   collectDefaultMetrics({ register: registry });
   const clock = deps.clock ?? (() => performance.now());
-  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const logger = deps.logger ?? createLogger({ level: config.logLevel, buffered: true });
   const inst = new Instrumentation(
     {
       registry,
@@ -266,6 +266,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
   logger.info({ event: 'gateway_listening', url, upstreams: config.upstreams.map((u) => u.name) }, 'gateway_listening');
+  logger.flush(); // the start line is not held back with the batched request lines
 
   let closing: Promise<void> | undefined;
   async function close(graceSeconds = config.shutdownGrace): Promise<void> {

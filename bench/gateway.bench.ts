@@ -1,13 +1,15 @@
 // npm run bench:gateway — what the gateway adds to a stream, against the same workload sent directly, through a
 // bare Node pipe proxy and through nginx, all measured in one run (issue 4, "Speed").
 //
-// Every server is a child process (./gateway/*.ts): the SSE upstream, the inferwatch gateway (real config: log
-// level info with stdout to /dev/null, metrics on, no tracer), the pipe proxy, nginx. This process is the load
-// generator: open-loop Poisson arrivals sized to keep --in-flight streams open, each stream --chunks content
-// chunks --interval-ms apart, every chunk carrying its upstream write time so the client measures per-chunk
-// latency, not only TTFT. Paths are measured in rounds, in rotating order, with the same arrival sequence, so
-// drift on a shared machine hits all of them alike. "Added" = a path's percentile minus the direct path's, per
-// round, median over rounds.
+// Every server is a child process: the SSE upstream, the inferwatch gateway (real config: log level info with
+// stdout to /dev/null, metrics on, no tracer), the pipe proxy, nginx. The upstream and the load generator are one
+// small C program (./gateway/native/harness.c, compiled with the system's cc at first run and cached), so that
+// they cost a fraction of a core and leave the machine to the proxies; this process only orchestrates and reads
+// /proc. The load: open-loop Poisson arrivals sized to keep --in-flight streams open, each stream --chunks
+// content chunks --interval-ms apart, every chunk carrying its upstream write time (CLOCK_MONOTONIC, shared by
+// both sides) so the client measures per-chunk latency, not only TTFT. Paths are measured in rounds, in rotating
+// order, with the same arrival sequence, so drift on a shared machine hits all of them alike. "Added" = a path's
+// percentile minus the direct path's, per round, median over rounds.
 //
 // Modes: default = comparison tables + concurrency sweep; --soak S = memory over S seconds through the gateway;
 // --profile S = CPU profile of the gateway under the base load. No timing assertions: this is a benchmark.

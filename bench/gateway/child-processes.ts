@@ -1,6 +1,6 @@
-// Starting and always stopping the benchmark's child processes. The upstream and every proxy run in processes of
-// their own so that the load generator does not share their event loop and their CPU and memory can be read from
-// /proc. Every pid started is killed when the benchmark exits, however it exits (normal end, error, SIGINT).
+// Starting and always stopping the benchmark's child processes. The upstream, the load generator and every proxy
+// run in processes of their own so that none shares another's event loop and each one's CPU and memory can be read
+// from /proc. Every pid started is killed when the benchmark exits, however it exits (normal end, error, SIGINT).
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -71,12 +71,18 @@ export type ChildMessage =
 /** Messages the parent sends a child. */
 export type ParentMessage = { type: 'memory' } | { type: 'stop' };
 
-/** A Node child running one of the scripts in this folder. */
-export interface NodeChild {
+/** A server child of the benchmark: a Node script of this folder or the native upstream (../native-harness.ts). */
+export interface ServerChild {
   readonly name: string;
   readonly pid: number;
-  /** The port it listens on (from its `ready` message). */
+  /** The port it listens on (reported by the child once it listens). */
   readonly port: number;
+  /** Asks it to close and exit; kills it after `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+/** A Node child running one of the scripts in this folder. */
+export interface NodeChild extends ServerChild {
   /** Asks for `process.memoryUsage()` of the child. */
   memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
   /** Asks it to close and exit (so `--cpu-prof` writes its profile); kills it after `timeoutMs`. */

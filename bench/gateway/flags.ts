@@ -41,6 +41,8 @@ export const HELP = `npm run bench:gateway [-- options]
 
 Compares the same open-loop streaming workload sent directly to a local SSE upstream, through the inferwatch
 gateway, through a bare Node pipe proxy and through nginx; then sweeps concurrency until the added latency doubles.
+The upstream and the load generator are a small C program (bench/gateway/native/harness.c) compiled with the
+system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.cache/inferwatch-bench.
 
   --seconds S         measured seconds per path per round (default 5)
   --warmup S          unmeasured seconds before each measurement (default 2)

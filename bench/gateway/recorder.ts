@@ -1,6 +1,6 @@
-// What the load generator records for one path: TTFT and per-chunk latency samples, request outcomes, and the
-// number of streams open. `take()` hands over what was recorded since the last call (the soak prints intervals).
-import { Samples } from './samples.js';
+// What the load generator records for one path: TTFT and per-chunk latency samples and request outcomes (the
+// native load generator writes them, ./native-harness.ts reads them back into this shape), and how to print them.
+import type { Samples } from './samples.js';
 
 /** Recorded outcomes of some requests. */
 export interface Recorded {
@@ -12,34 +12,8 @@ export interface Recorded {
   requests: number;
   /** Content chunks received by measured requests. */
   chunks: number;
-  /** Error counts by kind (http_<status>, incomplete, unexpected_usage, an error code). */
+  /** Error counts by kind (http_<status>, incomplete, unexpected_usage, missing_usage, unfinished, an errno name). */
   errors: Map<string, number>;
-}
-
-export class Recorder {
-  #cur: Recorded = Recorder.#empty();
-  /** Streams open now (measured or not). */
-  inFlight = 0;
-
-  static #empty(): Recorded {
-    return { ttft: new Samples(), chunk: new Samples(), requests: 0, chunks: 0, errors: new Map() };
-  }
-
-  get current(): Recorded {
-    return this.#cur;
-  }
-
-  error(kind: string): void {
-    const e = this.#cur.errors;
-    e.set(kind, (e.get(kind) ?? 0) + 1);
-  }
-
-  /** What was recorded since the last take, and a fresh start. */
-  take(): Recorded {
-    const r = this.#cur;
-    this.#cur = Recorder.#empty();
-    return r;
-  }
 }
 
 export function errorTotal(r: Recorded): number {

@@ -1,14 +1,12 @@
-// The benchmark's rig: the child processes (SSE upstream, gateway, optional baseline gateway, pipe proxy, nginx),
-// the client's connection pool, and one measured phase of load through one path with the CPU and memory of every
-// process involved read over the measured window.
+// The benchmark's rig: the child processes (the native SSE upstream, gateway, optional baseline gateway, pipe
+// proxy, nginx) and one measured phase of load through one path (the native load generator, a child of its own)
+// with the CPU and memory of every process involved read over the measured window.
 import { resolve } from 'node:path';
-import { Agent } from 'undici';
-import { startNodeChild, type NodeChild } from './child-processes.js';
-import { newEpoch } from './clock.js';
+import { startNodeChild, type NodeChild, type ServerChild } from './child-processes.js';
 import type { BenchFlags } from './flags.js';
 import { machineLine } from './machine.js';
+import { runNativePhase, startNativeUpstream, type PhaseResult } from './native-harness.js';
 import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
-import { runPhase, type PhaseResult } from './open-loop.js';
 import { machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
 
 export type PathKey = 'direct' | 'gateway' | 'baseline' | 'undici' | 'pipe' | 'nginx';
@@ -17,7 +15,8 @@ export type PathKey = 'direct' | 'gateway' | 'baseline' | 'undici' | 'pipe' | 'n
 export interface Target {
   key: PathKey;
   label: string;
-  origin: string;
+  /** Loopback port the load generator sends to. */
+  port: number;
   /** Processes whose CPU and RSS are the path's cost (none for direct). */
   pids: () => readonly number[];
 }
@@ -25,10 +24,8 @@ export interface Target {
 /** The running servers and what every phase shares. */
 export interface Rig {
   flags: BenchFlags;
-  epoch: number;
-  agent: Agent;
   body: Buffer;
-  upstream: NodeChild;
+  upstream: ServerChild;
   targets: Target[];
   gateway: NodeChild;
   /** Seconds one stream lasts at the upstream (first to last content chunk). */
@@ -44,6 +41,7 @@ export interface Measurement {
   result: PhaseResult;
   proxy: ProcWindow;
   upstream: ProcWindow;
+  /** The load generator. */
   client: ProcWindow;
   /** CPU seconds of processes outside the benchmark during the window (a shared machine). */
   othersCpu: number;
@@ -85,17 +83,8 @@ function requestBody(includeUsage: boolean, maxTokens: number, promptChars: numb
 
 /** Starts the upstream and the proxies the mode needs. */
 export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: boolean; execArgv?: { gateway?: string[]; pipe?: string[]; undici?: string[] } }): Promise<Rig> {
-  const epoch = newEpoch();
   quietBudget = flags.quietWait * 3;
-  const upstream = await startNodeChild('upstream', {
-    script: 'sse-upstream.ts',
-    env: childEnv({
-      BENCH_EPOCH_MS: String(epoch),
-      BENCH_CHUNKS: String(flags.chunks),
-      BENCH_INTERVAL_MS: String(flags.intervalMs),
-      BENCH_PREFILL_MS: String(flags.prefillMs),
-    }),
-  });
+  const upstream = await startNativeUpstream({ chunks: flags.chunks, intervalMs: flags.intervalMs, prefillMs: flags.prefillMs });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const gateway = await startNodeChild('gateway', {
     script: 'gateway-child.ts',
@@ -105,8 +94,8 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     stdoutToDevNull: true,
   });
   const targets: Target[] = [
-    { key: 'direct', label: 'direct', origin: upstreamUrl, pids: () => [] },
-    { key: 'gateway', label: 'inferwatch gateway', origin: `http://127.0.0.1:${gateway.port}`, pids: () => [gateway.pid] },
+    { key: 'direct', label: 'direct', port: upstream.port, pids: () => [] },
+    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid] },
   ];
   let baseline: NodeChild | undefined;
   if (flags.baselineGateway !== undefined && opts.pipe) {
@@ -117,19 +106,19 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
       stdoutToDevNull: true,
     });
     const b = baseline;
-    targets.push({ key: 'baseline', label: 'gateway baseline', origin: `http://127.0.0.1:${b.port}`, pids: () => [b.pid] });
+    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid] });
   }
   let pipe: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('pipe')) {
     pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.pipe ?? [], env: childEnv({}) });
     const p = pipe;
-    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', origin: `http://127.0.0.1:${p.port}`, pids: () => [p.pid] });
+    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid] });
   }
   let undici: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('undici')) {
     undici = await startNodeChild('undici proxy', { script: 'undici-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.undici ?? [], env: childEnv({}) });
     const u = undici;
-    targets.push({ key: 'undici', label: 'bare undici proxy', origin: `http://127.0.0.1:${u.port}`, pids: () => [u.pid] });
+    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid] });
   }
   const maxLevel = Math.max(...flags.inFlight, ...flags.sweep);
   let nginx: NginxProcess | undefined;
@@ -143,33 +132,21 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
         nginx = await startNginx(found.bin, upstream.port, Math.ceil(maxLevel * 1.5) + 64);
         nginxVersion = found.version;
         const n = nginx;
-        targets.push({ key: 'nginx', label: `nginx ${found.version}`, origin: `http://127.0.0.1:${n.port}`, pids: () => n.pids() });
+        targets.push({ key: 'nginx', label: `nginx ${found.version}`, port: n.port, pids: () => n.pids() });
       } catch (err) {
         nginxSkipped = (err as Error).message;
       }
     }
     if (nginxSkipped) console.log(`nginx column skipped: ${nginxSkipped}`);
   }
-  // Enough connections that no request ever waits for one: a queued request would count as proxy latency.
-  const agent = new Agent({
-    connections: Math.ceil(maxLevel * 1.5) + 64,
-    pipelining: 1,
-    keepAliveTimeout: 60_000,
-    keepAliveMaxTimeout: 60_000,
-    headersTimeout: 30_000,
-    bodyTimeout: 30_000,
-  });
   const rig: Rig = {
     flags,
-    epoch,
-    agent,
     body: requestBody(flags.includeUsage, flags.chunks, flags.promptChars),
     upstream,
     targets,
     gateway,
     streamSeconds: Math.max(0.01, (flags.prefillMs + (flags.chunks - 1) * flags.intervalMs) / 1000),
     stop: async () => {
-      await agent.close().catch(() => undefined);
       await Promise.all([gateway.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);
     },
   };
@@ -194,30 +171,34 @@ export async function measure(rig: Rig, t: Target, inFlight: number, seconds: nu
   let proxyW: ProcWatch | undefined;
   let upW: ProcWatch | undefined;
   let clientW: ProcWatch | undefined;
+  let loadPid = 0;
   let machine0 = machineCpu();
+  let self0 = process.cpuUsage();
   let windows: Omit<Measurement, 'result'> | undefined;
-  const result = await runPhase({
-    dispatcher: rig.agent,
-    origin: t.origin,
+  const result = await runNativePhase({
+    port: t.port,
     rate: inFlight / rig.streamSeconds,
     warmupSeconds: rig.flags.warmupSeconds,
     seconds,
     seed,
-    epoch: rig.epoch,
     body: rig.body,
     expect: { contentChunks: rig.flags.chunks, usage: rig.flags.includeUsage },
+    onStart: (pid) => (loadPid = pid),
     onWindowStart: () => {
       machine0 = machineCpu();
+      self0 = process.cpuUsage();
       proxyW = new ProcWatch(t.pids);
       upW = new ProcWatch(() => [rig.upstream.pid]);
-      clientW = new ProcWatch(() => [process.pid]);
+      clientW = new ProcWatch(() => [loadPid]);
     },
     onWindowEnd: () => {
       const machine1 = machineCpu();
       const proxy = (proxyW as ProcWatch).close();
       const upstream = (upW as ProcWatch).close();
       const client = (clientW as ProcWatch).close();
-      const ours = proxy.cpuSeconds + upstream.cpuSeconds + client.cpuSeconds;
+      // This process only watches (/proc reads, a few JSON lines), but it is the benchmark's, not "others".
+      const self = process.cpuUsage(self0);
+      const ours = proxy.cpuSeconds + upstream.cpuSeconds + client.cpuSeconds + (self.user + self.system) / 1e6;
       windows = {
         proxy,
         upstream,

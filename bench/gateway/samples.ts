@@ -25,8 +25,20 @@ export class Samples {
 
   /** Appends every sample of `other`. */
   addAll(other: Samples): void {
-    const v = other.values();
-    for (let i = 0; i < v.length; i++) this.add(v[i] as number);
+    this.addValues(other.values());
+  }
+
+  /** Appends `v` (one copy, one growth at most). */
+  addValues(v: Float64Array): void {
+    if (this.#n + v.length > this.#data.length) {
+      let size = this.#data.length;
+      while (size < this.#n + v.length) size *= 2;
+      const bigger = new Float64Array(size);
+      bigger.set(this.values());
+      this.#data = bigger;
+    }
+    this.#data.set(v, this.#n);
+    this.#n += v.length;
   }
 
   /** A view of the samples (no copy). */

@@ -2,7 +2,7 @@
 // gateway's RSS and heap printed at intervals and a least-squares trend at the end, to show whether memory stays
 // flat. A short direct phase first gives the baseline for the added-latency columns.
 import { progress } from './compare.js';
-import { runPhase } from './open-loop.js';
+import { runNativePhase } from './native-harness.js';
 import { cpuSeconds, machineCpu, rssBytes } from './proc-stats.js';
 import { errorText, errorTotal } from './recorder.js';
 import { header, measure, rateOf, type Rig, type Target } from './rig.js';
@@ -28,22 +28,28 @@ export async function soak(rig: Rig): Promise<void> {
   console.log(fmt(cols));
   const rss: [number, number][] = [];
   const heap: [number, number][] = [];
-  const oursNow = (): number => cpuSeconds(rig.gateway.pid) + cpuSeconds(rig.upstream.pid) + cpuSeconds(process.pid);
+  let loadPid: number | undefined;
+  const selfNow = (): number => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  // The benchmark's processes: the gateway, the upstream, the load generator and this one (which only watches).
+  const oursNow = (): number =>
+    cpuSeconds(rig.gateway.pid) + cpuSeconds(rig.upstream.pid) + (loadPid === undefined ? 0 : cpuSeconds(loadPid)) + selfNow();
   let lastCpu = cpuSeconds(rig.gateway.pid);
   let lastOurs = oursNow();
   let lastMachine = machineCpu().tasks;
   let lastT = 0;
   const pending: Promise<void>[] = [];
-  const result = await runPhase({
-    dispatcher: rig.agent,
-    origin: gw.origin,
+  const result = await runNativePhase({
+    port: gw.port,
     rate: rateOf(rig, inFlight),
     warmupSeconds: f.warmupSeconds,
     seconds: f.soak,
     seed: f.seed,
-    epoch: rig.epoch,
     body: rig.body,
     expect: { contentChunks: f.chunks, usage: f.includeUsage },
+    onStart: (pid) => (loadPid = pid),
     onWindowStart: () => {
       lastCpu = cpuSeconds(rig.gateway.pid);
       lastOurs = oursNow();

@@ -33,6 +33,8 @@ export interface BenchFlags {
   gatewayLogLevel: string;
   /** Root of another checkout whose gateway runs as an extra path (before/after comparisons). */
   baselineGateway: string | undefined;
+  /** Also run the gateway with this many worker processes as an extra path (0 or 1: not run). */
+  gatewayWorkers: number;
   /** Characters of filler in the user message (prompt size). */
   promptChars: number;
 }
@@ -60,6 +62,8 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --gateway-log-level L  the gateway's log level (default info), to see what logging costs
   --baseline-gateway DIR  also run the gateway of another checkout (e.g. git archive HEAD src | tar -x -C DIR, with
                       node_modules linked) as the path "gateway baseline", in the comparison and the sweep
+  --gateway-workers N  also run the gateway with --workers N (N processes sharing the port) as the path
+                      "gateway, N workers", in the comparison and the sweep
   --prompt-chars N    size of the user message in characters (default 70; try 8000 for a RAG-sized prompt)
   --sweep A,B,C       in-flight levels of the sweep (default 25,50,100,200,400); --no-sweep to skip
   --sweep-seconds S   measured seconds per path and sweep step (default 4)
@@ -109,6 +113,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
     gatewayLogLevel: 'info',
     baselineGateway: undefined,
     promptChars: 70,
+    gatewayWorkers: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -136,6 +141,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
       }
       case '--gateway-log-level': f.gatewayLogLevel = v() ?? 'info'; break;
       case '--baseline-gateway': f.baselineGateway = v(); break;
+      case '--gateway-workers': f.gatewayWorkers = Math.round(num(a, v())); break;
       case '--prompt-chars': f.promptChars = Math.round(num(a, v())); break;
       case '--no-sweep': f.sweep = []; break;
       case '--sweep': f.sweep = list(a, v()); break;

@@ -2,11 +2,14 @@
 // sent to /dev/null by the parent so every log line is still serialised and written; metrics on; no tracer, as
 // the parent removes OTEL_* variables), started through the same public functions the CLI uses.
 //
+// BENCH_GATEWAY_WORKERS=N runs it with N worker processes (the CLI's --workers N).
+//
 // Run as a child: node --import tsx bench/gateway/gateway-child.ts <upstream-url> [log-level] [gateway-index.ts]
 // The third argument runs another checkout's gateway (--baseline-gateway), to compare a change with what it
 // replaces in one run.
 import { pathToFileURL } from 'node:url';
 import * as current from '../../src/gateway/index.js';
+import { createLogger } from '../../src/telemetry/logging/logger.js';
 import { serveParent } from './child-processes.js';
 
 type GatewayModule = Pick<typeof current, 'resolveGatewayConfig' | 'startGateway'>;
@@ -15,5 +18,24 @@ const [upstream, logLevel = 'info', modulePath] = process.argv.slice(2);
 if (upstream === undefined) throw new Error('usage: gateway-child.ts <upstream-url> [log-level] [gateway-index.ts]');
 const gateway: GatewayModule = modulePath ? ((await import(pathToFileURL(modulePath).href)) as GatewayModule) : current;
 const config = gateway.resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams: [upstream], logLevel } });
-const gw = await gateway.startGateway(config);
-serveParent(gw.port, () => gw.close(1));
+const workers = Number(process.env.BENCH_GATEWAY_WORKERS ?? 1);
+if (workers > 1) {
+  // --gateway-workers: this process is the cluster primary (it talks to the benchmark); its forks (this same
+  // script) are the workers, each a whole gateway, as `inferwatch gateway --workers N` runs them.
+  const withWorkers = { ...config, workers };
+  if (current.isGatewayWorker()) {
+    const { Registry } = await import('prom-client');
+    const registry = new Registry();
+    const link = current.joinCluster(registry);
+    const gw = await current.startGateway(withWorkers, { registry, logger: createLogger({ level: logLevel }), metricsText: link.metricsText });
+    await link.stopped;
+    await gw.close(1);
+    if (process.connected) process.disconnect();
+  } else {
+    const c = await current.startGatewayCluster({ ...withWorkers, shutdownGrace: 1 }, (l) => console.error(l));
+    serveParent(c.port, () => c.close());
+  }
+} else {
+  const gw = await gateway.startGateway(config);
+  serveParent(gw.port, () => gw.close(1));
+}

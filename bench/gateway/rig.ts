@@ -7,9 +7,9 @@ import type { BenchFlags } from './flags.js';
 import { machineLine } from './machine.js';
 import { runNativePhase, startNativeUpstream, type PhaseResult } from './native-harness.js';
 import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
-import { machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
+import { childPids, machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
 
-export type PathKey = 'direct' | 'gateway' | 'baseline' | 'undici' | 'pipe' | 'nginx';
+export type PathKey = 'direct' | 'gateway' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
 
 /** One way for a request to reach the upstream. */
 export interface Target {
@@ -108,6 +108,18 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     const b = baseline;
     targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid] });
   }
+  let workers: NodeChild | undefined;
+  if (flags.gatewayWorkers > 1 && opts.pipe) {
+    workers = await startNodeChild('gateway workers', {
+      script: 'gateway-child.ts',
+      args: [upstreamUrl, flags.gatewayLogLevel],
+      env: childEnv({ BENCH_GATEWAY_WORKERS: String(flags.gatewayWorkers) }),
+      stdoutToDevNull: true,
+    });
+    const w = workers;
+    // The primary and its workers: the workers do the relaying.
+    targets.push({ key: 'workers', label: `gateway, ${flags.gatewayWorkers} workers`, port: w.port, pids: () => [w.pid, ...childPids(w.pid)] });
+  }
   let pipe: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('pipe')) {
     pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.pipe ?? [], env: childEnv({}) });
@@ -147,7 +159,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     gateway,
     streamSeconds: Math.max(0.01, (flags.prefillMs + (flags.chunks - 1) * flags.intervalMs) / 1000),
     stop: async () => {
-      await Promise.all([gateway.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);
+      await Promise.all([gateway.stop(), workers?.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);
     },
   };
   if (nginxSkipped !== undefined) rig.nginxSkipped = nginxSkipped;

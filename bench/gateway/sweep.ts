@@ -21,7 +21,7 @@ interface SweepRow {
 /** Raises the in-flight level step by step until each proxy's added chunk p50 has doubled, and prints the steps. */
 export async function sweep(rig: Rig): Promise<void> {
   const f = rig.flags;
-  const keys: PathKey[] = ['direct', 'gateway', 'baseline', 'undici', 'pipe', ...(f.sweepNginx ? (['nginx'] as const) : [])];
+  const keys: PathKey[] = ['direct', 'gateway', 'workers', 'baseline', 'undici', 'pipe', ...(f.sweepNginx ? (['nginx'] as const) : [])];
   const targets = rig.targets.filter((t) => keys.includes(t.key));
   console.log(
     `\n## Sweep: streams in flight until the added per-chunk p50 doubles versus the first step ` +

@@ -87,7 +87,7 @@ export function register(program: Command): void {
     .option('--dialect <v1|v0>', 'vLLM metric names of the engine (default v1)')
     .option('--sim-listen <host:port>', 'address of the simulated engine (default 127.0.0.1, any free port)', (v) => parseListen(v, '--sim-listen'))
     .option('--no-admin', 'turn off the engine\'s fault-injection API (/admin/faults)');
-  addGatewayOptions(cmd, new Set(['upstreams']))
+  addGatewayOptions(cmd, new Set(['upstreams', 'workers']))
     .addHelpText('after', '\nExample:\n  inferwatch up --listen 127.0.0.1:4000 --model llama-3.1-8b --gpu h100-sxm --stall-timeout 60\n')
     .action(async (flags: UpFlags) => {
       process.exitCode = await runUp(flags);

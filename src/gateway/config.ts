@@ -41,6 +41,8 @@ export interface GatewayConfig {
   apiKeys: Record<string, string>;
   upstreamApiKey: string | undefined;
   shutdownGrace: number;
+  /** Processes sharing the port (Node cluster); 1 runs the gateway in this process. */
+  workers: number;
   logLevel: string;
   logPrompts: boolean;
   logResponses: boolean;
@@ -90,6 +92,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'userHeader', flag: '--user-header', env: 'INFERWATCH_USER_HEADER', kind: 'string', arg: 'name', description: 'request header naming the user, for logs and spans only', defaultText: 'x-inferwatch-user' },
   { key: 'apiKeys', flag: '--api-key', env: 'INFERWATCH_API_KEYS', kind: 'keymap', arg: 'key:tier', description: 'a gateway API key and its tier (repeat; when set, requests without a valid key get 401)', secret: true },
   { key: 'upstreamApiKey', flag: '--upstream-api-key', env: 'INFERWATCH_UPSTREAM_API_KEY', kind: 'string', arg: 'key', description: 'bearer credential for the replicas (replaces the client\'s)', secret: true },
+  { key: 'workers', flag: '--workers', env: 'INFERWATCH_WORKERS', kind: 'integer', arg: 'n', description: 'gateway processes sharing the listening port (one event loop each; up to one per core), metrics summed across them', defaultText: '1' },
   { key: 'shutdownGrace', flag: '--shutdown-grace', env: 'INFERWATCH_SHUTDOWN_GRACE', kind: 'number', arg: 'seconds', description: 'on SIGTERM/SIGINT, let in-flight streams finish this long', defaultText: '30' },
   { key: 'logLevel', flag: '--log-level', env: 'INFERWATCH_LOG_LEVEL', kind: 'string', arg: 'level', description: 'log level: trace, debug, info, warn, error, silent', defaultText: 'info' },
   { key: 'logPrompts', flag: '--log-prompts', env: 'INFERWATCH_LOG_PROMPTS', kind: 'boolean', description: 'log a PII-scrubbed preview of prompts (off by default)' },
@@ -124,6 +127,7 @@ const DEFAULTS = {
   userHeader: 'x-inferwatch-user',
   apiKeys: {},
   shutdownGrace: 30,
+  workers: 1,
   logLevel: 'info',
   logPrompts: false,
   logResponses: false,
@@ -159,6 +163,7 @@ const schema = z
     apiKeys: z.record(z.string().min(8, { error: 'API keys must be at least 8 characters' }), z.string()),
     upstreamApiKey: z.string().min(1).optional(),
     shutdownGrace: seconds(0),
+    workers: z.number().int().min(1).max(64, { error: 'must be at most 64' }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
     logPrompts: z.boolean(),
     logResponses: z.boolean(),
@@ -360,6 +365,7 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
     apiKeys: c.apiKeys,
     upstreamApiKey: c.upstreamApiKey,
     shutdownGrace: c.shutdownGrace,
+    workers: c.workers,
     logLevel: c.logLevel,
     logPrompts: c.logPrompts,
     logResponses: c.logResponses,

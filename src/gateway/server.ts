@@ -27,6 +27,8 @@ export interface GatewayDeps {
   tracerProvider?: TracerProvider;
   /** Monotonic clock in ms. @default performance.now */
   clock?: () => number;
+  /** What GET /metrics serves. @default this gateway's registry (a cluster worker serves the whole cluster's) */
+  metricsText?: () => Promise<string>;
 }
 
 /** A running gateway. */
@@ -117,7 +119,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', upstreams: pool.replicas.map((r) => ({ name: r.name, available: r.available(clock()), in_flight: r.inFlight })) });
     }
     if (path === '/metrics' && method === 'GET') {
-      const text = await registry.metrics();
+      let text: string;
+      try {
+        text = await (deps.metricsText ?? (() => registry.metrics()))();
+      } catch (err) {
+        return sendError(res, new GatewayError(503, 'server_error', 'metrics_unavailable', `Metrics could not be collected: ${(err as Error).message}`));
+      }
       res.writeHead(200, { 'content-type': registry.contentType });
       res.end(text);
       return;

@@ -4,6 +4,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { once } from 'node:events';
 import { after, test } from 'node:test';
 import OpenAI from 'openai';
+import { startOpenAiTestServer, TOKENS } from '../support/openai-test-server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const cli = (args: string[]) => [process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args]] as const;
@@ -76,4 +77,71 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0, out);
+});
+
+test('`inferwatch gateway --workers 2`: two processes share the port, /metrics sums them, SIGTERM stops them all', async () => {
+  const up = await startOpenAiTestServer();
+  const [cmd, argv] = cli(['gateway', '--workers', '2', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--log-level', 'warn']);
+  const child = spawn(cmd, argv, { cwd: root, env: process.env });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/listening on (http:\/\/\S+) with 2 worker processes/.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = (/listening on (http:\/\/\S+) with/.exec(out) as RegExpExecArray)[1] as string;
+    const workersOf = (pid: number): number[] =>
+      spawnSync('ps', ['--ppid', String(pid), '-o', 'pid=', '-o', 'comm='], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => /node/.test(l))
+        .map((l) => Number(l.trim().split(/\s+/)[0]));
+    let workers = workersOf(child.pid as number);
+    assert.equal(workers.length, 2, 'two worker processes');
+
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    const n = 24;
+    const texts = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const stream = await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true });
+        let text = '';
+        for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+        return text;
+      }),
+    );
+    for (const t of texts) assert.equal(t, TOKENS.join(''));
+    // Whichever worker answers the scrape, the counts are the whole cluster's; health is every worker's view.
+    for (let i = 0; i < 3; i++) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      assert.match(text, /^llm_requests_total\{model="stream-ok",status="success",user_tier="default"\} 24$/m);
+      assert.match(text, new RegExp(`^llm_upstream_attempts_total\\{upstream="[^"]+",outcome="ok"\\} ${n}$`, 'm'));
+      assert.match(text, /^llm_upstream_healthy\{upstream="[^"]+"\} 1$/m);
+    }
+    // A worker that dies is replaced, and the port keeps serving.
+    process.kill(workers[0] as number, 'SIGKILL');
+    const replaced = Date.now() + 30_000;
+    const isReplaced = (): boolean => {
+      const now = workersOf(child.pid as number);
+      return now.length === 2 && !now.includes(workers[0] as number) && /exited \(SIGKILL\); starting a replacement/.test(out);
+    };
+    while (!isReplaced()) {
+      if (Date.now() > replaced) throw new Error(`the dead worker was not replaced:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    let again = '';
+    for await (const c of await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+      again += c.choices[0]?.delta.content ?? '';
+    }
+    assert.equal(again, TOKENS.join(''));
+    workers = workersOf(child.pid as number);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, out);
+    for (const pid of workers) assert.throws(() => process.kill(pid, 0), 'worker gone');
+  } finally {
+    await up.close();
+  }
 });

@@ -21,7 +21,11 @@ abstract class Family<S> {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
-  readonly aggregator = 'sum';
+  /**
+   * How prom-client's AggregatorRegistry combines this family across cluster workers (gateway --workers):
+   * counters and histograms add up; a gauge may say otherwise (`min` for "healthy in every worker's view").
+   */
+  aggregator: 'sum' | 'min' | 'max' | 'average' | 'first' | 'omit' = 'sum';
   protected readonly series = new Map<string, { labels: LabelSet; s: S }>();
   readonly #constLabels: Readonly<LabelSet>;
 

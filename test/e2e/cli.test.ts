@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import OpenAI from 'openai';
 import { startOpenAiTestServer, TOKENS } from '../support/openai-test-server.js';
@@ -94,11 +95,18 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
       await new Promise((r) => setTimeout(r, 50));
     }
     const url = (/listening on (http:\/\/\S+) with/.exec(out) as RegExpExecArray)[1] as string;
+    // Child processes from /proc (no ps needed): the 4th field of /proc/<pid>/stat is the parent's pid.
     const workersOf = (pid: number): number[] =>
-      spawnSync('ps', ['--ppid', String(pid), '-o', 'pid=', '-o', 'comm='], { encoding: 'utf8' })
-        .stdout.split('\n')
-        .filter((l) => /node/.test(l))
-        .map((l) => Number(l.trim().split(/\s+/)[0]));
+      readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .flatMap((d) => {
+          try {
+            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(d)] : [];
+          } catch {
+            return []; // gone meanwhile
+          }
+        });
     let workers = workersOf(child.pid as number);
     assert.equal(workers.length, 2, 'two worker processes');
 

@@ -100,6 +100,36 @@ export interface NodeChildOptions {
   stdoutToDevNull?: boolean;
 }
 
+/**
+ * Watches a child from its start: it is killed when the benchmark exits however that happens, and `ready` (its
+ * port) is raced against its exit and a timeout, so a child that dies or hangs while starting fails loudly.
+ */
+export async function superviseStart(
+  child: ChildProcess,
+  name: string,
+  timeoutMs: number,
+  ready: Promise<number>,
+): Promise<{ pid: number; port: number; exited: Promise<void> }> {
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`${name}: could not start`);
+  killOnExit(pid);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('exit', () => forget(pid));
+  let timer: NodeJS.Timeout | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name}: not ready after ${timeoutMs / 1000} s`)), timeoutMs);
+    child.once('exit', (code, signal) => reject(new Error(`${name}: exited before it was ready (code ${code}, signal ${signal})`)));
+  });
+  // The loser of the race may still reject later (the child exits at the end of the run): not an error then.
+  failed.catch(() => undefined);
+  ready.catch(() => undefined);
+  try {
+    return { pid, port: await Promise.race([ready, failed]), exited };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Starts a TypeScript child through tsx and resolves once it reports its port. */
 export async function startNodeChild(name: string, o: NodeChildOptions): Promise<NodeChild> {
   const script = fileURLToPath(new URL(o.script, import.meta.url));
@@ -109,24 +139,8 @@ export async function startNodeChild(name: string, o: NodeChildOptions): Promise
     stdio,
     env: o.env ?? process.env,
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`${name}: could not start ${script}`);
-  killOnExit(pid);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => forget(pid));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: not ready after 30 s`)), 30_000);
-    child.on('message', (m: ChildMessage) => {
-      if (m.type === 'ready') {
-        clearTimeout(timer);
-        resolve(m.port);
-      }
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${name}: exited before it was ready (code ${code}, signal ${signal})`));
-    });
-  });
+  const ready = new Promise<number>((resolve) => child.on('message', (m: ChildMessage) => m.type === 'ready' && resolve(m.port)));
+  const { pid, port, exited } = await superviseStart(child, name, 30_000, ready);
   return {
     name,
     pid,

@@ -9,7 +9,6 @@
 // replaces in one run.
 import { pathToFileURL } from 'node:url';
 import * as current from '../../src/gateway/index.js';
-import { createLogger } from '../../src/telemetry/logging/logger.js';
 import { serveParent } from './child-processes.js';
 
 type GatewayModule = Pick<typeof current, 'resolveGatewayConfig' | 'startGateway'>;
@@ -22,17 +21,10 @@ const workers = Number(process.env.BENCH_GATEWAY_WORKERS ?? 1);
 if (workers > 1) {
   // --gateway-workers: this process is the cluster primary (it talks to the benchmark); its forks (this same
   // script) are the workers, each a whole gateway, as `inferwatch gateway --workers N` runs them.
-  const withWorkers = { ...config, workers };
-  if (current.isGatewayWorker()) {
-    const { Registry } = await import('prom-client');
-    const registry = new Registry();
-    const link = current.joinCluster(registry);
-    const gw = await current.startGateway(withWorkers, { registry, logger: createLogger({ level: logLevel }), metricsText: link.metricsText });
-    await link.stopped;
-    await gw.close(1);
-    if (process.connected) process.disconnect();
-  } else {
-    const c = await current.startGatewayCluster({ ...withWorkers, shutdownGrace: 1 }, (l) => console.error(l));
+  const withWorkers = { ...config, workers, shutdownGrace: 1 };
+  if (current.isGatewayWorker()) await current.serveAsWorker(withWorkers);
+  else {
+    const c = await current.startGatewayCluster(withWorkers, (l) => console.error(l));
     serveParent(c.port, () => c.close());
   }
 } else {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { forget, killOnExit, removeOnExit, type ServerChild } from './child-processes.js';
+import { forget, killOnExit, removeOnExit, superviseStart, type ServerChild } from './child-processes.js';
 import type { Recorded } from './recorder.js';
 import { Samples } from './samples.js';
 
@@ -98,25 +98,15 @@ export async function startNativeUpstream(o: UpstreamOptions): Promise<ServerChi
   const name = 'upstream';
   const args = ['upstream', '--chunks', String(o.chunks), '--interval-ms', String(o.intervalMs), '--prefill-ms', String(o.prefillMs)];
   const child = spawn(harnessBinary(), args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`${name}: could not start ${harnessBinary()}`);
-  killOnExit(pid);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.once('exit', () => forget(pid));
   const lines = createInterface({ input: child.stdout });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: no PORT line after 10 s`)), 10_000);
+  const ready = new Promise<number>((resolve, reject) => {
     lines.once('line', (line) => {
-      clearTimeout(timer);
       const m = /^PORT (\d+)$/.exec(line);
       if (m) resolve(Number(m[1]));
       else reject(new Error(`${name}: expected "PORT <n>", got "${line}"`));
     });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${name}: exited before it was ready (code ${code}, signal ${signal})`));
-    });
   });
+  const { pid, port, exited } = await superviseStart(child, name, 10_000, ready);
   return {
     name,
     pid,

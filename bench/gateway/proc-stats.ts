@@ -45,24 +45,18 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
-/** Sums over a group of pids (a proxy may be several processes, as nginx is). */
-export function groupCpu(pids: readonly number[]): number {
+/** Sums `read` over a group of pids (a proxy may be several processes, as nginx is), skipping gone ones. */
+function sumOver(pids: readonly number[], read: (pid: number) => number): number {
   let s = 0;
   for (const p of pids) {
-    const c = cpuSeconds(p);
-    if (Number.isFinite(c)) s += c;
+    const v = read(p);
+    if (Number.isFinite(v)) s += v;
   }
   return s;
 }
 
-export function groupRss(pids: readonly number[]): number {
-  let s = 0;
-  for (const p of pids) {
-    const r = rssBytes(p);
-    if (Number.isFinite(r)) s += r;
-  }
-  return s;
-}
+export const groupCpu = (pids: readonly number[]): number => sumOver(pids, cpuSeconds);
+export const groupRss = (pids: readonly number[]): number => sumOver(pids, rssBytes);
 
 /** CPU used and the highest RSS seen while a window was open. */
 export interface ProcWindow {

@@ -1,21 +1,21 @@
 // `inferwatch gateway`: the instrumenting OpenAI-compatible proxy. Thin: flags, environment and --config file
 // become one validated configuration (flags win), then the gateway runs until SIGTERM/SIGINT.
 import { Command, Option } from 'commander';
-import { Registry } from 'prom-client';
 import { InferwatchError } from '../errors/index.js';
 import {
   CONFIG_KEYS,
+  isGatewayWorker,
   parseText,
   readConfigFile,
   readEnv,
   resolveGatewayConfig,
+  serveAsWorker,
   startGateway,
+  startGatewayCluster,
   type ConfigKey,
   type Gateway,
   type GatewayConfig,
 } from '../gateway/index.js';
-import { isGatewayWorker, joinCluster, startGatewayCluster } from '../gateway/workers.js';
-import { createLogger } from '../telemetry/logging/logger.js';
 import { defaultIo, type CommandIo } from './io.js';
 
 export { defaultIo, type CommandIo };
@@ -78,7 +78,10 @@ export async function runGateway(opts: Record<string, unknown>, io: CommandIo = 
   let gw: Gateway;
   try {
     const config = gatewayConfigFrom(opts, io.env ?? {});
-    if (isGatewayWorker()) return await runWorker(config, io);
+    if (isGatewayWorker()) {
+      await serveAsWorker(config, io.stopSignal());
+      return 0;
+    }
     if (config.workers > 1) return await runPrimary(config, io);
     gw = await startGateway(config);
     io.err(`inferwatch gateway listening on ${gw.url} (OpenAI API at ${gw.url}/v1, metrics at ${gw.url}/metrics) in front of ${config.upstreams.map((u) => u.url).join(', ')}`);
@@ -98,20 +101,6 @@ async function runPrimary(config: GatewayConfig, io: CommandIo): Promise<number>
   const signal = await io.stopSignal();
   io.err(`inferwatch: ${signal}, finishing in-flight streams in every worker (grace period), then exiting`);
   await c.close();
-  return 0;
-}
-
-/** One worker of `--workers N`: a whole gateway whose /metrics and stop order come from the primary. */
-async function runWorker(config: GatewayConfig, io: CommandIo): Promise<number> {
-  const registry = new Registry();
-  const link = joinCluster(registry);
-  // Unbatched log lines: each is one write below the pipe's atomic size, so the workers' lines never interleave.
-  const gw = await startGateway(config, { registry, logger: createLogger({ level: config.logLevel }), metricsText: link.metricsText });
-  // The primary's order, or a terminal's Ctrl-C, which reaches every process of the group.
-  await Promise.race([link.stopped, io.stopSignal()]);
-  await gw.close();
-  // The IPC channel to the primary would keep this process alive: close it so the worker can exit.
-  if (process.connected) process.disconnect();
   return 0;
 }
 

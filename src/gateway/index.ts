@@ -2,4 +2,4 @@
 export { startGateway, type Gateway, type GatewayDeps } from './server.js';
 export { resolveGatewayConfig, readConfigFile, readEnv, parseText, CONFIG_KEYS, type GatewayConfig, type UpstreamConfig, type ConfigKey } from './config.js';
 export { GatewayError, ERRORS } from './http-errors.js';
-export { startGatewayCluster, joinCluster, isGatewayWorker, type GatewayCluster, type WorkerLink } from './workers.js';
+export { startGatewayCluster, serveAsWorker, joinCluster, isGatewayWorker, type GatewayCluster, type WorkerLink } from './workers.js';

@@ -4,8 +4,10 @@
 // over worker processes. Each worker is a whole gateway (its own replica pool, health checks and deadlines);
 // the primary only forks, restarts crashed workers, answers /metrics with the sum over workers, and stops them.
 import cluster, { type Worker } from 'node:cluster';
-import { AggregatorRegistry, type Registry } from 'prom-client';
+import { AggregatorRegistry, Registry } from 'prom-client';
+import { createLogger } from '../telemetry/logging/logger.js';
 import type { GatewayConfig } from './config.js';
+import { startGateway } from './server.js';
 
 const METRICS_REQUEST = 'inferwatch:metrics';
 const METRICS_REPLY = 'inferwatch:metrics-reply';
@@ -131,6 +133,21 @@ export interface WorkerLink {
   metricsText: () => Promise<string>;
   /** Resolves when the primary asks this worker to stop. */
   stopped: Promise<void>;
+}
+
+/**
+ * A worker's whole life: a gateway wired to the primary (its /metrics is the cluster's), until the primary's
+ * stop order or `alsoStopOn` (a terminal's Ctrl-C reaches every process of the group), then a graceful close.
+ */
+export async function serveAsWorker(config: GatewayConfig, alsoStopOn?: Promise<unknown>): Promise<void> {
+  const registry = new Registry();
+  const link = joinCluster(registry);
+  // Unbatched log lines: each is one write below the pipe's atomic size, so the workers' lines never interleave.
+  const gw = await startGateway(config, { registry, logger: createLogger({ level: config.logLevel }), metricsText: link.metricsText });
+  await (alsoStopOn ? Promise.race([link.stopped, alsoStopOn]) : link.stopped);
+  await gw.close();
+  // The IPC channel to the primary would keep this process alive: close it so the worker can exit.
+  if (process.connected) process.disconnect();
 }
 
 /** Connects a worker's registry to the primary (call once, in a worker). */

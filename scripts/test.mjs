@@ -29,7 +29,7 @@ function walk(dir, out) {
   }
   return out;
 }
-const files = [...walk(join(root, 'src'), []), ...walk(join(root, 'test'), [])]
+const files = [...walk(join(root, 'src'), []), ...walk(join(root, 'bench'), []), ...walk(join(root, 'test'), [])]
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
 if (files.length === 0) {

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { recordGcPauses, type GcPauses } from './gc-pauses.js';
 
 const live = new Set<number>();
 const dirs = new Set<string>();
@@ -66,10 +67,11 @@ function installCleanup(): void {
 /** Messages a child sends the parent over IPC. */
 export type ChildMessage =
   | { type: 'ready'; port: number }
-  | { type: 'memory'; rss: number; heapUsed: number; external: number };
+  | { type: 'memory'; rss: number; heapUsed: number; external: number }
+  | ({ type: 'gc' } & GcPauses);
 
 /** Messages the parent sends a child. */
-export type ParentMessage = { type: 'memory' } | { type: 'stop' };
+export type ParentMessage = { type: 'memory' } | { type: 'gc' } | { type: 'stop' };
 
 /** A server child of the benchmark: a Node script of this folder or the native upstream (../native-harness.ts). */
 export interface ServerChild {
@@ -85,6 +87,8 @@ export interface ServerChild {
 export interface NodeChild extends ServerChild {
   /** Asks for `process.memoryUsage()` of the child. */
   memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** Asks for the child's GC pauses since the previous ask (the first ask: since it started). */
+  gcPauses(): Promise<GcPauses>;
   /** Asks it to close and exit (so `--cpu-prof` writes its profile); kills it after `timeoutMs`. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -141,22 +145,31 @@ export async function startNodeChild(name: string, o: NodeChildOptions): Promise
   });
   const ready = new Promise<number>((resolve) => child.on('message', (m: ChildMessage) => m.type === 'ready' && resolve(m.port)));
   const { pid, port, exited } = await superviseStart(child, name, 30_000, ready);
+  /** One question over IPC, answered by the next message of the same type. */
+  const ask = <T extends ChildMessage['type']>(type: T & ParentMessage['type']): Promise<Extract<ChildMessage, { type: T }>> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name}: no ${type} answer`)), 5_000);
+      const onMessage = (m: ChildMessage): void => {
+        if (m.type !== type) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(m as Extract<ChildMessage, { type: T }>);
+      };
+      child.on('message', onMessage);
+      child.send({ type } as ParentMessage);
+    });
   return {
     name,
     pid,
     port,
-    memory: () =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: no memory answer`)), 5_000);
-        const onMessage = (m: ChildMessage): void => {
-          if (m.type !== 'memory') return;
-          clearTimeout(timer);
-          child.off('message', onMessage);
-          resolve({ rss: m.rss, heapUsed: m.heapUsed, external: m.external });
-        };
-        child.on('message', onMessage);
-        child.send({ type: 'memory' } satisfies ParentMessage);
-      }),
+    memory: async () => {
+      const m = await ask('memory');
+      return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+    },
+    gcPauses: async () => {
+      const m = await ask('gc');
+      return { minor: m.minor, major: m.major };
+    },
     async stop(timeoutMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.send({ type: 'stop' } satisfies ParentMessage);
@@ -177,10 +190,13 @@ export function serveParent(port: number, stop: () => Promise<void>): void {
     console.log(`listening on ${port}`);
     return;
   }
+  const gc = recordGcPauses();
   process.on('message', (m: ParentMessage) => {
     if (m.type === 'memory') {
       const u = process.memoryUsage();
       send({ type: 'memory', rss: u.rss, heapUsed: u.heapUsed, external: u.external } satisfies ChildMessage);
+    } else if (m.type === 'gc') {
+      send({ type: 'gc', ...gc.take() } satisfies ChildMessage);
     } else if (m.type === 'stop') {
       void stop().finally(() => process.exit(0));
     }

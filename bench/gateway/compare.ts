@@ -1,6 +1,7 @@
 // The side-by-side comparison at one concurrency: every path gets the same arrivals, in rounds with the order
 // rotated, and the tables print absolute latency, what each proxy adds to the direct path, what it costs in CPU and
 // memory, ratios of the gateway against the others, and the issue's targets.
+import { GC_HEADER, gcRow } from './gc-pauses.js';
 import { addedOver, Pooled, type Added } from './pooled.js';
 import { errorText } from './recorder.js';
 import { measure, rateOf, type Measurement, type PathKey, type Rig, type Target } from './rig.js';
@@ -109,6 +110,17 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
       'others = processes outside the benchmark; gen lag = how late the load generator sent requests)',
   );
   console.log(table(cost));
+
+  const gcRows: string[][] = [['path', ...GC_HEADER]];
+  for (const [k, p] of pooled) if (p.gc.seconds > 0) gcRows.push([label(k), ...gcRow(p.gc)]);
+  if (gcRows.length > 1) {
+    console.log(
+      `\n### GC pauses at ${inFlight} in flight (measured windows, from each Node proxy's perf_hooks 'gc' entries; major = ` +
+        'mark-compact pauses and incremental marking steps; every stream waits during a pause, so the longest pauses and ' +
+        'the time paused bound the added p99)',
+    );
+    console.log(table(gcRows));
+  }
 
   const g = pooled.get('gateway') as Pooled;
   const ga = (added.get('gateway') as { median: Added }).median;

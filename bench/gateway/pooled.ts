@@ -1,6 +1,7 @@
 // One path's measurements over the rounds of a comparison: samples pooled for the absolute percentiles, and each
 // round's percentiles kept so that "added" figures can be taken round by round against the direct path of the same
 // round and summarised by their median, which one hiccup of a shared machine does not move.
+import { GcPool } from './gc-pauses.js';
 import type { Recorded } from './recorder.js';
 import type { Measurement } from './rig.js';
 import { p50p99, Samples, type P50P99 } from './samples.js';
@@ -25,6 +26,8 @@ export class Pooled {
   othersCpu = 0;
   irqCpu = 0;
   stealCpu = 0;
+  /** The proxy's GC pauses (single-process Node paths; empty for the others). */
+  readonly gc = new GcPool();
 
   add(m: Measurement): void {
     const r = m.result.recorded;
@@ -46,6 +49,7 @@ export class Pooled {
     this.othersCpu += m.othersCpu;
     this.irqCpu += m.irqCpu;
     this.stealCpu += m.stealCpu;
+    if (m.gc) this.gc.add(m.gc, m.result.seconds);
   }
 
   get recorded(): Recorded {

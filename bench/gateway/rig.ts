@@ -4,6 +4,7 @@
 import { resolve } from 'node:path';
 import { startNodeChild, type NodeChild, type ServerChild } from './child-processes.js';
 import type { BenchFlags } from './flags.js';
+import type { GcPauses } from './gc-pauses.js';
 import { machineLine } from './machine.js';
 import { runNativePhase, startNativeUpstream, type PhaseResult } from './native-harness.js';
 import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
@@ -19,6 +20,8 @@ export interface Target {
   port: number;
   /** Processes whose CPU and RSS are the path's cost (none for direct). */
   pids: () => readonly number[];
+  /** GC pauses since the previous call, for a path relayed by one Node process. */
+  gcPauses?: () => Promise<GcPauses>;
 }
 
 /** The running servers and what every phase shares. */
@@ -48,6 +51,8 @@ export interface Measurement {
   /** Interrupt and softirq CPU seconds (mostly loopback TCP delivery) and hypervisor steal, machine-wide. */
   irqCpu: number;
   stealCpu: number;
+  /** The proxy's GC pauses in the window (single-process Node paths only). */
+  gc?: GcPauses;
 }
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -95,7 +100,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   });
   const targets: Target[] = [
     { key: 'direct', label: 'direct', port: upstream.port, pids: () => [] },
-    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid] },
+    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid], gcPauses: () => gateway.gcPauses() },
   ];
   let baseline: NodeChild | undefined;
   if (flags.baselineGateway !== undefined && opts.pipe) {
@@ -106,7 +111,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
       stdoutToDevNull: true,
     });
     const b = baseline;
-    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid] });
+    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid], gcPauses: () => b.gcPauses() });
   }
   let workers: NodeChild | undefined;
   if (flags.gatewayWorkers > 1 && opts.pipe) {
@@ -124,13 +129,13 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   if (opts.pipe && flags.paths.includes('pipe')) {
     pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.pipe ?? [], env: childEnv({}) });
     const p = pipe;
-    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid] });
+    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid], gcPauses: () => p.gcPauses() });
   }
   let undici: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('undici')) {
     undici = await startNodeChild('undici proxy', { script: 'undici-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.undici ?? [], env: childEnv({}) });
     const u = undici;
-    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid] });
+    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid], gcPauses: () => u.gcPauses() });
   }
   const maxLevel = Math.max(...flags.inFlight, ...flags.sweep);
   let nginx: NginxProcess | undefined;
@@ -187,6 +192,8 @@ export async function measure(rig: Rig, t: Target, inFlight: number, seconds: nu
   let machine0 = machineCpu();
   let self0 = process.cpuUsage();
   let windows: Omit<Measurement, 'result'> | undefined;
+  // GC pauses are asked for at both edges of the window: the first answer is discarded (it resets the count).
+  let gcAtEnd: Promise<GcPauses> | undefined;
   const result = await runNativePhase({
     port: t.port,
     rate: inFlight / rig.streamSeconds,
@@ -197,6 +204,7 @@ export async function measure(rig: Rig, t: Target, inFlight: number, seconds: nu
     expect: { contentChunks: rig.flags.chunks, usage: rig.flags.includeUsage },
     onStart: (pid) => (loadPid = pid),
     onWindowStart: () => {
+      t.gcPauses?.().catch(() => undefined);
       machine0 = machineCpu();
       self0 = process.cpuUsage();
       proxyW = new ProcWatch(t.pids);
@@ -204,6 +212,7 @@ export async function measure(rig: Rig, t: Target, inFlight: number, seconds: nu
       clientW = new ProcWatch(() => [loadPid]);
     },
     onWindowEnd: () => {
+      gcAtEnd = t.gcPauses?.();
       const machine1 = machineCpu();
       const proxy = (proxyW as ProcWatch).close();
       const upstream = (upW as ProcWatch).close();
@@ -222,6 +231,7 @@ export async function measure(rig: Rig, t: Target, inFlight: number, seconds: nu
     },
   });
   if (windows === undefined) throw new Error('the measured window never closed');
+  if (gcAtEnd !== undefined) windows.gc = await gcAtEnd;
   // Let sockets settle and garbage be collected before the next path starts.
   await sleep(500);
   return { result, ...windows };

@@ -42,7 +42,8 @@ export interface BenchFlags {
 export const HELP = `npm run bench:gateway [-- options]
 
 Compares the same open-loop streaming workload sent directly to a local SSE upstream, through the inferwatch
-gateway, through a bare Node pipe proxy and through nginx; then sweeps concurrency until the added latency doubles.
+gateway, through a bare Node pipe proxy and through nginx (added latency, CPU, RSS, and each Node proxy's GC
+pauses); then sweeps concurrency until the added latency doubles.
 The upstream and the load generator are a small C program (bench/gateway/native/harness.c) compiled with the
 system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.cache/inferwatch-bench.
 

@@ -180,7 +180,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
         parsed = undefined;
       }
     }
-    const request = readRequest(operation, reject ? undefined : parsed);
+    // The raw body rather than the parsed one backs the prompt text: see readRequest.
+    const request = readRequest(operation, reject ? undefined : parsed, !reject && Buffer.isBuffer(body) ? body : undefined);
     const who = identify(req.headers, parsed, config);
     if (!reject && 'error' in who) reject = who.error;
     const strip = !reject && needsUsageInjection(request);

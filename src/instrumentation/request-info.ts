@@ -38,8 +38,15 @@ export function operationOf(path: string): Operation {
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 
-/** Reads an already-parsed JSON body. Unknown shapes give an `other`-like request with what could be read. */
-export function readRequest(operation: Operation, body: unknown): LlmRequest {
+/**
+ * Reads an already-parsed JSON body. Unknown shapes give an `other`-like request with what could be read.
+ *
+ * `raw`, the bytes `body` was parsed from, makes `promptText` parse them again when it is called instead of
+ * keeping the parsed object: the prompt is rarely needed (an upstream that sends no usage, opt-in previews), and
+ * a gateway would otherwise hold every request's parsed messages for the whole stream, ~0.4 KB per stream in
+ * flight here that each young-generation GC copies. The raw bytes are kept anyway (retries resend them).
+ */
+export function readRequest(operation: Operation, body: unknown, raw?: Uint8Array): LlmRequest {
   const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const messages = Array.isArray(b.messages) ? (b.messages as unknown[]) : undefined;
   const so = b.stream_options;
@@ -58,8 +65,30 @@ export function readRequest(operation: Operation, body: unknown): LlmRequest {
     choiceCount: n !== undefined && n !== 1 ? n : undefined,
     seed: num(b.seed),
     includeUsage,
-    promptText: () => promptTextOf(b, messages),
+    promptText: raw === undefined ? promptFromParsed(b, messages) : promptFromRaw(raw),
   };
+}
+
+// The closures are made in functions of their own: V8 gives all closures of one scope one shared context, so a
+// raw-bytes closure made inside readRequest would still hold the parsed body.
+function promptFromParsed(b: Record<string, unknown>, messages: unknown[] | undefined): () => string {
+  return () => promptTextOf(b, messages);
+}
+
+function promptFromRaw(raw: Uint8Array): () => string {
+  return () => promptTextOfRaw(raw);
+}
+
+function promptTextOfRaw(raw: Uint8Array): string {
+  let b: unknown;
+  try {
+    b = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch {
+    return '';
+  }
+  if (b === null || typeof b !== 'object' || Array.isArray(b)) return '';
+  const o = b as Record<string, unknown>;
+  return promptTextOf(o, Array.isArray(o.messages) ? (o.messages as unknown[]) : undefined);
 }
 
 function promptTextOf(b: Record<string, unknown>, messages: unknown[] | undefined): string {

@@ -7,6 +7,8 @@
 // nothing is decoded unless someone needs the text. It checks structure (quotes, brackets, colons, commas) and
 // reports anything else as invalid; it is exact on valid JSON (a property test compares it with JSON.parse).
 
+/** The scanner's input between scans (shared: nothing is ever written to it). */
+const NO_BYTES = new Uint8Array(0);
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LBRACE = 0x7b;
@@ -120,7 +122,7 @@ const OBFUSCATION = keyBytes('"obfuscation":"');
  */
 export class OpenAiChunkScanner {
   readonly facts = new ChunkFacts();
-  #b: Uint8Array = new Uint8Array(0);
+  #b: Uint8Array = NO_BYTES;
   #i = 0;
   #e = 0;
   #esc = false;
@@ -176,6 +178,7 @@ export class OpenAiChunkScanner {
       f.valid = false;
     }
     this.#sink = undefined;
+    this.#b = NO_BYTES; // the chunk is a view on a network read: do not keep that read alive between chunks
     this.#learnTemplate(bytes, start, end);
     return f;
   }

@@ -54,8 +54,11 @@ export interface VisibleTextListener {
 const DONE = new TextEncoder().encode('[DONE]');
 
 /** Raw, still JSON-escaped text bytes, capped. */
+/** Shared by every empty TextBytes: most streams would otherwise allocate two empty arrays that live as long as the stream. */
+const NO_BYTES = new Uint8Array(0);
+
 class TextBytes {
-  bytes = new Uint8Array(0);
+  bytes = NO_BYTES;
   length = 0;
   total = 0;
   escaped = false;

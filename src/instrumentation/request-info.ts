@@ -47,8 +47,8 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
  * flight here that each young-generation GC copies. The raw bytes are kept anyway (retries resend them).
  */
 export function readRequest(operation: Operation, body: unknown, raw?: Uint8Array): LlmRequest {
-  const b = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
-  const messages = Array.isArray(b.messages) ? (b.messages as unknown[]) : undefined;
+  const b = asObject(body);
+  const messages = messagesOf(b);
   const so = b.stream_options;
   const includeUsage =
     so !== null && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
@@ -65,14 +65,23 @@ export function readRequest(operation: Operation, body: unknown, raw?: Uint8Arra
     choiceCount: n !== undefined && n !== 1 ? n : undefined,
     seed: num(b.seed),
     includeUsage,
-    promptText: raw === undefined ? promptFromParsed(b, messages) : promptFromRaw(raw),
+    promptText: raw === undefined ? promptFromParsed(b) : promptFromRaw(raw),
   };
+}
+
+/** A JSON object, or an empty one for any other value. */
+function asObject(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function messagesOf(b: Record<string, unknown>): unknown[] | undefined {
+  return Array.isArray(b.messages) ? (b.messages as unknown[]) : undefined;
 }
 
 // The closures are made in functions of their own: V8 gives all closures of one scope one shared context, so a
 // raw-bytes closure made inside readRequest would still hold the parsed body.
-function promptFromParsed(b: Record<string, unknown>, messages: unknown[] | undefined): () => string {
-  return () => promptTextOf(b, messages);
+function promptFromParsed(b: Record<string, unknown>): () => string {
+  return () => promptTextOf(b);
 }
 
 function promptFromRaw(raw: Uint8Array): () => string {
@@ -80,18 +89,15 @@ function promptFromRaw(raw: Uint8Array): () => string {
 }
 
 function promptTextOfRaw(raw: Uint8Array): string {
-  let b: unknown;
   try {
-    b = JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    return promptTextOf(asObject(JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'))));
   } catch {
-    return '';
+    return ''; // not JSON: no prompt to read
   }
-  if (b === null || typeof b !== 'object' || Array.isArray(b)) return '';
-  const o = b as Record<string, unknown>;
-  return promptTextOf(o, Array.isArray(o.messages) ? (o.messages as unknown[]) : undefined);
 }
 
-function promptTextOf(b: Record<string, unknown>, messages: unknown[] | undefined): string {
+function promptTextOf(b: Record<string, unknown>): string {
+  const messages = messagesOf(b);
   if (messages) {
     const parts: string[] = [];
     for (const m of messages) {

@@ -472,6 +472,26 @@ test('traces: the gateway joins the caller\'s traceparent, nests the LLM span un
   assert.equal(forwarded, `00-${traceId}-${llm?.spanContext().spanId}-01`);
 });
 
+test('without a tracer the caller\'s traceparent still reaches the replica, beside the gateway\'s request id and x-forwarded-for', async () => {
+  const up = await upstream();
+  const h = harness();
+  const config = resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams: [up.origin], healthInterval: 0 } });
+  const gw = await startGateway(config, { registry: h.registry, logger: h.logger });
+  cleanups.push(() => gw.close(0));
+  const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-ok', messages, stream: true }), {
+    traceparent,
+    'x-forwarded-for': '203.0.113.7',
+    'x-team': 'search',
+  });
+  assert.equal(res.status, 200);
+  const sent = up.received.at(-1)?.headers ?? {};
+  assert.equal(sent.traceparent, traceparent);
+  assert.equal(sent['x-request-id'], res.headers.get('x-request-id'));
+  assert.equal(sent['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
+  assert.equal(sent['x-team'], 'search');
+});
+
 test('active health checks take a failing replica out of rotation and bring it back', async () => {
   const a = await upstream();
   const b = await upstream();

@@ -28,11 +28,12 @@ export interface UpstreamRequest {
   method: string;
   /** Path and query below the replica's base URL, e.g. `/v1/chat/completions`. */
   path: string;
-  /** End-to-end client headers (hop-by-hop, host and length removed). */
-  headers: Record<string, string | string[]>;
+  /**
+   * Headers to send: the client's end-to-end ones (hop-by-hop, host and length removed) and the gateway's own
+   * (request id, traceparent, x-forwarded-for). Shared by every attempt, so never changed in place.
+   */
+  headers: Readonly<Record<string, string | string[]>>;
   body: Buffer | null;
-  /** Headers the gateway adds (request id, traceparent). */
-  extraHeaders: Record<string, string>;
   /** Remove the client's credentials before forwarding (the gateway has keys of its own). */
   dropClientAuth: boolean;
   /** The request streams (TTFT deadline applies). */
@@ -42,6 +43,7 @@ export interface UpstreamRequest {
 }
 
 const RESPONSE_DROP = new Set(['content-length']);
+const NONE_TRIED: readonly Replica[] = [];
 const NO_DROP = new Set<string>();
 
 /** Why an attempt failed before any byte reached the client. */
@@ -64,7 +66,11 @@ export class Relay implements Dispatcher.DispatchHandler {
   readonly #res: ServerResponse;
   readonly #req: UpstreamRequest;
   readonly #span: Span | undefined;
-  readonly #tried = new Set<Replica>();
+  /**
+   * Replicas this request has tried. Replaced, not pushed to: an array literal is sized to its entries, while
+   * the first push would reserve room for 17, kept for the whole stream.
+   */
+  #tried: readonly Replica[] = NONE_TRIED;
   #attempts = 0;
   #replica: Replica | undefined;
   #controller: DispatchController | undefined;
@@ -91,12 +97,6 @@ export class Relay implements Dispatcher.DispatchHandler {
     res.on('close', () => {
       if (!this.#closed) this.#clientGone();
     });
-    res.on('drain', () => {
-      if (this.#paused) {
-        this.#paused = false;
-        this.#controller?.resume();
-      }
-    });
   }
 
   /** Sends the first attempt. */
@@ -110,9 +110,9 @@ export class Relay implements Dispatcher.DispatchHandler {
     if (this.#closed) return;
     const pool = this.#deps.pool;
     let replica = pool.pick(this.#tried);
-    if (replica === undefined && this.#tried.size > 0) {
+    if (replica === undefined && this.#tried.length > 0) {
       // Every replica has been tried once: go round again (the only replica may recover within the backoff).
-      this.#tried.clear();
+      this.#tried = NONE_TRIED;
       replica = pool.pick(this.#tried);
     }
     if (replica === undefined) {
@@ -120,18 +120,17 @@ export class Relay implements Dispatcher.DispatchHandler {
       return;
     }
     this.#attempts++;
-    this.#tried.add(replica);
+    this.#tried = [...this.#tried, replica];
     this.#replica = replica;
     this.#discard = false;
     this.#controller = undefined;
     replica.inFlight++;
     replica.inFlightSeries.inc();
-    const headers: Record<string, string | string[]> = { ...this.#req.headers, ...this.#req.extraHeaders };
+    let headers = this.#req.headers;
     if (this.#req.dropClientAuth || replica.apiKey !== undefined || this.#deps.config.upstreamApiKey !== undefined) {
-      delete headers.authorization;
-      delete headers['x-api-key'];
+      const { authorization: _a, 'x-api-key': _k, ...rest } = headers;
       const key = replica.apiKey ?? this.#deps.config.upstreamApiKey;
-      if (key !== undefined) headers.authorization = `Bearer ${key}`;
+      headers = key === undefined ? rest : { ...rest, authorization: `Bearer ${key}` };
     }
     replica.pool.dispatch(
       {
@@ -210,7 +209,8 @@ export class Relay implements Dispatcher.DispatchHandler {
       // The client reads slower than the replica writes: stop reading the replica until it catches up.
       this.#paused = true;
       controller.pause();
-      this.#socket?.once('drain', this.#onSocketDrain);
+      // Before the first write has found the socket, Node's response buffers and signals its own drain.
+      (this.#socket ?? this.#res).once('drain', this.#drainListener());
     }
   }
 
@@ -237,12 +237,18 @@ export class Relay implements Dispatcher.DispatchHandler {
     return socket.write(this.#framed ? chunkFrame(chunk) : chunk);
   }
 
-  readonly #onSocketDrain = (): void => {
-    if (this.#paused && !this.#closed) {
-      this.#paused = false;
-      this.#controller?.resume();
-    }
-  };
+  /** Resumes the replica's stream when the client has caught up; made on the first pause (most streams have none). */
+  #onDrain: (() => void) | undefined;
+
+  #drainListener(): () => void {
+    this.#onDrain ??= () => {
+      if (this.#paused && !this.#closed) {
+        this.#paused = false;
+        this.#controller?.resume();
+      }
+    };
+    return this.#onDrain;
+  }
 
   onResponseEnd(): void {
     this.#attemptDone();
@@ -341,7 +347,7 @@ export class Relay implements Dispatcher.DispatchHandler {
     this.#closed = true;
     if (this.#retryTimer) clearTimeout(this.#retryTimer);
     // A kept-alive socket outlives this response: leave no listener on it.
-    this.#socket?.off('drain', this.#onSocketDrain);
+    if (this.#onDrain !== undefined) this.#socket?.off('drain', this.#onDrain);
     this.#deps.active.delete(this);
     this.#span?.end();
   }

@@ -1,6 +1,6 @@
 // The gateway's HTTP server: routes, request bodies, identity, tracing context, deadlines and graceful shutdown.
 // Every LLM request goes through the instrumentation core and is counted exactly once, whatever happens to it.
-import { ROOT_CONTEXT, SpanKind, trace, type Span, type TracerProvider } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, isSpanContextValid, trace, type Span, type TracerProvider } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -56,6 +56,7 @@ const headerGetter = {
   keys: (c: IncomingMessage['headers']) => Object.keys(c),
   get: (c: IncomingMessage['headers'], k: string) => c[k],
 };
+const headerSetter = { set: (c: Record<string, string | string[]>, k: string, v: string) => void (c[k] = v) };
 
 /**
  * Starts the gateway. Resolves once it listens.
@@ -152,7 +153,10 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': rawUrl.split('?')[0] ?? '' } },
       parent,
     );
-    const parentContext = trace.setSpan(parent, serverSpan);
+    // Without a tracer the server span is the caller's span context (if any) again, which `parent` holds
+    // already: a context built around it would only be one more object kept for the whole stream.
+    const noNewSpan = !serverSpan.isRecording() && (serverSpan.spanContext() === trace.getSpanContext(parent) || !isSpanContextValid(serverSpan.spanContext()));
+    const parentContext = noNewSpan ? parent : trace.setSpan(parent, serverSpan);
 
     const body = await readBody(req, config.bodyLimit);
     if (body === 'aborted') {
@@ -201,12 +205,14 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       return;
     }
     const upstreamBody = strip ? withUsageRequested(body as Buffer, parsed as Record<string, unknown>) : (body as Buffer | null);
-    const extraHeaders: Record<string, string> = { 'x-request-id': requestId };
-    propagator.inject(call.traceContext, extraHeaders, { set: (c, k, v) => ((c as Record<string, string>)[k] = v) });
+    // One object for every attempt: the client's end-to-end headers, then the gateway's.
+    const headers = endToEnd(req.headers, UPSTREAM_DROP);
+    headers['x-request-id'] = requestId;
+    propagator.inject(call.traceContext, headers, headerSetter);
     const fwd = req.socket.remoteAddress;
     if (fwd) {
       const prior = headerValue(req, 'x-forwarded-for');
-      extraHeaders['x-forwarded-for'] = prior ? `${prior}, ${fwd}` : fwd;
+      headers['x-forwarded-for'] = prior ? `${prior}, ${fwd}` : fwd;
     }
     new Relay(
       relayDeps,
@@ -215,9 +221,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       {
         method,
         path: rawUrl,
-        headers: endToEnd(req.headers, UPSTREAM_DROP),
+        headers,
         body: upstreamBody,
-        extraHeaders,
         dropClientAuth: Object.keys(config.apiKeys).length > 0,
         stream: request.stream,
         responseHeaders,
@@ -338,7 +343,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 
     let parts: Buffer[] | undefined;
     let size = 0;
     let over = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       if (over) return;
       size += chunk.length;
       if (size > limit) {
@@ -347,13 +352,19 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 
         parts = undefined;
       } else if (first === undefined) first = chunk;
       else (parts ??= [first]).push(chunk);
-    });
-    req.on('end', () => {
-      if (over) resolve('too_large');
-      else if (size === 0) resolve(null);
-      else resolve(parts ? Buffer.concat(parts, size) : (first as Buffer));
-    });
+    };
+    // Once settled, the listeners go: the request object lives as long as its stream, and these closures would
+    // keep the body's first read alive with it.
+    const settle = (result: Buffer | null | 'too_large' | 'aborted'): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError);
+      resolve(result);
+    };
+    const onEnd = (): void => settle(over ? 'too_large' : size === 0 ? null : parts ? Buffer.concat(parts, size) : (first as Buffer));
     // The client went away before the body was complete.
-    req.on('error', () => resolve('aborted'));
+    const onError = (): void => settle('aborted');
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('error', ignore);
   });
 }
+
+/** Keeps a request's late 'error' (a reset after its body was read) from being an uncaught exception. */
+function ignore(): void {}

@@ -81,32 +81,32 @@ export class UpstreamPool {
    * The replica for the next attempt, skipping those already tried. When every untried replica is out of
    * rotation, one is tried anyway (better a likely failure than a certain one; it is also how recovery is seen).
    */
-  pick(tried: ReadonlySet<Replica>): Replica | undefined {
+  pick(tried: readonly Replica[]): Replica | undefined {
     const now = this.#clock();
-    const candidates = this.replicas.filter((r) => !tried.has(r));
-    if (candidates.length === 0) return undefined;
-    const live = candidates.filter((r) => r.available(now));
-    const from = live.length > 0 ? live : candidates;
-    const n = this.replicas.length;
+    // Untried replicas in rotation first, else any untried one. No arrays are built: this runs per request.
+    const best = this.#choose(tried, now, true) ?? this.#choose(tried, now, false);
     // The cursor moves once per request (on its first attempt), so retries do not skew the rotation.
-    const first = tried.size === 0;
-    if (this.#config.routing === 'round-robin') {
-      for (let i = 0; i < n; i++) {
-        const r = this.replicas[(this.#rr + i) % n] as Replica;
-        if (from.includes(r)) {
-          if (first) this.#rr = (this.replicas.indexOf(r) + 1) % n;
-          return r;
-        }
-      }
+    if (best !== undefined && tried.length === 0) {
+      const n = this.replicas.length;
+      this.#rr = this.#config.routing === 'round-robin' ? (this.replicas.indexOf(best) + 1) % n : (this.#rr + 1) % n;
     }
-    // least-in-flight; ties go round-robin so idle replicas share the load
+    return best;
+  }
+
+  /**
+   * Round-robin: the first eligible replica from the cursor. Least-in-flight: the eligible one with the fewest
+   * requests in flight, ties to the first from the cursor, so idle replicas share the load.
+   */
+  #choose(tried: readonly Replica[], now: number, liveOnly: boolean): Replica | undefined {
+    const n = this.replicas.length;
+    const roundRobin = this.#config.routing === 'round-robin';
     let best: Replica | undefined;
     for (let i = 0; i < n; i++) {
       const r = this.replicas[(this.#rr + i) % n] as Replica;
-      if (!from.includes(r)) continue;
+      if (tried.includes(r) || (liveOnly && !r.available(now))) continue;
+      if (roundRobin) return r;
       if (best === undefined || r.inFlight < best.inFlight) best = r;
     }
-    if (first) this.#rr = (this.#rr + 1) % n;
     return best;
   }
 

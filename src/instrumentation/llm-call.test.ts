@@ -127,8 +127,9 @@ test('a streamed chat is timed, counted and traced value by value, and the injec
   );
   assert.equal(span.status.code, SpanStatusCode.UNSET);
 
-  const [start, done] = h.logs;
-  assert.equal(start?.event, 'llm_request_start');
+  // One line per request at info, written when it ends.
+  assert.equal(h.logs.length, 1);
+  const [done] = h.logs;
   assert.equal(done?.event, 'llm_request_complete');
   assert.deepEqual(
     Object.fromEntries(['request_id', 'model', 'user_id', 'user_tier', 'max_tokens', 'temperature', 'message_count', 'ttft_ms', 'e2e_latency_ms', 'input_tokens', 'output_tokens', 'total_tokens', 'finish_reason', 'tokens_per_second', 'tokens_estimated', 'status'].map((k) => [k, done?.[k]])),
@@ -153,6 +154,26 @@ test('a streamed chat is timed, counted and traced value by value, and the injec
   );
 });
 
+test('at debug a start line precedes the end line, also when the request ends before the next tick', async () => {
+  const { h, inst } = setup();
+  h.logger.level = 'debug';
+  const quick = inst.start(readRequest('chat', chatBody()), { tier: 'pro' });
+  quick.response(200, 'text/event-stream');
+  play(h, quick, [[10, chunk({ content: 'Hi' }, 'stop')], [11, usage(5, 1) + DONE]]);
+  const slow = inst.start(readRequest('chat', chatBody()));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(h.logs.map((l) => [l.event, l.request_id]), [
+    ['llm_request_start', quick.requestId],
+    ['llm_request_complete', quick.requestId],
+    ['llm_request_start', slow.requestId],
+  ]);
+  assert.deepEqual(
+    Object.fromEntries(['operation', 'model', 'user_tier', 'stream', 'max_tokens', 'temperature', 'message_count'].map((k) => [k, h.logs[0]?.[k]])),
+    { operation: 'chat', model: 'llama-3.1-8b', user_tier: 'pro', stream: true, max_tokens: 3, temperature: 0.2, message_count: 2 },
+  );
+  assert.equal(h.logs[0]?.level, 20);
+});
+
 test('prompts and responses stay out of logs and spans by default', () => {
   const { h, inst } = setup();
   const call = inst.start(readRequest('chat', chatBody()));
@@ -167,10 +188,9 @@ test('when content logging is enabled, previews are PII-scrubbed and cut', () =>
   const call = inst.start(readRequest('chat', chatBody()));
   call.response(200, 'text/event-stream');
   play(h, call, [[10, chunk({ content: 'Reach me at jane.doe@example.com or +44 20 7946 0958 anytime, any day, every single night of the week' }, 'stop')], [11, usage(5, 2) + DONE]]);
-  const start = h.logs.find((l) => l.event === 'llm_request_start');
   const done = h.logs.find((l) => l.event === 'llm_request_complete');
-  assert.match(String(start?.prompt_preview), /\[EMAIL\]/);
-  assert.doesNotMatch(String(start?.prompt_preview), /jane/);
+  assert.match(String(done?.prompt_preview), /\[EMAIL\]/);
+  assert.doesNotMatch(String(done?.prompt_preview), /jane/);
   assert.match(String(done?.response_preview), /\[EMAIL\]/);
   assert.ok(String(done?.response_preview).length <= 61);
   assert.doesNotMatch(String(done?.response_preview), /week/);

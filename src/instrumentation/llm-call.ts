@@ -8,9 +8,9 @@ import {
   type RefusalReason,
   type RequestStatus,
 } from '../catalog/index.js';
-import { isEmptyResponse, type RefusalMatcher, type RefusalScan } from '../quality/index.js';
+import { isEmptyResponse, type RefusalScan } from '../quality/index.js';
 import { EventKind, OpenAiResponseReader } from '../stream/openai-response-reader.js';
-import { SseParser, type SseEventMeta, type SseEventSpan } from '../stream/sse-parser.js';
+import { SseParser, type SseEventMeta, type SseEventSpan, type SseHandler } from '../stream/sse-parser.js';
 import { StreamTimer } from '../stream/stream-timer.js';
 import type { GenAiSeries, ModelSeries } from '../telemetry/metrics/llm-metrics.js';
 import { previewText, scrubPii } from '../telemetry/privacy/index.js';
@@ -82,9 +82,9 @@ export class LlmCall {
     this.#genAi = inst.metrics.genAi(request.operation, o.providerName, this.#model);
     this.#series.inFlight.inc();
     this.#span = this.#startSpan();
-    // The start line is written after the request has gone out (it is not on the path to the first token),
-    // and always before the end line.
-    if (inst.logger !== undefined) setImmediate(() => this.#logStart());
+    // The start line (debug: following requests in flight) is written after the request has gone out, so it is
+    // not on the path to the first token, and always before the end line.
+    if (inst.logger?.isLevelEnabled('debug') === true) setImmediate(() => this.#logStart());
   }
 
   /** The terminal status, once known. */
@@ -226,23 +226,23 @@ export class LlmCall {
     if (strip) this.#filter = new UsageChunkFilter();
     const scan = this.#inst.refusals?.start();
     this.#refusalScan = scan;
-    this.#reader = new OpenAiResponseReader({
-      visibleText: scan
-        ? (this.#inst.refusals as RefusalMatcher).asciiOnly
-          ? { text: (t) => scan.push(t), utf8: (b, s, e) => scan.pushUtf8(b, s, e) }
-          : { text: (t) => scan.push(t) }
-        : undefined,
-    });
-    this.#parser = new SseParser(
-      {
-        onEvent: (b, s, e, meta, span) => this.#onEvent(b, s, e, meta, span),
-        onError: () => {
-          this.#sawEventTooLarge = true;
-        },
-      },
-      { maxEventBytes: this.#inst.options.maxEventBytes },
-    );
+    this.#reader = new OpenAiResponseReader({ visibleText: scan });
+    this.#parser = new SseParser(new LlmCall.#Events(this), { maxEventBytes: this.#inst.options.maxEventBytes });
   }
+
+  /** The parser's handler: one small object per stream where two closures would bring a context along. */
+  static readonly #Events = class implements SseHandler {
+    readonly #call: LlmCall;
+    constructor(call: LlmCall) {
+      this.#call = call;
+    }
+    onEvent(b: Uint8Array, s: number, e: number, meta: SseEventMeta | undefined, span: SseEventSpan): void {
+      this.#call.#onEvent(b, s, e, meta, span);
+    }
+    onError(): void {
+      this.#call.#sawEventTooLarge = true;
+    }
+  };
 
   #sniff(chunk: Uint8Array): void {
     let i = 0;
@@ -509,11 +509,15 @@ export class LlmCall {
     span.end();
   }
 
+  /**
+   * `llm_request_start`, at debug: at info a request is one line, written when it ends (like an access log),
+   * which carries everything the start line has. The start line serves following requests still in flight.
+   */
   #logStart(): void {
     if (this.#startLogged) return;
     this.#startLogged = true;
     const log = this.#inst.logger;
-    if (log === undefined || !log.isLevelEnabled('info')) return;
+    if (log === undefined || !log.isLevelEnabled('debug')) return;
     const req = this.request;
     const line: Record<string, unknown> = {
       event: 'llm_request_start',
@@ -529,7 +533,7 @@ export class LlmCall {
     };
     const content = this.#inst.options.content;
     if (content.logPrompts) line.prompt_preview = previewText(req.promptText(), content.previewChars);
-    log.info(line, 'llm_request_start');
+    log.debug(line, 'llm_request_start');
   }
 
   #logEnd(
@@ -578,6 +582,7 @@ export class LlmCall {
       line.error_message = errorInfo.message;
     }
     const content = this.#inst.options.content;
+    if (content.logPrompts) line.prompt_preview = previewText(req.promptText(), content.previewChars);
     if (content.logResponses && r !== undefined) line.response_preview = previewText(r.visibleText(), content.previewChars);
     log[level](line, line.event as string);
   }

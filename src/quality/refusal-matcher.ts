@@ -1,6 +1,7 @@
 // Streaming, case-insensitive multi-phrase matching (Aho–Corasick) over the opening of an answer, fed piece by
 // piece as chunks arrive: a phrase split across two chunks matches, and memory stays one automaton state.
 import { InvalidOptionError } from '../errors/index.js';
+import type { VisibleTextListener } from '../stream/openai-response-reader.js';
 import { DEFAULT_REFUSAL_PHRASES } from './refusal-phrases.js';
 
 /** Options of {@link RefusalMatcher}. */
@@ -110,17 +111,28 @@ export class RefusalMatcher {
   }
 }
 
-/** Matching state for one answer: one automaton state and a character count. */
-export class RefusalScan {
+/**
+ * Matching state for one answer: one automaton state and a character count. It is itself the reader's visible
+ * text listener, so a stream keeps no adapter objects around it.
+ */
+export class RefusalScan implements VisibleTextListener {
   readonly #m: RefusalMatcher;
   #state = 0;
   #seen = 0;
   #lastSpace = true;
   /** The matched phrase, once found. */
   matched: string | undefined;
+  /** The byte path ({@link pushUtf8}) when every phrase is ASCII, else absent: the prototype's method, no closure. */
+  readonly utf8: VisibleTextListener['utf8'];
 
   constructor(m: RefusalMatcher) {
     this.#m = m;
+    this.utf8 = m.asciiOnly ? this.pushUtf8 : undefined;
+  }
+
+  /** The listener's decoded path: {@link push}. */
+  text(piece: string): boolean {
+    return this.push(piece);
   }
 
   /** Feeds the next piece of answer text; returns false once more text cannot change the outcome. */

@@ -88,6 +88,12 @@ class Malformed extends Error {}
 const MALFORMED = new Malformed('malformed JSON');
 
 const keyBytes = (k: string): Uint8Array => new TextEncoder().encode(k);
+
+/**
+ * The open brackets of the value being skipped. One for all scanners: a skip runs to its end without yielding
+ * or calling out, and a stack per scanner would be three more objects kept for each stream in flight.
+ */
+let skipStack = new Uint8Array(32);
 const K_ID = keyBytes('id');
 const K_MODEL = keyBytes('model');
 const K_CHOICES = keyBytes('choices');
@@ -128,7 +134,6 @@ export class OpenAiChunkScanner {
   #esc = false;
   #sink: TextSink | undefined;
   #captureIds = false;
-  #stack = new Uint8Array(32);
   /** Key of the member being read. */
   #ks = 0;
   #ke = 0;
@@ -497,14 +502,14 @@ export class OpenAiChunkScanner {
           continue;
         }
         if (d === LBRACE || d === LBRACKET) {
-          if (depth === this.#stack.length) {
+          if (depth === skipStack.length) {
             const grown = new Uint8Array(depth * 2);
-            grown.set(this.#stack);
-            this.#stack = grown;
+            grown.set(skipStack);
+            skipStack = grown;
           }
-          this.#stack[depth++] = d;
+          skipStack[depth++] = d;
         } else if (d === RBRACE || d === RBRACKET) {
-          if (depth === 0 || this.#stack[depth - 1] !== (d === RBRACE ? LBRACE : LBRACKET)) throw MALFORMED;
+          if (depth === 0 || skipStack[depth - 1] !== (d === RBRACE ? LBRACE : LBRACKET)) throw MALFORMED;
           depth--;
           if (depth === 0) {
             this.#i = i + 1;

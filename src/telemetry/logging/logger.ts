@@ -11,7 +11,7 @@ export interface LoggerOptions {
   destination?: DestinationStream;
   /**
    * Write stdout in batches of about 4 KiB, at least once a second, asynchronously, instead of one synchronous
-   * write per line. A server logging two lines per request otherwise spends a syscall per line on its event loop,
+   * write per line. A server logging a line per request otherwise spends a syscall per line on its event loop,
    * and a slow reader of stdout would stall it. Lines are flushed on exit and by `logger.flush()`; a killed
    * process loses at most the last second. Ignored when `destination` is given. @default false
    */

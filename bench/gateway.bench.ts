@@ -12,12 +12,14 @@
 // percentile minus the direct path's, per round, median over rounds.
 //
 // Modes: default = comparison tables + concurrency sweep; --soak S = memory over S seconds through the gateway;
-// --profile S = CPU profile of the gateway under the base load. No timing assertions: this is a benchmark.
+// --profile S = CPU profile of the gateway under the base load; --state N = heap kept per stream in flight.
+// No timing assertions: this is a benchmark.
 import { compare } from './gateway/compare.js';
 import { HELP, parseFlags, type BenchFlags } from './gateway/flags.js';
 import { profile } from './gateway/profile.js';
 import { header, startRig } from './gateway/rig.js';
 import { soak } from './gateway/soak.js';
+import { state } from './gateway/state.js';
 import { sweep } from './gateway/sweep.js';
 
 async function main(): Promise<void> {
@@ -36,7 +38,16 @@ async function main(): Promise<void> {
   const started = performance.now();
   const command = `npm run bench:gateway${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   if (flags.profile > 0) await profile(flags);
-  else if (flags.soak > 0) {
+  else if (flags.state > 0) {
+    // Long streams, so every one opened is still open when the heap is read.
+    const gc = ['--expose-gc'];
+    const rig = await startRig({ ...flags, chunks: 4, intervalMs: 3000, prefillMs: 0 }, { pipe: true, nginx: false, execArgv: { gateway: gc, baseline: gc, pipe: gc, undici: gc } });
+    try {
+      await state(rig, flags.state);
+    } finally {
+      await rig.stop();
+    }
+  } else if (flags.soak > 0) {
     const rig = await startRig(flags, { pipe: false, nginx: false });
     try {
       await soak(rig);

@@ -68,10 +68,11 @@ function installCleanup(): void {
 export type ChildMessage =
   | { type: 'ready'; port: number }
   | { type: 'memory'; rss: number; heapUsed: number; external: number }
+  | { type: 'heap'; heapUsed: number; external: number; collected: boolean }
   | ({ type: 'gc' } & GcPauses);
 
 /** Messages the parent sends a child. */
-export type ParentMessage = { type: 'memory' } | { type: 'gc' } | { type: 'stop' };
+export type ParentMessage = { type: 'memory' } | { type: 'heap' } | { type: 'gc' } | { type: 'stop' };
 
 /** A server child of the benchmark: a Node script of this folder or the native upstream (../native-harness.ts). */
 export interface ServerChild {
@@ -87,6 +88,8 @@ export interface ServerChild {
 export interface NodeChild extends ServerChild {
   /** Asks for `process.memoryUsage()` of the child. */
   memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** Heap in use after a full collection (`collected` is false unless the child runs with --expose-gc). */
+  heapAfterGc(): Promise<{ heapUsed: number; external: number; collected: boolean }>;
   /** Asks for the child's GC pauses since the previous ask (the first ask: since it started). */
   gcPauses(): Promise<GcPauses>;
   /** Asks it to close and exit (so `--cpu-prof` writes its profile); kills it after `timeoutMs`. */
@@ -166,6 +169,10 @@ export async function startNodeChild(name: string, o: NodeChildOptions): Promise
       const m = await ask('memory');
       return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
     },
+    heapAfterGc: async () => {
+      const m = await ask('heap');
+      return { heapUsed: m.heapUsed, external: m.external, collected: m.collected };
+    },
     gcPauses: async () => {
       const m = await ask('gc');
       return { minor: m.minor, major: m.major };
@@ -195,6 +202,11 @@ export function serveParent(port: number, stop: () => Promise<void>): void {
     if (m.type === 'memory') {
       const u = process.memoryUsage();
       send({ type: 'memory', rss: u.rss, heapUsed: u.heapUsed, external: u.external } satisfies ChildMessage);
+    } else if (m.type === 'heap') {
+      const collect = (globalThis as { gc?: () => void }).gc;
+      collect?.();
+      const u = process.memoryUsage();
+      send({ type: 'heap', heapUsed: u.heapUsed, external: u.external, collected: collect !== undefined } satisfies ChildMessage);
     } else if (m.type === 'gc') {
       send({ type: 'gc', ...gc.take() } satisfies ChildMessage);
     } else if (m.type === 'stop') {

@@ -19,6 +19,8 @@ export interface BenchFlags {
   sweepSeconds: number;
   /** Soak: seconds of base load through the gateway (0: no soak). */
   soak: number;
+  /** State: streams to open for the heap-per-stream measurement (0: not this mode). */
+  state: number;
   soakEvery: number;
   /** Profile: seconds of base load through a proxy run with --cpu-prof (0: no profile). */
   profile: number;
@@ -72,6 +74,9 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --quiet-wait S      before each phase wait up to S s for other processes to go below 0.3 cores, at most 3*S s
                       in all (default 60; 0: never wait)
   --soak S            only a soak: S seconds of base load through the gateway, RSS every --soak-every s (30)
+  --state N           only the heap kept per stream in flight by each Node proxy (gateway, pipe, and undici or the
+                      baseline when asked for): N streams of 4 chunks 3 s apart opened within a second, heap after
+                      a full GC compared with the same proxy once N such streams have run before
   --profile S         only a profile: S seconds of base load through the gateway under --cpu-prof
   --profile-target T  gateway (default), pipe or undici: which proxy to profile
 `;
@@ -105,6 +110,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
     sweep: [25, 50, 100, 200, 400],
     sweepSeconds: 4,
     soak: 0,
+    state: 0,
     soakEvery: 30,
     profile: 0,
     profileTarget: 'gateway',
@@ -156,6 +162,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
       }
       case '--sweep-seconds': f.sweepSeconds = num(a, v()); break;
       case '--soak': f.soak = num(a, v()); break;
+      case '--state': f.state = Math.round(num(a, v())); break;
       case '--soak-every': f.soakEvery = Math.max(1, num(a, v())); break;
       case '--profile': f.profile = num(a, v()); break;
       default:

@@ -22,6 +22,8 @@ export interface Target {
   pids: () => readonly number[];
   /** GC pauses since the previous call, for a path relayed by one Node process. */
   gcPauses?: () => Promise<GcPauses>;
+  /** That process's heap after a full collection (for --state). */
+  heapAfterGc?: () => Promise<{ heapUsed: number; external: number; collected: boolean }>;
 }
 
 /** The running servers and what every phase shares. */
@@ -87,7 +89,7 @@ function requestBody(includeUsage: boolean, maxTokens: number, promptChars: numb
 }
 
 /** Starts the upstream and the proxies the mode needs. */
-export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: boolean; execArgv?: { gateway?: string[]; pipe?: string[]; undici?: string[] } }): Promise<Rig> {
+export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: boolean; execArgv?: { gateway?: string[]; baseline?: string[]; pipe?: string[]; undici?: string[] } }): Promise<Rig> {
   quietBudget = flags.quietWait * 3;
   const upstream = await startNativeUpstream({ chunks: flags.chunks, intervalMs: flags.intervalMs, prefillMs: flags.prefillMs });
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
@@ -100,18 +102,19 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   });
   const targets: Target[] = [
     { key: 'direct', label: 'direct', port: upstream.port, pids: () => [] },
-    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid], gcPauses: () => gateway.gcPauses() },
+    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid], gcPauses: () => gateway.gcPauses(), heapAfterGc: () => gateway.heapAfterGc() },
   ];
   let baseline: NodeChild | undefined;
   if (flags.baselineGateway !== undefined && opts.pipe) {
     baseline = await startNodeChild('gateway baseline', {
       script: 'gateway-child.ts',
       args: [upstreamUrl, flags.gatewayLogLevel, /\.[cm]?[jt]s$/.test(flags.baselineGateway) ? resolve(flags.baselineGateway) : resolve(flags.baselineGateway, 'src/gateway/index.ts')],
+      execArgv: opts.execArgv?.baseline ?? [],
       env: childEnv({}),
       stdoutToDevNull: true,
     });
     const b = baseline;
-    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid], gcPauses: () => b.gcPauses() });
+    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid], gcPauses: () => b.gcPauses(), heapAfterGc: () => b.heapAfterGc() });
   }
   let workers: NodeChild | undefined;
   if (flags.gatewayWorkers > 1 && opts.pipe) {
@@ -129,13 +132,13 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   if (opts.pipe && flags.paths.includes('pipe')) {
     pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.pipe ?? [], env: childEnv({}) });
     const p = pipe;
-    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid], gcPauses: () => p.gcPauses() });
+    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid], gcPauses: () => p.gcPauses(), heapAfterGc: () => p.heapAfterGc() });
   }
   let undici: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('undici')) {
     undici = await startNodeChild('undici proxy', { script: 'undici-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.undici ?? [], env: childEnv({}) });
     const u = undici;
-    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid], gcPauses: () => u.gcPauses() });
+    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid], gcPauses: () => u.gcPauses(), heapAfterGc: () => u.heapAfterGc() });
   }
   const maxLevel = Math.max(...flags.inFlight, ...flags.sweep);
   let nginx: NginxProcess | undefined;

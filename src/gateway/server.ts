@@ -140,17 +140,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     }
     if (path === '/v1/models' && method === 'GET') return models(req, res);
     const operation: Operation = method === 'POST' ? operationOf(path) : 'other';
-    return relay(req, res, operation, rawUrl, method);
+    return relay(req, res, operation, rawUrl, path, method);
   }
 
-  async function relay(req: IncomingMessage, res: ServerResponse, operation: Operation, rawUrl: string, method: string): Promise<void> {
+  async function relay(req: IncomingMessage, res: ServerResponse, operation: Operation, rawUrl: string, path: string, method: string): Promise<void> {
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     const responseHeaders = { 'x-request-id': requestId };
     const parent = propagator.extract(ROOT_CONTEXT, req.headers, headerGetter);
     const tracer = inst.tracer;
     const serverSpan: Span = tracer.startSpan(
-      `${method} ${rawUrl.split('?')[0]}`,
-      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': rawUrl.split('?')[0] ?? '' } },
+      `${method} ${path}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': path } },
       parent,
     );
     // Without a tracer the server span is the caller's span context (if any) again, which `parent` holds

@@ -1,0 +1,90 @@
+// State kept per stream in flight (npm run bench:gateway -- --state 400): how much heap each Node proxy holds for
+// one open stream. It sets how much a young-generation collection copies and how fast the old generation fills,
+// so it bounds the GC pauses every stream waits through; CPU profiles do not show it.
+//
+// Method, per proxy, with the heap read after a full collection (the children run with --expose-gc): N long
+// streams (4 chunks 3 s apart) open and finish first, so connections to the upstream exist and code is warm;
+// heap H0. Then N more open within one second, and 1.5 s later, while every one of them is waiting for its next
+// chunk, heap H1. (H1 − H0) / streams opened = bytes per stream in flight, connection reuse included.
+import { machineLine } from './machine.js';
+import { runNativePhase } from './native-harness.js';
+import { errorTotal } from './recorder.js';
+import type { Rig, Target } from './rig.js';
+import { int, table } from './table.js';
+
+const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));
+
+/** One proxy's figure. */
+export interface StreamState {
+  label: string;
+  streams: number;
+  /** Heap bytes per stream in flight. */
+  heapPerStream: number;
+  /** Bytes outside the V8 heap (Buffers' memory) per stream in flight. */
+  externalPerStream: number;
+}
+
+/** Opens `n` streams within a second through `t`; `during` runs 1.5 s after the last opened. */
+async function openStreams(rig: Rig, t: Target, n: number, seed: number, during?: () => Promise<void>): Promise<number> {
+  let measured: Promise<void> | undefined;
+  const result = await runNativePhase({
+    port: t.port,
+    rate: n,
+    warmupSeconds: 0,
+    seconds: 1,
+    seed,
+    body: rig.body,
+    expect: { contentChunks: rig.flags.chunks, usage: rig.flags.includeUsage },
+    onWindowEnd: () => {
+      if (during) measured = sleep(1500).then(during);
+    },
+    drainTimeoutMs: 60_000,
+  });
+  await measured;
+  const failed = errorTotal(result.recorded);
+  if (failed > 0) throw new Error(`${t.label}: ${failed} of ${result.offered} streams failed while measuring state`);
+  return result.offered;
+}
+
+/** Measures every single-process Node path of the rig. */
+export async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
+  const out: StreamState[] = [];
+  for (const t of rig.targets) {
+    const heap = t.heapAfterGc;
+    if (heap === undefined) continue;
+    process.stdout.write(`  ${t.label}: warming ${n} streams... `);
+    await openStreams(rig, t, n, rig.flags.seed);
+    const h0 = await heap();
+    if (!h0.collected) throw new Error(`${t.label} runs without --expose-gc: its heap cannot be read after a collection`);
+    let h1 = h0;
+    process.stdout.write('measuring... ');
+    const streams = await openStreams(rig, t, n, rig.flags.seed + 1, async () => {
+      h1 = await heap();
+    });
+    const s: StreamState = {
+      label: t.label,
+      streams,
+      heapPerStream: (h1.heapUsed - h0.heapUsed) / streams,
+      externalPerStream: (h1.external - h0.external) / streams,
+    };
+    console.log(`${int(s.heapPerStream)} bytes of heap per stream`);
+    out.push(s);
+  }
+  return out;
+}
+
+/** The --state mode: prints the table. */
+export async function state(rig: Rig, n: number): Promise<void> {
+  const f = rig.flags;
+  console.log(`\n# State kept per stream in flight: ${n} streams opened within a second through each Node proxy`);
+  console.log(`machine   ${machineLine()}`);
+  console.log(`workload  each stream ${f.chunks} content chunks ${f.intervalMs} ms apart; request body ${rig.body.length} bytes; gateway as in the comparison`);
+  const rows = await measureState(rig, n);
+  console.log('\n### Heap per stream in flight (after a full GC; connections to the upstream already open)');
+  console.log(
+    table([
+      ['path', 'streams open', 'heap bytes/stream', 'external bytes/stream'],
+      ...rows.map((r) => [r.label, int(r.streams), int(r.heapPerStream), int(r.externalPerStream)]),
+    ]),
+  );
+}

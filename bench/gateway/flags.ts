@@ -76,7 +76,8 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --soak S            only a soak: S seconds of base load through the gateway, RSS every --soak-every s (30)
   --state N           only the heap kept per stream in flight by each Node proxy (gateway, pipe, and undici or the
                       baseline when asked for): N streams of 4 chunks 3 s apart opened within a second, heap after
-                      a full GC compared with the same proxy once N such streams have run before
+                      a full GC compared with the same proxy once N such streams have run before (median of
+                      --rounds)
   --profile S         only a profile: S seconds of base load through the gateway under --cpu-prof
   --profile-target T  gateway (default), pipe or undici: which proxy to profile
 `;

@@ -5,7 +5,8 @@
 // Method, per proxy, with the heap read after a full collection (the children run with --expose-gc): N long
 // streams (4 chunks 3 s apart) open and finish first, so connections to the upstream exist and code is warm;
 // heap H0. Then N more open within one second, and 1.5 s later, while every one of them is waiting for its next
-// chunk, heap H1. (H1 − H0) / streams opened = bytes per stream in flight, connection reuse included.
+// chunk, heap H1. (H1 − H0) / streams opened = bytes per stream in flight, connection reuse included; repeated
+// --rounds times, the median reported.
 import { machineLine } from './machine.js';
 import { runNativePhase } from './native-harness.js';
 import { errorTotal } from './recorder.js';
@@ -18,11 +19,18 @@ const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, 
 export interface StreamState {
   label: string;
   streams: number;
-  /** Heap bytes per stream in flight. */
+  /** Heap bytes per stream in flight: the median of the rounds, and their range. */
   heapPerStream: number;
-  /** Bytes outside the V8 heap (Buffers' memory) per stream in flight. */
+  heapRange: [number, number];
+  /** Bytes outside the V8 heap (Buffers' memory) per stream in flight, median of the rounds. */
   externalPerStream: number;
 }
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
 
 /** Opens `n` streams within a second through `t`; `during` runs 1.5 s after the last opened. */
 async function openStreams(rig: Rig, t: Target, n: number, seed: number, during?: () => Promise<void>): Promise<number> {
@@ -46,7 +54,7 @@ async function openStreams(rig: Rig, t: Target, n: number, seed: number, during?
   return result.offered;
 }
 
-/** Measures every single-process Node path of the rig. */
+/** Measures every single-process Node path of the rig, --rounds times each (the heap moves by ~1 KB per stream between rounds). */
 export async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
   const out: StreamState[] = [];
   for (const t of rig.targets) {
@@ -54,20 +62,28 @@ export async function measureState(rig: Rig, n: number): Promise<StreamState[]> 
     if (heap === undefined) continue;
     process.stdout.write(`  ${t.label}: warming ${n} streams... `);
     await openStreams(rig, t, n, rig.flags.seed);
-    const h0 = await heap();
-    if (!h0.collected) throw new Error(`${t.label} runs without --expose-gc: its heap cannot be read after a collection`);
-    let h1 = h0;
-    process.stdout.write('measuring... ');
-    const streams = await openStreams(rig, t, n, rig.flags.seed + 1, async () => {
-      h1 = await heap();
-    });
+    const heapPer: number[] = [];
+    const externalPer: number[] = [];
+    let streams = 0;
+    for (let r = 0; r < rig.flags.rounds; r++) {
+      const h0 = await heap();
+      if (!h0.collected) throw new Error(`${t.label} runs without --expose-gc: its heap cannot be read after a collection`);
+      let h1 = h0;
+      streams = await openStreams(rig, t, n, rig.flags.seed + 1 + r, async () => {
+        h1 = await heap();
+      });
+      heapPer.push((h1.heapUsed - h0.heapUsed) / streams);
+      externalPer.push((h1.external - h0.external) / streams);
+      process.stdout.write(`${int(heapPer.at(-1) as number)} `);
+    }
     const s: StreamState = {
       label: t.label,
       streams,
-      heapPerStream: (h1.heapUsed - h0.heapUsed) / streams,
-      externalPerStream: (h1.external - h0.external) / streams,
+      heapPerStream: median(heapPer),
+      heapRange: [Math.min(...heapPer), Math.max(...heapPer)],
+      externalPerStream: median(externalPer),
     };
-    console.log(`${int(s.heapPerStream)} bytes of heap per stream`);
+    console.log(`bytes of heap per stream`);
     out.push(s);
   }
   return out;
@@ -80,11 +96,11 @@ export async function state(rig: Rig, n: number): Promise<void> {
   console.log(`machine   ${machineLine()}`);
   console.log(`workload  each stream ${f.chunks} content chunks ${f.intervalMs} ms apart; request body ${rig.body.length} bytes; gateway as in the comparison`);
   const rows = await measureState(rig, n);
-  console.log('\n### Heap per stream in flight (after a full GC; connections to the upstream already open)');
+  console.log(`\n### Heap per stream in flight (after a full GC; connections to the upstream already open; median of ${f.rounds} round(s))`);
   console.log(
     table([
-      ['path', 'streams open', 'heap bytes/stream', 'external bytes/stream'],
-      ...rows.map((r) => [r.label, int(r.streams), int(r.heapPerStream), int(r.externalPerStream)]),
+      ['path', 'streams open', 'heap bytes/stream', 'range', 'external bytes/stream'],
+      ...rows.map((r) => [r.label, int(r.streams), int(r.heapPerStream), `${int(r.heapRange[0])}–${int(r.heapRange[1])}`, int(r.externalPerStream)]),
     ]),
   );
 }

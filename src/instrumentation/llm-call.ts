@@ -511,7 +511,7 @@ export class LlmCall {
 
   /**
    * `llm_request_start`, at debug: at info a request is one line, written when it ends (like an access log),
-   * which carries everything the start line has. The start line serves following requests still in flight.
+   * which carries everything the start line has. The start line is for following requests still in flight.
    */
   #logStart(): void {
     if (this.#startLogged) return;

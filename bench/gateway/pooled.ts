@@ -60,7 +60,8 @@ export class Pooled {
 /** What a path adds to the direct path: TTFT p50, TTFT p99, chunk p50, chunk p99 (ms). */
 export type Added = [number, number, number, number];
 
-function median(xs: number[]): number {
+/** Median of the finite values (NaN when there are none). */
+export function median(xs: number[]): number {
   const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
   if (s.length === 0) return Number.NaN;
   const m = s.length >> 1;

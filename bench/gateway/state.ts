@@ -7,17 +7,18 @@
 // heap H0. Then N more open within one second, and 1.5 s later, while every one of them is waiting for its next
 // chunk, heap H1. (H1 − H0) / streams opened = bytes per stream in flight, connection reuse included; repeated
 // --rounds times, the median reported.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { machineLine } from './machine.js';
 import { runNativePhase } from './native-harness.js';
+import { median } from './pooled.js';
 import { errorTotal } from './recorder.js';
 import type { Rig, Target } from './rig.js';
 import { int, table } from './table.js';
 
-const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, msec));
-
 /** One proxy's figure. */
 export interface StreamState {
   label: string;
+  /** Streams opened per round (median). */
   streams: number;
   /** Heap bytes per stream in flight: the median of the rounds, and their range. */
   heapPerStream: number;
@@ -25,12 +26,6 @@ export interface StreamState {
   /** Bytes outside the V8 heap (Buffers' memory) per stream in flight, median of the rounds. */
   externalPerStream: number;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
 
 /** Opens `n` streams within a second through `t`; `during` runs 1.5 s after the last opened. */
 async function openStreams(rig: Rig, t: Target, n: number, seed: number, during?: () => Promise<void>): Promise<number> {
@@ -55,7 +50,7 @@ async function openStreams(rig: Rig, t: Target, n: number, seed: number, during?
 }
 
 /** Measures every single-process Node path of the rig, --rounds times each (the heap moves by ~1 KB per stream between rounds). */
-export async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
+async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
   const out: StreamState[] = [];
   for (const t of rig.targets) {
     const heap = t.heapAfterGc;
@@ -64,21 +59,22 @@ export async function measureState(rig: Rig, n: number): Promise<StreamState[]> 
     await openStreams(rig, t, n, rig.flags.seed);
     const heapPer: number[] = [];
     const externalPer: number[] = [];
-    let streams = 0;
+    const opened: number[] = [];
     for (let r = 0; r < rig.flags.rounds; r++) {
       const h0 = await heap();
       if (!h0.collected) throw new Error(`${t.label} runs without --expose-gc: its heap cannot be read after a collection`);
       let h1 = h0;
-      streams = await openStreams(rig, t, n, rig.flags.seed + 1 + r, async () => {
+      const streams = await openStreams(rig, t, n, rig.flags.seed + 1 + r, async () => {
         h1 = await heap();
       });
+      opened.push(streams);
       heapPer.push((h1.heapUsed - h0.heapUsed) / streams);
       externalPer.push((h1.external - h0.external) / streams);
       process.stdout.write(`${int(heapPer.at(-1) as number)} `);
     }
     const s: StreamState = {
       label: t.label,
-      streams,
+      streams: median(opened),
       heapPerStream: median(heapPer),
       heapRange: [Math.min(...heapPer), Math.max(...heapPer)],
       externalPerStream: median(externalPer),
@@ -99,7 +95,7 @@ export async function state(rig: Rig, n: number): Promise<void> {
   console.log(`\n### Heap per stream in flight (after a full GC; connections to the upstream already open; median of ${f.rounds} round(s))`);
   console.log(
     table([
-      ['path', 'streams open', 'heap bytes/stream', 'range', 'external bytes/stream'],
+      ['path', 'streams per round', 'heap bytes/stream', 'range', 'external bytes/stream'],
       ...rows.map((r) => [r.label, int(r.streams), int(r.heapPerStream), `${int(r.heapRange[0])}–${int(r.heapRange[1])}`, int(r.externalPerStream)]),
     ]),
   );

@@ -155,7 +155,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     );
     // Without a tracer the server span is the caller's span context (if any) again, which `parent` holds
     // already: a context built around it would only be one more object kept for the whole stream.
-    const noNewSpan = !serverSpan.isRecording() && (serverSpan.spanContext() === trace.getSpanContext(parent) || !isSpanContextValid(serverSpan.spanContext()));
+    const sc = serverSpan.spanContext();
+    const noNewSpan = !serverSpan.isRecording() && (sc === trace.getSpanContext(parent) || !isSpanContextValid(sc));
     const parentContext = noNewSpan ? parent : trace.setSpan(parent, serverSpan);
 
     const body = await readBody(req, config.bodyLimit);

@@ -8,6 +8,7 @@ import { after, test } from 'node:test';
 import OpenAI from 'openai';
 import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../../test/support/openai-test-server.js';
 import { harness, metricValue, type Harness } from '../../test/support/telemetry-harness.js';
+import { tokenizerReady } from '../tokenizer/index.js';
 import { resolveGatewayConfig } from './config.js';
 import { startGateway, type Gateway } from './server.js';
 
@@ -373,6 +374,8 @@ test('a client that disconnects mid-stream aborts the upstream request at once a
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'client_aborted' }), 1);
   assert.ok((await metricValue(h.registry, 'llm_output_tokens_sum')) > 0, 'tokens seen so far are counted');
   assert.equal(gw.inFlight, 0);
+  // Counted by the estimator's worker: the tokenizer's tables stay out of the gateway's heap (and its GC pauses).
+  assert.equal(tokenizerReady(), false);
 });
 
 test('a slow client slows its own upstream read: the gateway does not buffer the stream', async () => {

@@ -17,7 +17,10 @@ const HOP_BY_HOP = new Set([
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
   const c = headers.connection;
   const out = new Set<string>();
-  if (typeof c === 'string') for (const t of c.split(',')) out.add(t.trim().toLowerCase());
+  // A repeated Connection header (an upstream's response may carry several) names fields in each copy.
+  for (const one of typeof c === 'string' ? [c] : Array.isArray(c) ? c : []) {
+    for (const t of one.split(',')) out.add(t.trim().toLowerCase());
+  }
   return out;
 }
 

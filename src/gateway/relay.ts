@@ -4,15 +4,13 @@
 import type { Span } from '@opentelemetry/api';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Dispatcher } from 'undici';
 import type { FailureKind, LlmCall } from '../instrumentation/llm-call.js';
 import { chunkFrame } from './chunk-frame.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
 import { ERRORS, GatewayError, sendError, sseError } from './http-errors.js';
+import type { UpstreamController, UpstreamHandler } from './upstream-http/index.js';
 import type { Replica, UpstreamPool } from './upstream-pool.js';
-
-type DispatchController = Dispatcher.DispatchController;
 
 /** What a relay needs from the gateway. */
 export interface RelayDeps {
@@ -49,7 +47,7 @@ const NO_DROP = new Set<string>();
 /** Why an attempt failed before any byte reached the client. */
 function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
   const code = (err as { code?: string }).code ?? '';
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return { outcome: 'timeout', kind: 'timeout' };
+  if (code === 'IW_UPSTREAM_HEADERS_TIMEOUT' || code === 'IW_UPSTREAM_CONNECT_TIMEOUT') return { outcome: 'timeout', kind: 'timeout' };
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     return { outcome: 'connect_error', kind: 'upstream_error' };
   }
@@ -57,10 +55,10 @@ function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
 }
 
 /**
- * One client request in flight. Implements undici's dispatch handler; one instance serves every attempt of the
+ * One client request in flight. The upstream client's handler; one instance serves every attempt of the
  * request, one at a time.
  */
-export class Relay implements Dispatcher.DispatchHandler {
+export class Relay implements UpstreamHandler {
   readonly call: LlmCall;
   readonly #deps: RelayDeps;
   readonly #res: ServerResponse;
@@ -73,7 +71,7 @@ export class Relay implements Dispatcher.DispatchHandler {
   #tried: readonly Replica[] = NONE_TRIED;
   #attempts = 0;
   #replica: Replica | undefined;
-  #controller: DispatchController | undefined;
+  #controller: UpstreamController | undefined;
   /** This attempt's response is a retryable failure being drained, not relayed. */
   #discard = false;
   #headersSent = false;
@@ -132,16 +130,7 @@ export class Relay implements Dispatcher.DispatchHandler {
       const key = replica.apiKey ?? this.#deps.config.upstreamApiKey;
       headers = key === undefined ? rest : { ...rest, authorization: `Bearer ${key}` };
     }
-    replica.pool.dispatch(
-      {
-        path: replica.basePath + this.#req.path,
-        method: this.#req.method as Dispatcher.HttpMethod,
-        headers,
-        body: this.#req.body,
-        blocking: true,
-      },
-      this,
-    );
+    replica.relayPool.dispatch({ path: replica.basePath + this.#req.path, method: this.#req.method, headers, body: this.#req.body }, this);
   }
 
   #attemptDone(): void {
@@ -164,14 +153,14 @@ export class Relay implements Dispatcher.DispatchHandler {
     }, delay);
   }
 
-  // ---- undici handler ----
+  // ---- upstream handler ----
 
-  onRequestStart(controller: DispatchController): void {
+  onRequestStart(controller: UpstreamController): void {
     this.#controller = controller;
     if (this.#closed) controller.abort(new Error('client went away'));
   }
 
-  onResponseStart(_controller: DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(_controller: UpstreamController, statusCode: number, headers: IncomingHttpHeaders): void {
     const replica = this.#replica as Replica;
     const retryable = statusCode === 429 || statusCode >= 500;
     if (retryable && this.#canRetry()) {
@@ -192,7 +181,7 @@ export class Relay implements Dispatcher.DispatchHandler {
     if (!this.#res.destroyed) this.#res.writeHead(statusCode, out);
   }
 
-  onResponseData(controller: DispatchController, chunk: Buffer): void {
+  onResponseData(controller: UpstreamController, chunk: Buffer): void {
     if (this.#discard || this.#closed) return;
     const call = this.call;
     let ok: boolean;
@@ -264,7 +253,7 @@ export class Relay implements Dispatcher.DispatchHandler {
     else this.#res.end();
   }
 
-  onResponseError(_controller: DispatchController, err: Error): void {
+  onResponseError(_controller: UpstreamController, err: Error): void {
     this.#attemptDone();
     if (this.#closed) {
       // We aborted it (client gone, deadline, shutdown): already accounted for.

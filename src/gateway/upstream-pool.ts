@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import { GATEWAY_METRICS } from '../catalog/index.js';
 import { FastCounter, FastGauge, type CounterSeries, type GaugeSeries } from '../telemetry/metrics/fast-metrics.js';
 import type { GatewayConfig, UpstreamConfig } from './config.js';
+import { OriginPool } from './upstream-http/index.js';
 
 /** One replica and its state. */
 export class Replica {
@@ -13,6 +14,9 @@ export class Replica {
   /** Path prefix of the replica's base URL ('' for most). */
   readonly basePath: string;
   readonly apiKey: string | undefined;
+  /** Connections for relayed requests (the hot path). */
+  readonly relayPool: OriginPool;
+  /** Connections for the gateway's own requests: health checks and model listing. */
   readonly pool: Pool;
   inFlight = 0;
   consecutiveFailures = 0;
@@ -31,12 +35,15 @@ export class Replica {
     this.apiKey = cfg.apiKey;
     this.healthySeries = healthy;
     this.inFlightSeries = inFlight;
+    // Streams may be silent for long: the gateway's own stall timeout governs bodies, not the pool's.
+    this.relayPool = new OriginPool(u.origin, {
+      connectTimeoutMs: config.connectTimeout * 1000,
+      headersTimeoutMs: config.firstByteTimeout * 1000,
+    });
     this.pool = new Pool(u.origin, {
       connect: { timeout: config.connectTimeout * 1000 },
-      // Streams may be silent for long; the gateway's own stall timeout governs that, not undici's.
-      bodyTimeout: 0,
-      headersTimeout: config.firstByteTimeout * 1000,
-      keepAliveTimeout: 30_000,
+      headersTimeout: config.healthTimeout * 1000,
+      bodyTimeout: config.healthTimeout * 1000,
       pipelining: 1,
     });
     healthy.set(1);
@@ -193,6 +200,6 @@ export class UpstreamPool {
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await Promise.all(this.replicas.map((r) => r.pool.destroy().catch(() => undefined)));
+    await Promise.all(this.replicas.flatMap((r) => [r.relayPool.close(), r.pool.destroy().catch(() => undefined)]));
   }
 }

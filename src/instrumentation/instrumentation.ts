@@ -7,7 +7,7 @@ import { RefusalMatcher } from '../quality/index.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
 import { getLlmMetrics, type LlmMetrics } from '../telemetry/metrics/llm-metrics.js';
 import { resolveTracer } from '../telemetry/tracing/tracer.js';
-import { loadTokenizer } from '../tokenizer/index.js';
+import { tokenEstimator } from '../tokenizer/index.js';
 import { LlmCall } from './llm-call.js';
 import { resolveOptions, type InstrumentationOptions, type ResolvedOptions } from './options.js';
 import type { LlmRequest } from './request-info.js';
@@ -64,9 +64,9 @@ export class Instrumentation {
     });
     this.#tracer = tracing.tracer;
     this.ready = tracing.ready;
-    // Token estimates need the tokenizer only when an upstream sends no usage; load it in the background so
-    // that, when it is needed, it is usually ready.
-    loadTokenizer().catch(() => undefined);
+    // Token estimates are needed only when an upstream sends no usage; start their worker in the background so
+    // that, when one is needed, its tables are usually loaded.
+    tokenEstimator.warm();
   }
 
   get tracer(): Tracer {
@@ -83,7 +83,7 @@ export class Instrumentation {
     return tier !== undefined && this.options.tiers.has(tier) ? tier : DEFAULT_TIER;
   }
 
-  /** @internal Tracks a recording that waits for the tokenizer. */
+  /** @internal Tracks a recording that waits for token estimates. */
   track(p: Promise<void>): void {
     this.#pending.add(p);
     void p.finally(() => this.#pending.delete(p));

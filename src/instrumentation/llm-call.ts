@@ -15,7 +15,7 @@ import { StreamTimer } from '../stream/stream-timer.js';
 import type { GenAiSeries, ModelSeries } from '../telemetry/metrics/llm-metrics.js';
 import { previewText, scrubPii } from '../telemetry/privacy/index.js';
 import * as A from '../telemetry/tracing/semconv.js';
-import { estimateTokens, tokenizerReady, loadTokenizer } from '../tokenizer/index.js';
+import { tokenEstimator } from '../tokenizer/index.js';
 import type { CallContext, Instrumentation } from './instrumentation.js';
 import type { LlmRequest } from './request-info.js';
 import { endsAtEventBoundary, mayHoldUsage, UsageChunkFilter } from './usage-chunk-filter.js';
@@ -329,36 +329,37 @@ export class LlmCall {
     this.#series.inFlight.dec();
     this.#inst.metrics.requests.child(this.#model, status, this.#tier).inc();
     if (!this.#stallCounted && timer.maxGapMs > this.#stallMs) this.#countStall();
-    const needsEstimate = this.#needsEstimate();
-    if (needsEstimate && !tokenizerReady()) {
-      this.#inst.track(
-        loadTokenizer().then(
-          () => this.#record(status, error),
-          () => this.#record(status, error),
-        ),
-      );
+    const texts = this.#textsToEstimate();
+    if (texts !== undefined) {
+      this.#inst.track(tokenEstimator.estimate(texts).then((counts) => this.#record(status, error, counts)));
       return;
     }
-    this.#record(status, error);
+    this.#record(status, error, NO_ESTIMATES);
   }
 
-  #needsEstimate(): boolean {
+  /**
+   * The texts whose tokens the upstream did not count, as [prompt, visible answer, other answer text] ('' where
+   * the upstream's count is known), or undefined when nothing needs an estimate.
+   */
+  #textsToEstimate(): string[] | undefined {
     const op = this.request.operation;
-    if (op === 'other' || this.#httpStatus === 0 || this.#httpStatus > 299) return false;
+    if (op === 'other' || this.#httpStatus < 200 || this.#httpStatus > 299) return undefined;
     const r = this.#reader;
-    if (op === 'embeddings') return r === undefined || r.promptTokens < 0;
-    return r === undefined || r.promptTokens < 0 || r.completionTokens < 0;
+    const input = r === undefined || r.promptTokens < 0;
+    const output = (op === 'chat' || op === 'text_completion') && r !== undefined && r.completionTokens < 0;
+    if (!input && !output) return undefined;
+    return [input ? this.request.promptText() : '', output ? r.visible.text() : '', output ? r.other.text() : ''];
   }
 
-  #record(status: RequestStatus, error: unknown): void {
+  #record(status: RequestStatus, error: unknown, estimates: readonly number[]): void {
     try {
-      this.#recordUnsafe(status, error);
+      this.#recordUnsafe(status, error, estimates);
     } catch (err) {
       this.#internalError(err);
     }
   }
 
-  #recordUnsafe(status: RequestStatus, error: unknown): void {
+  #recordUnsafe(status: RequestStatus, error: unknown, estimates: readonly number[]): void {
     const req = this.request;
     const r = this.#reader;
     const timer = this.#timer;
@@ -373,15 +374,15 @@ export class LlmCall {
     let outputTokens = -1;
     if (gotBody && req.operation !== 'other') {
       inputTokens = r !== undefined && r.promptTokens >= 0 ? r.promptTokens : -1;
-      if (inputTokens < 0 && tokenizerReady()) {
-        inputTokens = estimateTokens(req.promptText());
+      if (inputTokens < 0 && (estimates[0] ?? -1) >= 0) {
+        inputTokens = estimates[0] as number;
         estimated = true;
       }
       if (generative) {
         outputTokens = r !== undefined && r.completionTokens >= 0 ? r.completionTokens : -1;
-        if (outputTokens < 0 && r !== undefined && tokenizerReady()) {
-          outputTokens = estimateOutputTokens(r);
-          estimated = true;
+        if (outputTokens < 0 && r !== undefined) {
+          outputTokens = estimatedOutputTokens(r, estimates[1] ?? -1, estimates[2] ?? -1);
+          estimated ||= outputTokens >= 0;
         }
       }
     }
@@ -598,12 +599,15 @@ function round1(x: number): number {
   return Math.round(x * 10) / 10;
 }
 
-/** Output tokens from the kept text, scaled when the text cap was hit. */
-function estimateOutputTokens(r: OpenAiResponseReader): number {
+/** No estimates: the upstream counted every token. */
+const NO_ESTIMATES: readonly number[] = [];
+
+/** Output tokens from the counts of the kept visible and other text, scaled when the text cap was hit; -1 if unknown. */
+function estimatedOutputTokens(r: OpenAiResponseReader, visible: number, other: number): number {
   let n = 0;
-  for (const t of [r.visible, r.other]) {
+  for (const [t, counted] of [[r.visible, visible], [r.other, other]] as const) {
     if (t.total === 0) continue;
-    const counted = estimateTokens(t.text());
+    if (counted < 0) return -1;
     n += t.keptFraction < 1 ? Math.round(counted / t.keptFraction) : counted;
   }
   return n;

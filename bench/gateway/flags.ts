@@ -61,7 +61,8 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --seed N            arrival seed (default 1)
   --no-nginx          skip the nginx column
   --paths LIST        which of gateway,pipe,undici,nginx to compare (default gateway,pipe,nginx; direct is always
-                      measured; undici = a bare proxy on undici, the gateway's client, without instrumentation)
+                      measured; undici = a bare proxy on undici's Pool, the gateway's upstream client before it
+                      had its own, without instrumentation)
   --gateway-log-level L  the gateway's log level (default info), to see what logging costs
   --baseline-gateway DIR  also run the gateway of another checkout (e.g. git archive HEAD src | tar -x -C DIR, with
                       node_modules linked) as the path "gateway baseline", in the comparison and the sweep

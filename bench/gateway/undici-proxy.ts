@@ -1,7 +1,7 @@
-// A bare proxy on undici, the HTTP client the gateway uses for its upstreams: the same dispatch-handler relay the
-// gateway's relay.ts is built on (Pool.dispatch, bytes written to the response as they arrive, pause on
-// backpressure), with no instrumentation. Set beside the gateway it separates what the instrumentation costs
-// from what the choice of client costs; beside the pipe proxy it shows undici against node:http.
+// A bare proxy on undici's Pool, the gateway's upstream client until it got its own (src/gateway/upstream-http/):
+// the same dispatch-handler relay shape (Pool.dispatch, bytes written to the response as they arrive, pause on
+// backpressure), with no instrumentation. Beside the gateway it shows what undici would cost without the
+// instrumentation; beside the pipe proxy, undici against node:http.
 //
 // Run as a child: node --import tsx bench/gateway/undici-proxy.ts <upstream-port>
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -9,7 +9,7 @@ import { Pool, type Dispatcher } from 'undici';
 import { serveParent } from './child-processes.js';
 
 const upstreamPort = Number(process.argv[2]);
-// The gateway's pool settings (src/gateway/upstream-pool.ts), so the comparison is like for like.
+// The pool settings the gateway used with undici, so the comparison stays like for like.
 const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { bodyTimeout: 0, headersTimeout: 300_000, keepAliveTimeout: 30_000, pipelining: 1 });
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length']);
 

@@ -31,13 +31,17 @@ export class Connection {
   #error: Error | undefined;
   #connectTimer: NodeJS.Timeout | undefined;
 
-  constructor(host: ConnectionHost, socket: Socket, idleTimeoutMs: number, connectTimeoutMs: number, connectEvent: 'connect' | 'secureConnect') {
+  /**
+   * `dataEvents`: read through the socket's 'data' events. False when the socket was made with an `onread`
+   * option that calls {@link Connection.read} itself (see the pool's connectFor).
+   */
+  constructor(host: ConnectionHost, socket: Socket, idleTimeoutMs: number, connectTimeoutMs: number, connectEvent: 'connect' | 'secureConnect', dataEvents: boolean) {
     this.#host = host;
     this.socket = socket;
     this.idleTimeoutMs = idleTimeoutMs;
     this.#parser = new ResponseParser();
     socket.setNoDelay(true);
-    socket.on('data', this.#onData);
+    if (dataEvents) socket.on('data', this.read);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
     socket.on('close', this.#onClose);
@@ -89,7 +93,8 @@ export class Connection {
     this.destroy();
   }
 
-  readonly #onData = (buf: Buffer): void => {
+  /** Bytes read from the replica; `buf` is the connection's to keep. */
+  readonly read = (buf: Buffer): void => {
     const ex = this.exchange;
     if (ex === undefined) {
       // Unsolicited bytes between responses belong to no request: never parse them as the next response.

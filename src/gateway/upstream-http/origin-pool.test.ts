@@ -415,12 +415,17 @@ test('a connection retired by unsolicited bytes is never handed a request, even 
   await turn();
 
   // A request dispatched by something read in the same poll phase as the unsolicited bytes (a gateway client's
-  // request; here a later 'data' listener on the same socket) must not be written to the connection they retired.
+  // request; here code run right after the connection's own read of them) must not be written to the
+  // connection they retired.
   const late = new Recorder();
   let takenConn: Connection | undefined;
-  conn.socket.once('data', () => {
-    pool.dispatch(get(), late);
-    takenConn = late.conn;
+  const read = conn.read;
+  Object.defineProperty(conn, 'read', {
+    value: (buf: Buffer) => {
+      read(buf);
+      pool.dispatch(get(), late);
+      takenConn = late.conn;
+    },
   });
   (srv.sockets[0] as Socket).write('junk');
   await settle(late);

@@ -38,14 +38,14 @@ import(workerData.encodingUrl).then((enc) => {
     parentPort.postMessage({ id: m.id, counts });
   });
 }, (err) => {
-  throw err;
+  throw err; // the worker ends; the estimator then answers 'unknown'
 });
 `;
 }
 
 /**
- * Counts tokens of texts in a worker thread started on first use and shared by the process. Never rejects:
- * when the worker cannot run, every count is -1 (unknown), and telemetry records the request without it.
+ * Counts tokens of texts in a worker thread, started on first use (or by `warm()`). Never rejects: when the
+ * worker cannot run, the counts are unknown (-1, or missing), and telemetry records the request without them.
  *
  * @example
  * const [prompt, answer] = await tokenEstimator.estimate(['Hello', 'Hi there']);
@@ -76,7 +76,7 @@ export class TokenEstimator {
     this.#worker = worker;
   }
 
-  /** Token counts of `texts`, in order (-1 where unknown). */
+  /** Token counts of `texts`, in order; -1 where unknown, and an empty array if the worker stopped first. */
   estimate(texts: readonly string[]): Promise<number[]> {
     this.warm();
     const worker = this.#worker;

@@ -83,19 +83,22 @@ export class Exchange implements UpstreamController, ResponseSink {
   sent(conn: Connection): void {
     this.conn = conn;
     const ms = this.#host.headersTimeoutMs;
-    if (ms > 0) this.#headersTimer = setTimeout(this.#headersTimedOut, ms);
+    // A static callback with the exchange as its argument: no closure made per request.
+    if (ms > 0) this.#headersTimer = setTimeout(Exchange.#headersTimedOut, ms, this);
   }
 
-  readonly #headersTimedOut = (): void => {
+  static #headersTimedOut(ex: Exchange): void {
+    ex.#headersTimer = undefined;
+    ex.conn?.destroy(new UpstreamError('IW_UPSTREAM_HEADERS_TIMEOUT', `the replica sent no response headers within ${ex.#host.headersTimeoutMs} ms`));
+  }
+
+  #clearHeadersTimer(): void {
+    if (this.#headersTimer !== undefined) clearTimeout(this.#headersTimer);
     this.#headersTimer = undefined;
-    this.conn?.destroy(new UpstreamError('IW_UPSTREAM_HEADERS_TIMEOUT', `the replica sent no response headers within ${this.#host.headersTimeoutMs} ms`));
-  };
+  }
 
   onHead(statusCode: number, headers: IncomingHttpHeaders): void {
-    if (this.#headersTimer !== undefined) {
-      clearTimeout(this.#headersTimer);
-      this.#headersTimer = undefined;
-    }
+    this.#clearHeadersTimer();
     this.handler.onResponseStart(this, statusCode, headers);
   }
 
@@ -119,8 +122,7 @@ export class Exchange implements UpstreamController, ResponseSink {
     this.conn = undefined;
     if (stale && !this.#resent) {
       this.#resent = true;
-      if (this.#headersTimer !== undefined) clearTimeout(this.#headersTimer);
-      this.#headersTimer = undefined;
+      this.#clearHeadersTimer();
       this.#host.connectFor(this);
       return;
     }
@@ -131,7 +133,6 @@ export class Exchange implements UpstreamController, ResponseSink {
   #settle(): void {
     this.#finished = true;
     this.conn = undefined;
-    if (this.#headersTimer !== undefined) clearTimeout(this.#headersTimer);
-    this.#headersTimer = undefined;
+    this.#clearHeadersTimer();
   }
 }

@@ -34,6 +34,10 @@ const NO_BYTES = Buffer.alloc(0);
  */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
+function poolClosed(): UpstreamError {
+  return new UpstreamError('IW_UPSTREAM_POOL_CLOSED', 'the gateway is closing its connections to the replica');
+}
+
 /** The first `n` bytes of `buf`, in a buffer of their own (small ones come from Node's shared pool slab). */
 function copyOut(buf: Uint8Array, n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
@@ -114,7 +118,7 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
     clearInterval(this.#reaper);
     if (this.#turnEnd !== undefined) clearImmediate(this.#turnEnd);
     this.#turnEnd = undefined;
-    const closedErr = new UpstreamError('IW_UPSTREAM_POOL_CLOSED', 'the gateway is closing its connections to the replica');
+    const closedErr = poolClosed();
     for (const ex of this.#waiting.splice(0)) ex.fail(closedErr, false);
     // Forget the idle connections (all closed below). A connection left in #fresh would make a later dispatch
     // wait in #waiting for the turn end cancelled above, forever; with none, it fails at once in connectFor.
@@ -131,7 +135,7 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
   // ---- for exchanges and connections ----
 
   connectFor(ex: Exchange): void {
-    if (this.#closed) return ex.fail(new UpstreamError('IW_UPSTREAM_POOL_CLOSED', 'the gateway is closing its connections to the replica'), false);
+    if (this.#closed) return ex.fail(poolClosed(), false);
     let conn: Connection | undefined;
     let socket: Socket;
     if (this.#tls === undefined) {

@@ -22,3 +22,13 @@ test('a bad value names the flag', () => {
   assert.throws(() => parseFlags(['--state', 'many']), /--state needs a non-negative number/);
   assert.throws(() => parseFlags(['--paths', 'pipe']), /--paths is a list of gateway,pipe,undici,nginx that includes gateway/);
 });
+
+test('Node flags for the baseline and the pipe proxy: a list, where an empty one means none', () => {
+  const d = flags([]);
+  assert.equal(d.baselineNodeFlags, undefined, 'the baseline runs under the gateway\'s own flags unless told');
+  assert.deepEqual(d.pipeNodeFlags, []);
+  const f = flags(['--baseline-node-flags', '', '--pipe-node-flags', '--initial-old-space-size=256  --max-semi-space-size=8']);
+  assert.deepEqual(f.baselineNodeFlags, []);
+  assert.deepEqual(f.pipeNodeFlags, ['--initial-old-space-size=256', '--max-semi-space-size=8']);
+  assert.match(HELP, /--baseline-node-flags/);
+});

@@ -35,6 +35,10 @@ export interface BenchFlags {
   gatewayLogLevel: string;
   /** Root of another checkout whose gateway runs as an extra path (before/after comparisons). */
   baselineGateway: string | undefined;
+  /** Node flags of the baseline gateway (default: the gateway's own relay flags). */
+  baselineNodeFlags: string[] | undefined;
+  /** Node flags of the pipe proxy (default none). */
+  pipeNodeFlags: string[];
   /** Also run the gateway with this many worker processes as an extra path (0 or 1: not run). */
   gatewayWorkers: number;
   /** Characters of filler in the user message (prompt size). */
@@ -66,6 +70,10 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --gateway-log-level L  the gateway's log level (default info), to see what logging costs
   --baseline-gateway DIR  also run the gateway of another checkout (e.g. git archive HEAD src | tar -x -C DIR, with
                       node_modules linked) as the path "gateway baseline", in the comparison and the sweep
+  --baseline-node-flags "F .."  Node flags of the baseline gateway (default: the same V8 flags the gateway runs
+                      under, src/gateway/v8-flags.ts; '' for none, as a checkout from before them ran)
+  --pipe-node-flags "F .."  Node flags of the pipe proxy (default none; e.g. the gateway's, to see what they do
+                      for a bare proxy)
   --gateway-workers N  also run the gateway with --workers N (N processes sharing the port) as the path
                       "gateway, N workers", in the comparison and the sweep
   --prompt-chars N    size of the user message in characters (default 70; try 8000 for a RAG-sized prompt)
@@ -96,6 +104,11 @@ function list(name: string, v: string | undefined): number[] {
   return out;
 }
 
+/** Space-separated Node flags; an empty value is none. */
+function words(v: string | undefined): string[] {
+  return (v ?? '').split(/\s+/).filter(Boolean);
+}
+
 /** Parses argv (without node and the script). Throws with the flag's name on a bad value. */
 export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
   const f: BenchFlags = {
@@ -121,6 +134,8 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
     paths: ['gateway', 'pipe', 'nginx'],
     gatewayLogLevel: 'info',
     baselineGateway: undefined,
+    baselineNodeFlags: undefined,
+    pipeNodeFlags: [],
     promptChars: 70,
     gatewayWorkers: 0,
   };
@@ -150,6 +165,8 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
       }
       case '--gateway-log-level': f.gatewayLogLevel = v() ?? 'info'; break;
       case '--baseline-gateway': f.baselineGateway = v(); break;
+      case '--baseline-node-flags': f.baselineNodeFlags = words(v()); break;
+      case '--pipe-node-flags': f.pipeNodeFlags = words(v()); break;
       case '--gateway-workers': f.gatewayWorkers = Math.round(num(a, v())); break;
       case '--prompt-chars': f.promptChars = Math.round(num(a, v())); break;
       case '--no-sweep': f.sweep = []; break;

@@ -2,6 +2,7 @@
 // proxy, nginx) and one measured phase of load through one path (the native load generator, a child of its own)
 // with the CPU and memory of every process involved read over the measured window.
 import { resolve } from 'node:path';
+import { RELAY_V8_FLAGS } from '../../src/gateway/v8-flags.js';
 import { startNodeChild, type NodeChild, type ServerChild } from './child-processes.js';
 import type { BenchFlags } from './flags.js';
 import type { GcPauses } from './gc-pauses.js';
@@ -96,7 +97,8 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   const gateway = await startNodeChild('gateway', {
     script: 'gateway-child.ts',
     args: [upstreamUrl, flags.gatewayLogLevel],
-    execArgv: opts.execArgv?.gateway ?? [],
+    // As the CLI runs it (src/cli/relaunch.ts), plus whatever the mode adds (a profiler, GC tracing).
+    execArgv: [...RELAY_V8_FLAGS, ...(opts.execArgv?.gateway ?? [])],
     env: childEnv({}),
     stdoutToDevNull: true,
   });
@@ -109,7 +111,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     baseline = await startNodeChild('gateway baseline', {
       script: 'gateway-child.ts',
       args: [upstreamUrl, flags.gatewayLogLevel, /\.[cm]?[jt]s$/.test(flags.baselineGateway) ? resolve(flags.baselineGateway) : resolve(flags.baselineGateway, 'src/gateway/index.ts')],
-      execArgv: opts.execArgv?.baseline ?? [],
+      execArgv: [...(flags.baselineNodeFlags ?? RELAY_V8_FLAGS), ...(opts.execArgv?.baseline ?? [])],
       env: childEnv({}),
       stdoutToDevNull: true,
     });
@@ -130,7 +132,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   }
   let pipe: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('pipe')) {
-    pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.pipe ?? [], env: childEnv({}) });
+    pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: [...flags.pipeNodeFlags, ...(opts.execArgv?.pipe ?? [])], env: childEnv({}) });
     const p = pipe;
     targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid], gcPauses: () => p.gcPauses(), heapAfterGc: () => p.heapAfterGc() });
   }
@@ -252,8 +254,10 @@ export function header(rig: Rig, title: string, inFlight?: number): void {
       `upstream write time embedded in each chunk; request body ${rig.body.length} bytes; ` +
       `include_usage asked by the client: ${f.includeUsage ? 'yes' : 'no (the gateway adds it and strips the usage chunk)'}`,
   );
-  if (f.baselineGateway !== undefined) console.log(`baseline  "gateway baseline" runs the gateway of ${resolve(f.baselineGateway)}`);
-  console.log(`gateway   default config, log level ${f.gatewayLogLevel} (stdout -> /dev/null), metrics on, no tracer`);
+  const shown = (flags: readonly string[]): string => (flags.length > 0 ? flags.join(' ') : 'none');
+  if (f.baselineGateway !== undefined) console.log(`baseline  "gateway baseline" runs the gateway of ${resolve(f.baselineGateway)}, Node flags: ${shown(f.baselineNodeFlags ?? RELAY_V8_FLAGS)}`);
+  console.log(`gateway   default config, log level ${f.gatewayLogLevel} (stdout -> /dev/null), metrics on, no tracer; Node flags as the CLI relaunches it: ${shown(RELAY_V8_FLAGS)}`);
+  if (f.pipeNodeFlags.length > 0) console.log(`pipe      Node flags: ${shown(f.pipeNodeFlags)}`);
 }
 
 /** Arrivals per second that keep `inFlight` streams open. */

@@ -8,6 +8,7 @@ import { AggregatorRegistry, Registry } from 'prom-client';
 import { createLogger } from '../telemetry/logging/logger.js';
 import type { GatewayConfig } from './config.js';
 import { startGateway } from './server.js';
+import { relayFlagsMissing } from './v8-flags.js';
 
 const METRICS_REQUEST = 'inferwatch:metrics';
 const METRICS_REPLY = 'inferwatch:metrics-reply';
@@ -64,7 +65,8 @@ export async function startGatewayCluster(config: GatewayConfig, log: (line: str
   cluster.on('message', onMessage);
 
   const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--max-semi-space-size'));
-  cluster.setupPrimary({ execArgv: chosen ? process.execArgv : [...process.execArgv, `--max-semi-space-size=${SEMI_SPACE_MIB}`] });
+  const semiSpace = chosen ? [] : [`--max-semi-space-size=${SEMI_SPACE_MIB}`];
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...semiSpace, ...relayFlagsMissing(process.execArgv)] });
   let port = config.port;
   /** Workers that listen (and so take the stop order over IPC); a replacement may still be starting. */
   const ready = new WeakSet<Worker>();

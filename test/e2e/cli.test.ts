@@ -14,6 +14,23 @@ after(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
+/** Child processes from /proc (no ps needed): the 4th field of /proc/<pid>/stat is the parent's pid. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => {
+      try {
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(d)] : [];
+      } catch {
+        return []; // gone meanwhile
+      }
+    });
+}
+
+/** The Node flags of a running process, from its command line. */
+const nodeFlagsOf = (pid: number): string[] => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a) => a.startsWith('--initial'));
+
 function run(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const [cmd, argv] = cli(args);
   const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
@@ -75,9 +92,51 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   const simMetrics = await (await fetch(`${engine}/metrics`)).text();
   assert.match(simMetrics, /^vllm:request_success_total\{[^}]*finished_reason="length"[^}]*\} 2(\.0)?$/m);
 
+  // The gateway relays in a relaunched process under the relay heap flags; the command's own process
+  // supervises it and passes SIGTERM on.
+  const served = childrenOf(child.pid as number);
+  assert.equal(served.length, 1, 'one relaunched process');
+  assert.deepEqual(nodeFlagsOf(served[0] as number), ['--initial-old-space-size=256']);
+
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0, out);
+  assert.throws(() => process.kill(served[0] as number, 0), 'the relaunched gateway is gone');
+});
+
+test('a relaunched gateway stops when its supervisor is killed outright, freeing its port', async () => {
+  const up = await startOpenAiTestServer();
+  const [cmd, argv] = cli(['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '1', '--log-level', 'warn']);
+  const child = spawn(cmd, argv, { cwd: root, env: process.env });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!/listening on (http:\/\/\S+) \(/.test(out)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not start:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const url = (/listening on (http:\/\/\S+) \(/.exec(out) as RegExpExecArray)[1] as string;
+    const [gateway] = childrenOf(child.pid as number);
+    assert.ok(gateway !== undefined, 'the relaunched gateway');
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+    child.kill('SIGKILL');
+    const gone = Date.now() + 30_000;
+    for (;;) {
+      try {
+        process.kill(gateway, 0);
+      } catch {
+        break;
+      }
+      if (Date.now() > gone) throw new Error(`the orphaned gateway kept running:\n${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await assert.rejects(fetch(`${url}/healthz`), 'nothing listens on the port any more');
+  } finally {
+    await up.close();
+  }
 });
 
 test('`inferwatch gateway --workers 2`: two processes share the port, /metrics sums them, SIGTERM stops them all', async () => {
@@ -95,20 +154,9 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
       await new Promise((r) => setTimeout(r, 50));
     }
     const url = (/listening on (http:\/\/\S+) with/.exec(out) as RegExpExecArray)[1] as string;
-    // Child processes from /proc (no ps needed): the 4th field of /proc/<pid>/stat is the parent's pid.
-    const workersOf = (pid: number): number[] =>
-      readdirSync('/proc')
-        .filter((d) => /^\d+$/.test(d))
-        .flatMap((d) => {
-          try {
-            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(d)] : [];
-          } catch {
-            return []; // gone meanwhile
-          }
-        });
-    let workers = workersOf(child.pid as number);
-    assert.equal(workers.length, 2, 'two worker processes');
+    let workers = childrenOf(child.pid as number);
+    assert.equal(workers.length, 2, 'two worker processes, and no relaunch in between');
+    for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256'], 'the primary gives workers the relay heap flags');
 
     const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const n = 24;
@@ -132,7 +180,7 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
     process.kill(workers[0] as number, 'SIGKILL');
     const replaced = Date.now() + 30_000;
     const isReplaced = (): boolean => {
-      const now = workersOf(child.pid as number);
+      const now = childrenOf(child.pid as number);
       return now.length === 2 && !now.includes(workers[0] as number) && /exited \(SIGKILL\); starting a replacement/.test(out);
     };
     while (!isReplaced()) {
@@ -144,7 +192,7 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
       again += c.choices[0]?.delta.content ?? '';
     }
     assert.equal(again, TOKENS.join(''));
-    workers = workersOf(child.pid as number);
+    workers = childrenOf(child.pid as number);
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0, out);

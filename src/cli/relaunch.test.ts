@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { exitCodeOfSignal, flagsToRelaunchWith, relaysInProcess, SUPERVISOR_ENV, watchSupervisor } from './relaunch.js';
+
+test('up and a one-process gateway relay in this process; other commands and --workers N>1 do not', () => {
+  assert.equal(relaysInProcess(['up'], {}), true);
+  assert.equal(relaysInProcess(['up', '--listen', '127.0.0.1:0'], {}), true);
+  assert.equal(relaysInProcess(['gateway', '--upstream', 'http://a'], {}), true);
+  assert.equal(relaysInProcess(['gateway', '--workers', '1'], {}), true);
+  assert.equal(relaysInProcess(['gateway', '--workers', '4'], {}), false);
+  assert.equal(relaysInProcess(['gateway', '--workers=2'], {}), false);
+  assert.equal(relaysInProcess(['gateway'], { INFERWATCH_WORKERS: '3' }), false);
+  assert.equal(relaysInProcess(['gateway', '--workers', '1'], { INFERWATCH_WORKERS: '3' }), true, 'the flag wins over the environment');
+  // A bad value is the gateway's to report, with its own message.
+  assert.equal(relaysInProcess(['gateway', '--workers', 'many'], {}), true);
+  for (const other of [['sim'], ['stack', 'generate'], ['--help'], [], ['--version']]) assert.equal(relaysInProcess(other, {}), false, other.join(' '));
+});
+
+test('the flags are added once, and never over the heap size the user chose', () => {
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}), ['--initial-old-space-size=256']);
+  assert.deepEqual(flagsToRelaunchWith(['up'], [], { [SUPERVISOR_ENV]: '41' }), [], 'already relaunched');
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=256'], {}), [], 'already has them');
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=64'], {}), [], "the user's choice stands");
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial_heap_size=512'], {}), [], 'either spelling');
+  assert.deepEqual(flagsToRelaunchWith(['sim'], [], {}), []);
+});
+
+test('a signal ends a process with status 128 + its number', () => {
+  assert.equal(exitCodeOfSignal('SIGINT'), 130);
+  assert.equal(exitCodeOfSignal('SIGTERM'), 143);
+});
+
+test('the supervisor watch fires once its pid is no longer the parent, and only then', async () => {
+  const lost: string[] = [];
+  const stopOwn = watchSupervisor({ [SUPERVISOR_ENV]: String(process.ppid) }, () => lost.push('own'), 2);
+  const stopGone = watchSupervisor({ [SUPERVISOR_ENV]: String(process.ppid + 1_000_000) }, () => lost.push('gone'), 2);
+  await new Promise((r) => setTimeout(r, 50));
+  stopOwn();
+  stopGone();
+  assert.deepEqual(lost, ['gone'], 'fired for the dead supervisor, once; never for the living parent');
+  // Without a supervisor there is nothing to watch.
+  const none = watchSupervisor({}, () => lost.push('none'), 1);
+  await new Promise((r) => setTimeout(r, 10));
+  none();
+  assert.deepEqual(lost, ['gone']);
+});

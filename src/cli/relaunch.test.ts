@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RELAY_V8_FLAGS } from '../gateway/v8-flags.js';
 import { exitCodeOfSignal, flagsToRelaunchWith, relaysInProcess, SUPERVISOR_ENV, watchSupervisor } from './relaunch.js';
 
 test('up and a one-process gateway relay in this process; other commands and --workers N>1 do not', () => {
@@ -16,12 +17,12 @@ test('up and a one-process gateway relay in this process; other commands and --w
   for (const other of [['sim'], ['stack', 'generate'], ['--help'], [], ['--version']]) assert.equal(relaysInProcess(other, {}), false, other.join(' '));
 });
 
-test('the flags are added once, and never over the heap size the user chose', () => {
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}), ['--initial-old-space-size=256']);
+test('the flags are added once, and never over a heap size the user chose', () => {
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}), [...RELAY_V8_FLAGS]);
   assert.deepEqual(flagsToRelaunchWith(['up'], [], { [SUPERVISOR_ENV]: '41' }), [], 'already relaunched');
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=256'], {}), [], 'already has them');
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=64'], {}), [], "the user's choice stands");
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial_heap_size=512'], {}), [], 'either spelling');
+  assert.deepEqual(flagsToRelaunchWith(['up'], [...RELAY_V8_FLAGS], {}), [], 'already has them');
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=64'], {}), ['--max-semi-space-size=8'], "the user's choice stands");
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial_heap_size=512'], { NODE_OPTIONS: '--max-semi-space-size=32' }), [], 'either spelling, and NODE_OPTIONS');
   assert.deepEqual(flagsToRelaunchWith(['sim'], [], {}), []);
 });
 

@@ -37,13 +37,13 @@ export function relaysInProcess(args: readonly string[], env: NodeJS.ProcessEnv)
  * sized the heap themselves.
  *
  * @example
- * flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}) // ['--initial-old-space-size=256']
+ * flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}) // ['--initial-old-space-size=256', '--max-semi-space-size=8']
  * flagsToRelaunchWith(['up'], [], { INFERWATCH_SUPERVISOR_PID: '41' }) // []
  * flagsToRelaunchWith(['gateway', '--workers', '4'], [], {}) // []
  */
 export function flagsToRelaunchWith(args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] {
   if (env[SUPERVISOR_ENV] !== undefined || !relaysInProcess(args, env)) return [];
-  return relayFlagsMissing(execArgv);
+  return relayFlagsMissing(execArgv, env.NODE_OPTIONS);
 }
 
 /** The exit status a shell reports for a process that `signal` ended (128 + its number). */

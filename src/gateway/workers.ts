@@ -14,14 +14,6 @@ const METRICS_REQUEST = 'inferwatch:metrics';
 const METRICS_REPLY = 'inferwatch:metrics-reply';
 const STOP = 'inferwatch:stop';
 
-/**
- * V8's young generation for workers, in MiB per semi-space, unless the user chose one. Every stream in flight
- * holds state that outlives a scavenge, and scavenges copy it; with Node's default (16) a gateway at ~100
- * streams scavenges about twice a second for several ms each, which shows directly as chunk-latency p99.
- * 32 halves the scavenge time (measured: docs/gateway.md, Workers) for little more RSS.
- */
-const SEMI_SPACE_MIB = 32;
-
 /** How long the primary waits for the workers to aggregate /metrics. */
 const METRICS_TIMEOUT_MS = 5000;
 
@@ -64,9 +56,8 @@ export async function startGatewayCluster(config: GatewayConfig, log: (line: str
   };
   cluster.on('message', onMessage);
 
-  const chosen = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--max-semi-space-size'));
-  const semiSpace = chosen ? [] : [`--max-semi-space-size=${SEMI_SPACE_MIB}`];
-  cluster.setupPrimary({ execArgv: [...process.execArgv, ...semiSpace, ...relayFlagsMissing(process.execArgv)] });
+  // Workers relay, so they run under the relay heap flags (src/gateway/v8-flags.ts); the primary does not need them.
+  cluster.setupPrimary({ execArgv: [...process.execArgv, ...relayFlagsMissing(process.execArgv, process.env.NODE_OPTIONS)] });
   let port = config.port;
   /** Workers that listen (and so take the stop order over IPC); a replacement may still be starting. */
   const ready = new WeakSet<Worker>();

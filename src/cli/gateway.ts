@@ -8,6 +8,7 @@ import {
   parseText,
   readConfigFile,
   readEnv,
+  RELAY_V8_FLAGS,
   resolveGatewayConfig,
   serveAsWorker,
   startGateway,
@@ -114,6 +115,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nEvery key can also come from the --config file or its environment variable; precedence: flag > env > file > default.\n' +
+        `A process that relays streams runs under V8 heap flags (${RELAY_V8_FLAGS.join(' ')});\n` +
+        'started without them, the command runs itself again with them and passes signals on (docs/gateway.md).\n' +
         'Examples:\n' +
         '  inferwatch gateway --listen 127.0.0.1:4000 --upstream http://10.0.0.5:8000 --upstream http://10.0.0.6:8000\n' +
         '  INFERWATCH_UPSTREAMS=a=http://10.0.0.5:8000,b=http://10.0.0.6:8000 inferwatch gateway --stall-timeout 60\n' +

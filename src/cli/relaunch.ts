@@ -34,7 +34,7 @@ export function relaysInProcess(args: readonly string[], env: NodeJS.ProcessEnv)
 /**
  * The flags to relaunch `inferwatch <args>` with, or none when this process should run the command itself:
  * the command relays nothing, or this is already the relaunched process, or it has the flags, or the user
- * sized the heap themselves.
+ * sized the heap themselves, or it runs under the inspector.
  *
  * @example
  * flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}) // ['--initial-old-space-size=256', '--max-semi-space-size=8']
@@ -43,6 +43,8 @@ export function relaysInProcess(args: readonly string[], env: NodeJS.ProcessEnv)
  */
 export function flagsToRelaunchWith(args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] {
   if (env[SUPERVISOR_ENV] !== undefined || !relaysInProcess(args, env)) return [];
+  // Under a debugger the user wants this process, and a child could not open the same inspector port.
+  if (execArgv.some((a) => a.startsWith('--inspect'))) return [];
   return relayFlagsMissing(execArgv, env.NODE_OPTIONS);
 }
 

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { OpenAiChunkScanner, TextField, type TextSink } from './openai-chunk-scanner.js';
 
 interface Seen {
@@ -197,6 +199,31 @@ test('a stream of same-shaped chunks goes through the template fast path and sti
     const json = r() < 0.05 ? base(piece, 'stop') : r() < 0.02 ? base(piece).slice(0, -3) : base(piece);
     assert.deepEqual(scan(s, json, false), reference(json, false), json);
   }
+});
+
+test('the learned template keeps nothing of the network read it was learned from', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const s = new OpenAiChunkScanner();
+  const chunk = (c: string) => JSON.stringify({ id: 'x', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content: c }, finish_reason: null }] });
+  const read = (() => {
+    // A large read, as a Buffer view in the middle of it (what the gateway's parser hands on).
+    const memory = new ArrayBuffer(1 << 20);
+    const bytes = Buffer.from(memory, 1000, 4096);
+    const n = bytes.write(chunk('first'));
+    s.scan(bytes, 0, n, undefined, false);
+    return new WeakRef(memory);
+  })();
+  for (let i = 0; i < 5 && read.deref() !== undefined; i++) {
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  assert.equal(read.deref(), undefined, 'the read was collected');
+  const next = Buffer.from(chunk('second'));
+  const seen: string[] = [];
+  const f = s.scan(next, 0, next.length, { onText: (_f, b, st, e) => void seen.push(Buffer.from(b.subarray(st, e)).toString()) }, false);
+  assert.equal(f.hasOutput, true);
+  assert.deepEqual(seen, ['second'], 'the template still matches');
 });
 
 test('malformed input is reported invalid, never thrown', () => {

@@ -205,7 +205,9 @@ export class OpenAiChunkScanner {
     }
     this.#tplPrefix = latin1Slice.call(bytes, start, this.#pieceStart);
     this.#tplPrefixLen = this.#pieceStart - start;
-    const suffix = bytes.slice(this.#pieceEnd, end);
+    // A copy: the chunk is a view on a network read (a Buffer's slice would be one too), and the template must
+    // not keep that read's memory alive for the rest of the stream.
+    const suffix = copyOf(bytes, this.#pieceEnd, end);
     this.#tplSuffix = suffix;
     this.#tplTail = undefined;
     const at = Buffer.prototype.indexOf.call(suffix, OBFUSCATION);
@@ -553,6 +555,13 @@ function closingQuote(b: Uint8Array, from: number, end: number): number {
 
 /** Buffer's native latin1 decoder, callable on any Uint8Array. */
 const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
+
+/** A copy of `b[start, end)` that keeps nothing of `b` alive. */
+function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(b.subarray(start, end));
+  return out;
+}
 
 function isScalarStart(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x74 || c === 0x66 || c === 0x6e;

@@ -1,5 +1,5 @@
 // What a command reads and writes besides its flags, injected so tests can run commands in-process.
-import { exitCodeOfSignal, watchSupervisor } from './relaunch.js';
+import { adoptedSupervisor, exitCodeOfSignal, watchSupervisor } from './relaunch.js';
 
 /** Output lines, the stop signal and the environment of a command. */
 export interface CommandIo {
@@ -24,11 +24,11 @@ export const defaultIo: CommandIo = {
   stopSignal: () =>
     new Promise((resolve) => {
       let first = 0;
-      const unwatch = watchSupervisor(process.env, () => {
+      const unwatch = watchSupervisor(() => {
         if (first !== 0) return;
         first = Date.now();
         resolve('supervisor exited');
-      });
+      }, adoptedSupervisor());
       const onSignal = (signal: NodeJS.Signals): void => {
         if (first === 0) {
           first = Date.now();

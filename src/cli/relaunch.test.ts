@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RELAY_V8_FLAGS } from '../gateway/v8-flags.js';
-import { exitCodeOfSignal, flagsToRelaunchWith, relaysInProcess, SUPERVISOR_ENV, watchSupervisor } from './relaunch.js';
+import { adoptSupervisor, exitCodeOfSignal, flagsToRelaunchWith, relaysInProcess, SUPERVISOR_ENV, watchSupervisor } from './relaunch.js';
 
 test('up and a one-process gateway relay in this process; other commands and --workers N>1 do not', () => {
   assert.equal(relaysInProcess(['up'], {}), true);
@@ -34,15 +34,21 @@ test('a signal ends a process with status 128 + its number', () => {
 
 test('the supervisor watch fires once its pid is no longer the parent, and only then', async () => {
   const lost: string[] = [];
-  const stopOwn = watchSupervisor({ [SUPERVISOR_ENV]: String(process.ppid) }, () => lost.push('own'), 2);
-  const stopGone = watchSupervisor({ [SUPERVISOR_ENV]: String(process.ppid + 1_000_000) }, () => lost.push('gone'), 2);
+  const stopOwn = watchSupervisor(() => lost.push('own'), process.ppid, 2);
+  const stopGone = watchSupervisor(() => lost.push('gone'), process.ppid + 1_000_000, 2);
   await new Promise((r) => setTimeout(r, 50));
   stopOwn();
   stopGone();
   assert.deepEqual(lost, ['gone'], 'fired for the dead supervisor, once; never for the living parent');
   // Without a supervisor there is nothing to watch.
-  const none = watchSupervisor({}, () => lost.push('none'), 1);
+  const none = watchSupervisor(() => lost.push('none'), undefined, 1);
   await new Promise((r) => setTimeout(r, 10));
   none();
   assert.deepEqual(lost, ['gone']);
+});
+
+test('the supervisor is taken out of the environment, so that processes started from here do not inherit it', () => {
+  const env: NodeJS.ProcessEnv = { [SUPERVISOR_ENV]: '4242', PATH: '/bin' };
+  assert.equal(adoptSupervisor(env), 4242);
+  assert.deepEqual(env, { PATH: '/bin' });
 });

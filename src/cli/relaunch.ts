@@ -81,17 +81,36 @@ export function relaunchWith(flags: readonly string[]): Promise<number> {
   });
 }
 
+/** The supervisor of this process, once {@link adoptSupervisor} has taken it from the environment. */
+let supervisor: number | undefined;
+
 /**
- * In a relaunched process, calls `onLost` once the supervisor has gone (SIGKILL, OOM killer), so the gateway
- * does not outlive it holding the port; checked every second, on a timer that keeps nothing alive. Returns
- * the function that stops watching (a no-op where there is no supervisor).
+ * At process entry: takes the supervisor's pid from `env` and removes the variable, so that processes this
+ * one starts (cluster workers, when a --config file asks for them) do not take its supervisor for theirs.
+ * Returns the pid, or undefined when this process was not relaunched.
  */
-export function watchSupervisor(env: NodeJS.ProcessEnv, onLost: () => void, everyMs = 1000): () => void {
-  const supervisor = Number(env[SUPERVISOR_ENV]);
-  if (!Number.isInteger(supervisor) || supervisor <= 0) return () => {};
+export function adoptSupervisor(env: NodeJS.ProcessEnv): number | undefined {
+  const pid = Number(env[SUPERVISOR_ENV]);
+  delete env[SUPERVISOR_ENV];
+  if (Number.isInteger(pid) && pid > 0) supervisor = pid;
+  return supervisor;
+}
+
+/** The pid {@link adoptSupervisor} took, if any. */
+export function adoptedSupervisor(): number | undefined {
+  return supervisor;
+}
+
+/**
+ * In a relaunched process, calls `onLost` once the supervisor (`pid`, see {@link adoptedSupervisor}) has gone
+ * (SIGKILL, the OOM killer), so the gateway does not outlive it holding the port; checked every second, on a
+ * timer that keeps nothing alive. Returns the function that stops watching (a no-op without a supervisor).
+ */
+export function watchSupervisor(onLost: () => void, pid: number | undefined, everyMs = 1000): () => void {
+  if (pid === undefined) return () => {};
   const timer = setInterval(() => {
     // Orphans are re-parented (to init or a subreaper), so the parent pid changes when the supervisor dies.
-    if (process.ppid === supervisor) return;
+    if (process.ppid === pid) return;
     clearInterval(timer);
     onLost();
   }, everyMs);

@@ -6,8 +6,8 @@ import { RELAY_V8_FLAGS, relayFlagsMissing } from './v8-flags.js';
 test('each relay flag is missing unless the user set that one, on the command line or in NODE_OPTIONS', () => {
   assert.deepEqual(relayFlagsMissing([]), [...RELAY_V8_FLAGS]);
   assert.deepEqual(relayFlagsMissing(['--import', 'tsx', '--max-old-space-size=4096']), [...RELAY_V8_FLAGS], 'the maximum is another matter');
-  assert.deepEqual(relayFlagsMissing(['--initial-old-space-size=32']), ['--max-semi-space-size=8']);
-  assert.deepEqual(relayFlagsMissing(['--initial-heap-size', '300']), ['--max-semi-space-size=8']);
+  assert.deepEqual(relayFlagsMissing(['--initial-old-space-size=32']), ['--max-semi-space-size=4']);
+  assert.deepEqual(relayFlagsMissing(['--initial-heap-size', '300']), ['--max-semi-space-size=4']);
   assert.deepEqual(relayFlagsMissing([], '--max-semi-space-size=32'), ['--initial-old-space-size=256']);
   assert.deepEqual(relayFlagsMissing(['--min-semi-space-size=4', '--initial-old-space-size=512']), []);
 });

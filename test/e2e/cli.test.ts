@@ -99,7 +99,7 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   // supervises it and passes SIGTERM on.
   const served = childrenOf(child.pid as number);
   assert.equal(served.length, 1, 'one relaunched process');
-  assert.deepEqual(nodeFlagsOf(served[0] as number), ['--initial-old-space-size=256', '--max-semi-space-size=8']);
+  assert.deepEqual(nodeFlagsOf(served[0] as number), ['--initial-old-space-size=256', '--max-semi-space-size=4']);
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -159,7 +159,7 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
     const url = (/listening on (http:\/\/\S+) with/.exec(out) as RegExpExecArray)[1] as string;
     let workers = childrenOf(child.pid as number);
     assert.equal(workers.length, 2, 'two worker processes, and no relaunch in between');
-    for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=8'], 'the primary gives workers the relay heap flags');
+    for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=4'], 'the primary gives workers the relay heap flags');
 
     const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
     const n = 24;

@@ -34,6 +34,23 @@ const nodeFlagsOf = (pid: number): string[] =>
     .split('\0')
     .filter((a) => /^--(initial-old|max-semi)-space-size=/.test(a));
 
+/** Spawns `inferwatch <args>`, collects its output, and resolves once `ready` matches that output. */
+async function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string; ready: RegExpExecArray }> {
+  const [cmd, argv] = cli(args);
+  const child = spawn(cmd, argv, { cwd: root, env: process.env });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const m = ready.exec(out);
+    if (m) return { child, out: () => out, ready: m };
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`inferwatch ${args[0]} did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function run(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
   const [cmd, argv] = cli(args);
   const r = spawnSync(cmd, argv, { cwd: root, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 60_000 });
@@ -62,21 +79,11 @@ test('configuration errors exit with status 2 and a message naming the option an
 });
 
 test('`inferwatch up` serves the openai SDK through the gateway to the simulated engine, and stops cleanly on SIGTERM', async () => {
-  const [cmd, argv] = cli(['up', '--listen', '127.0.0.1:0', '--log-level', 'warn']);
-  const child = spawn(cmd, argv, { cwd: root, env: process.env });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/gateway +(http:\/\/\S+\/v1)/.test(out)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`inferwatch up did not start:\n${out}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const base = (/gateway +(http:\/\/\S+\/v1)/.exec(out) as RegExpExecArray)[1] as string;
-  const engine = (/engine +(http:\/\/\S+)/.exec(out) as RegExpExecArray)[1] as string;
-  assert.match(out, /curl -N /);
-  assert.match(out, /new OpenAI\(\{ baseURL: /);
+  const { child, out, ready } = await startCli(['up', '--listen', '127.0.0.1:0', '--log-level', 'warn'], /gateway +(http:\/\/\S+\/v1)/);
+  const base = ready[1] as string;
+  const engine = (/engine +(http:\/\/\S+)/.exec(out()) as RegExpExecArray)[1] as string;
+  assert.match(out(), /curl -N /);
+  assert.match(out(), /new OpenAI\(\{ baseURL: /);
 
   const openai = new OpenAI({ baseURL: base, apiKey: 'unused', maxRetries: 0 });
   const models = await openai.models.list();
@@ -103,25 +110,18 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
-  assert.equal(code, 0, out);
+  assert.equal(code, 0, out());
   assert.throws(() => process.kill(served[0] as number, 0), 'the relaunched gateway is gone');
 });
 
 test('a relaunched gateway stops when its supervisor is killed outright, freeing its port', async () => {
   const up = await startOpenAiTestServer();
-  const [cmd, argv] = cli(['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '1', '--log-level', 'warn']);
-  const child = spawn(cmd, argv, { cwd: root, env: process.env });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   try {
-    const deadline = Date.now() + 60_000;
-    while (!/listening on (http:\/\/\S+) \(/.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = (/listening on (http:\/\/\S+) \(/.exec(out) as RegExpExecArray)[1] as string;
+    const { child, out, ready } = await startCli(
+      ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '1', '--log-level', 'warn'],
+      /listening on (http:\/\/\S+) \(/,
+    );
+    const url = ready[1] as string;
     const [gateway] = childrenOf(child.pid as number);
     assert.ok(gateway !== undefined, 'the relaunched gateway');
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
@@ -133,7 +133,7 @@ test('a relaunched gateway stops when its supervisor is killed outright, freeing
       } catch {
         break;
       }
-      if (Date.now() > gone) throw new Error(`the orphaned gateway kept running:\n${out}`);
+      if (Date.now() > gone) throw new Error(`the orphaned gateway kept running:\n${out()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     await assert.rejects(fetch(`${url}/healthz`), 'nothing listens on the port any more');
@@ -144,19 +144,12 @@ test('a relaunched gateway stops when its supervisor is killed outright, freeing
 
 test('`inferwatch gateway --workers 2`: two processes share the port, /metrics sums them, SIGTERM stops them all', async () => {
   const up = await startOpenAiTestServer();
-  const [cmd, argv] = cli(['gateway', '--workers', '2', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--log-level', 'warn']);
-  const child = spawn(cmd, argv, { cwd: root, env: process.env });
-  children.push(child);
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   try {
-    const deadline = Date.now() + 60_000;
-    while (!/listening on (http:\/\/\S+) with 2 worker processes/.test(out)) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the gateway did not start:\n${out}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const url = (/listening on (http:\/\/\S+) with/.exec(out) as RegExpExecArray)[1] as string;
+    const { child, out, ready } = await startCli(
+      ['gateway', '--workers', '2', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--log-level', 'warn'],
+      /listening on (http:\/\/\S+) with 2 worker processes/,
+    );
+    const url = ready[1] as string;
     let workers = childrenOf(child.pid as number);
     assert.equal(workers.length, 2, 'two worker processes, and no relaunch in between');
     for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=4'], 'the primary gives workers the relay heap flags');
@@ -184,10 +177,10 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
     const replaced = Date.now() + 30_000;
     const isReplaced = (): boolean => {
       const now = childrenOf(child.pid as number);
-      return now.length === 2 && !now.includes(workers[0] as number) && /exited \(SIGKILL\); starting a replacement/.test(out);
+      return now.length === 2 && !now.includes(workers[0] as number) && /exited \(SIGKILL\); starting a replacement/.test(out());
     };
     while (!isReplaced()) {
-      if (Date.now() > replaced) throw new Error(`the dead worker was not replaced:\n${out}`);
+      if (Date.now() > replaced) throw new Error(`the dead worker was not replaced:\n${out()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
     let again = '';
@@ -198,7 +191,7 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
     workers = childrenOf(child.pid as number);
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0, out);
+    assert.equal(code, 0, out());
     for (const pid of workers) assert.throws(() => process.kill(pid, 0), 'worker gone');
   } finally {
     await up.close();

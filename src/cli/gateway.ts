@@ -9,6 +9,7 @@ import {
   readConfigFile,
   readEnv,
   RELAY_V8_FLAGS,
+  SECRET_NOTE,
   resolveGatewayConfig,
   serveAsWorker,
   startGateway,
@@ -32,7 +33,7 @@ export function addGatewayOptions(cmd: Command, except: ReadonlySet<string> = ne
     const env = ` [env ${k.env}]`;
     const repeatable = k.kind === 'upstreams' || k.kind === 'keymap' || k.kind === 'list';
     const flag = k.kind === 'boolean' ? k.flag : `${k.flag} <${k.arg ?? 'value'}>`;
-    const opt = new Option(flag, `${k.description}${dflt}${env}`);
+    const opt = new Option(flag, `${k.description}${k.secret ? SECRET_NOTE : ''}${dflt}${env}`);
     if (repeatable) opt.argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]);
     cmd.addOption(opt);
   }

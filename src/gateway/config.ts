@@ -65,9 +65,15 @@ export interface ConfigKey {
   defaultText?: string;
   /** Placeholder in --help. */
   arg?: string;
-  /** Not shown in --help (secrets are given through env or the file). */
+  /**
+   * A credential: `--help` and the docs add that a flag's value is visible to other users of the machine (`ps`),
+   * so the environment variable or the file is the better place for it.
+   */
   secret?: boolean;
 }
+
+/** Added to a credential's description in `--help` and the docs. */
+export const SECRET_NOTE = '; a flag is visible in ps, prefer the environment or the file';
 
 /** Every key the gateway reads. `--help`, the docs and validation come from this list. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
@@ -76,7 +82,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'routing', flag: '--routing', env: 'INFERWATCH_ROUTING', kind: 'string', arg: 'policy', description: 'replica selection: least-in-flight or round-robin', defaultText: 'least-in-flight' },
   { key: 'stallThreshold', flag: '--stall-threshold', env: 'INFERWATCH_STALL_THRESHOLD', kind: 'number', arg: 'seconds', description: 'a stream whose largest gap exceeds this counts as a stall', defaultText: '10' },
   { key: 'stallTimeout', flag: '--stall-timeout', env: 'INFERWATCH_STALL_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a stream silent this long with an SSE error (0: never)', defaultText: '120' },
-  { key: 'ttftTimeout', flag: '--ttft-timeout', env: 'INFERWATCH_TTFT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a request with no output token after this long (0: never)', defaultText: '120' },
+  { key: 'ttftTimeout', flag: '--ttft-timeout', env: 'INFERWATCH_TTFT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a streamed request with no output token after this long (0: never)', defaultText: '120' },
   { key: 'connectTimeout', flag: '--connect-timeout', env: 'INFERWATCH_CONNECT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up connecting to a replica after this long (then fail over)', defaultText: '5' },
   { key: 'firstByteTimeout', flag: '--first-byte-timeout', env: 'INFERWATCH_FIRST_BYTE_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up on a replica that sends no response headers for this long (then fail over)', defaultText: '300' },
   { key: 'maxAttempts', flag: '--max-attempts', env: 'INFERWATCH_MAX_ATTEMPTS', kind: 'integer', arg: 'n', description: 'attempts per request across replicas, before anything reached the client', defaultText: '3' },
@@ -94,7 +100,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'upstreamApiKey', flag: '--upstream-api-key', env: 'INFERWATCH_UPSTREAM_API_KEY', kind: 'string', arg: 'key', description: 'bearer credential for the replicas (replaces the client\'s)', secret: true },
   { key: 'workers', flag: '--workers', env: 'INFERWATCH_WORKERS', kind: 'integer', arg: 'n', description: 'gateway processes sharing the listening port (one event loop each; up to one per core), metrics summed across them', defaultText: '1' },
   { key: 'shutdownGrace', flag: '--shutdown-grace', env: 'INFERWATCH_SHUTDOWN_GRACE', kind: 'number', arg: 'seconds', description: 'on SIGTERM/SIGINT, let in-flight streams finish this long', defaultText: '30' },
-  { key: 'logLevel', flag: '--log-level', env: 'INFERWATCH_LOG_LEVEL', kind: 'string', arg: 'level', description: 'log level: trace, debug, info, warn, error, silent', defaultText: 'info' },
+  { key: 'logLevel', flag: '--log-level', env: 'INFERWATCH_LOG_LEVEL', kind: 'string', arg: 'level', description: 'log level: trace, debug, info, warn, error, fatal, silent', defaultText: 'info' },
   { key: 'logPrompts', flag: '--log-prompts', env: 'INFERWATCH_LOG_PROMPTS', kind: 'boolean', description: 'log a PII-scrubbed preview of prompts (off by default)' },
   { key: 'logResponses', flag: '--log-responses', env: 'INFERWATCH_LOG_RESPONSES', kind: 'boolean', description: 'log a PII-scrubbed preview of responses (off by default)' },
   { key: 'genAiMetrics', flag: '--genai-metrics', env: 'INFERWATCH_GENAI_METRICS', kind: 'boolean', description: 'also export the OpenTelemetry gen_ai_client_* metrics' },

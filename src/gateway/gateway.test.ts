@@ -83,6 +83,24 @@ test('the openai SDK streams through the gateway and sees exactly what the repli
   assert.match(metricsText, /^nodejs_eventloop_lag_seconds /m);
 });
 
+test('a client that asks for usage itself gets the usage chunk, and its request reaches the replica unchanged', async () => {
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([up.origin]);
+  const stream = await openai.chat.completions.create({ model: 'stream-ok', messages, stream: true, stream_options: { include_usage: true } });
+  let usage: { prompt_tokens: number; completion_tokens: number } | undefined | null;
+  for await (const c of stream) if (c.usage) usage = c.usage;
+  assert.equal(usage?.completion_tokens, TOKENS.length);
+  assert.equal(usage?.prompt_tokens, 17);
+
+  const body = JSON.stringify({ model: 'stream-ok', messages, stream: true, stream_options: { include_usage: true } });
+  const raw = await rawPost(`${gw.url}/v1/chat/completions`, body);
+  assert.equal(up.received.at(-1)?.raw, body, 'the request body, byte for byte');
+  assert.equal(raw.body, up.sent.at(-1)?.bytes, 'the response, usage chunk included, byte for byte');
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 2);
+  assert.equal(await metricValue(h.registry, 'llm_output_tokens_sum'), 2 * TOKENS.length);
+});
+
 test('non-streamed chat, completions and embeddings are relayed and measured; other /v1 routes pass through and are counted', async () => {
   const up = await upstream();
   const { gw, h, openai } = await gateway([up.origin]);
@@ -163,6 +181,7 @@ test('a replica that refuses connections is failed over to another, and the atte
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 4);
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'dead', outcome: 'connect_error' }), 2);
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'live', outcome: 'ok' }), 4);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 4, 'each request counted once, failed-over attempts included');
 });
 
 test('a replica that accepts the connection but sends no headers in time is failed over', async () => {
@@ -182,6 +201,7 @@ test('a replica that accepts the connection but sends no headers in time is fail
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'silent', outcome: 'timeout' }), 1);
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 1);
 });
 
 test('other /v1 routes are relayed as they are and judged by their status alone, whatever their body', async () => {
@@ -285,19 +305,43 @@ test('pipelined and kept-alive streams on one connection arrive whole and in ord
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 3);
 });
 
-test('a replica answering 500 before streaming is retried elsewhere; when every attempt fails the client gets 502 and one upstream_error', async () => {
+test('a replica answering 500 before streaming is retried elsewhere; when every attempt fails the client gets the last answer as it came, counted once', async () => {
   const bad = await upstream({ failWith: 500 });
   const good = await upstream();
   const { gw, h, openai } = await gateway([`bad=${bad.origin}`, `good=${good.origin}`], { routing: 'round-robin', ejectAfter: 100 });
-  for (let i = 0; i < 2; i++) await openai.chat.completions.create({ model: 'json-ok', messages });
+  for (let i = 0; i < 2; i++) {
+    const stream = await openai.chat.completions.create({ model: 'stream-ok', messages, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+    assert.equal(text, TOKENS.join(''), 'the stream the client got is whole');
+  }
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'bad', outcome: 'http_500' }), 1);
-  good.failWith = 503;
-  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
-  // The last attempt's status is relayed as it came once no retry is left.
-  assert.ok(res.status === 500 || res.status === 503, String(res.status));
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'good', outcome: 'ok' }), 2);
+  good.failWith = 500;
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-ok', messages, stream: true }));
+  // No attempt left (maxAttempts 3 over two replicas): the last replica's answer is relayed as it came.
+  assert.equal(res.status, 500);
+  assert.deepEqual(JSON.parse(res.body), { error: { message: 'forced 500', type: 'server_error' } });
+  assert.equal(bad.received.length + good.received.length, 2 + 1 + 3, 'two first tries that failed over, then three attempts');
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 2);
-  assert.equal(await metricValue(h.registry, 'llm_requests_total') - 2, 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_500' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 3, 'each request counted exactly once');
+});
+
+test('a replica answering 429 is failed over, and overload does not eject it', async () => {
+  const busy = await upstream({ failWith: 429 });
+  const good = await upstream();
+  const { gw, h, openai } = await gateway([`busy=${busy.origin}`, `good=${good.origin}`], { routing: 'round-robin', ejectAfter: 1 });
+  for (let i = 0; i < 4; i++) {
+    const stream = await openai.chat.completions.create({ model: 'stream-ok', messages, stream: true });
+    for await (const _ of stream) void _;
+  }
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'busy', outcome: 'http_429' }), 2, 'round-robin kept trying it');
+  assert.equal(await metricValue(h.registry, 'llm_upstream_healthy', { upstream: 'busy' }), 1, 'one 429 with ejectAfter 1 did not eject it');
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 4);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 4);
 });
 
 test('when no replica can be reached the client gets 502 upstream_unavailable and it counts as upstream_error', async () => {
@@ -321,6 +365,21 @@ test('a reset mid-stream is never retried: the client gets an SSE error event an
   await gw.instrumentation.flush();
   assert.equal(a.received.length + b.received.length, 1, 'one attempt only');
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'upstream_error' }), 1);
+
+  // Byte for byte: what the replica sent before the reset, then one error event the client can parse.
+  const raw = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-reset', messages, stream: true }));
+  const sent = [...a.sent, ...b.sent].filter((x) => x.bytes !== '').at(-1)?.bytes ?? '';
+  assert.equal(raw.status, 200);
+  assert.ok(raw.body.startsWith(sent) && sent.length > 0, 'the bytes sent before the reset, unchanged');
+  const event = raw.body.slice(sent.length);
+  assert.match(event, /^data: \{.*\}\n\n$/s);
+  assert.equal((JSON.parse(event.slice(6)) as { error: { code: string } }).error.code, 'upstream_reset');
+  // And it keeps serving.
+  const ok = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-ok', messages, stream: true }));
+  assert.ok(ok.body.endsWith('data: [DONE]\n\n'));
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'upstream_error' }), 2);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 3, 'each request counted exactly once');
 });
 
 test('invalid SSE from the replica is relayed unchanged and counted as protocol_error', async () => {
@@ -330,6 +389,7 @@ test('invalid SSE from the replica is relayed unchanged and counted as protocol_
   assert.equal(res.body, up.sent.at(-1)?.bytes);
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'protocol_error' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 1);
 });
 
 test('a stream silent past the stall timeout is ended with an SSE error, counted stalled, and the upstream request is aborted', async () => {
@@ -344,6 +404,7 @@ test('a stream silent past the stall timeout is ended with an SSE error, counted
   await waitFor(() => up.sent.at(-1)?.aborted === true);
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'stalled' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 1);
   assert.equal(await metricValue(h.registry, 'llm_stream_stalls_total'), 1);
   assert.ok((await metricValue(h.registry, 'llm_stream_max_gap_seconds_sum')) >= 0.3);
 });
@@ -357,6 +418,7 @@ test('a request with no output token before the TTFT timeout ends as timeout', a
   await waitFor(() => up.sent.at(-1)?.aborted === true);
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'timeout' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 1);
 });
 
 test('a client that disconnects mid-stream aborts the upstream request at once and is counted once as client_aborted', async () => {
@@ -376,6 +438,56 @@ test('a client that disconnects mid-stream aborts the upstream request at once a
   assert.equal(gw.inFlight, 0);
   // Counted by the estimator's worker: the tokenizer's tables stay out of the gateway's heap (and its GC pauses).
   assert.equal(tokenizerReady(), false);
+});
+
+test('each chunk reaches the client as the replica sends it: the first token arrives while the replica holds back the rest', async () => {
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const chunk = (content: string | null, finish: string | null = null): string =>
+    `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
+  const written: string[] = [];
+  const replica = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const send = (s: string): void => void (written.push(s), res.write(s));
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      send(chunk('Hel'));
+      // Nothing more until the client has shown it read the first token: a relay that held bytes back (to
+      // batch, re-frame or wait for the end) would never let this stream finish.
+      void held.then(() => {
+        send(chunk('lo'));
+        send(chunk(null, 'stop'));
+        send('data: [DONE]\n\n');
+        res.end();
+      });
+    });
+  });
+  replica.listen(0, '127.0.0.1');
+  await once(replica, 'listening');
+  cleanups.push(async () => replica.close());
+  const { gw, h, openai } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`]);
+  const stream = await openai.chat.completions.create({ model: 'm', messages, stream: true });
+  const seen: string[] = [];
+  const reading = (async () => {
+    for await (const c of stream) {
+      seen.push(c.choices[0]?.delta.content ?? '');
+      if (seen.length === 1) release();
+    }
+  })();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('the first token did not reach the client while the replica held back the rest')), 5000);
+  });
+  try {
+    await Promise.race([reading, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+  assert.deepEqual(seen, ['Hel', 'lo', '']);
+  const raw = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'm', messages, stream: true }));
+  assert.equal(raw.body, written.slice(4).join(''), 'byte for byte');
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 2);
 });
 
 test('a slow client slows its own upstream read: the gateway does not buffer the stream', async () => {
@@ -433,9 +545,16 @@ test('gateway API keys: missing or wrong keys get 401 in OpenAI\'s shape; a key 
   const { gw, h } = await gateway([up.origin], { apiKeys: { 'sk-team-a-123456': 'pro' }, upstreamApiKey: 'sk-upstream-secret' });
   const none = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
   assert.equal(none.status, 401);
-  assert.equal((JSON.parse(none.body) as { error: { code: string; type: string } }).error.type, 'authentication_error');
-  const wrong = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }), { authorization: 'Bearer sk-nope-000000' });
-  assert.equal(wrong.status, 401);
+  const noneError = (JSON.parse(none.body) as { error: { code: string; type: string } }).error;
+  assert.deepEqual([noneError.type, noneError.code], ['authentication_error', 'invalid_api_key']);
+  // The SDK, with a key the gateway does not know, gets its own AuthenticationError.
+  const wrongKey = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-nope-000000', maxRetries: 0 });
+  await assert.rejects(wrongKey.chat.completions.create({ model: 'json-ok', messages, stream: true }), (err: unknown) => {
+    assert.ok(err instanceof OpenAI.AuthenticationError, String(err));
+    assert.equal(err.status, 401);
+    assert.equal(err.code, 'invalid_api_key');
+    return true;
+  });
   const ok = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages, user: 'alice@example.com' }), { authorization: 'Bearer sk-team-a-123456' });
   assert.equal(ok.status, 200);
   assert.equal(up.received.at(-1)?.headers.authorization, 'Bearer sk-upstream-secret');
@@ -445,7 +564,11 @@ test('gateway API keys: missing or wrong keys get 401 in OpenAI\'s shape; a key 
   const logs = JSON.stringify(h.logs);
   assert.doesNotMatch(logs, /sk-team-a|sk-upstream-secret|sk-nope/);
   assert.match(logs, /alice@example\.com/, 'the user id is in the logs');
-  assert.doesNotMatch(await h.registry.metrics(), /alice/);
+  assert.doesNotMatch(await h.registry.metrics(), /alice|sk-/);
+  const spans = JSON.stringify(h.spans().map((sp) => sp.attributes));
+  assert.doesNotMatch(spans, /sk-team-a|sk-upstream-secret|sk-nope/, 'no credential on any span');
+  assert.ok(h.spans().some((sp) => sp.attributes['enduser.id'] === 'alice@example.com'), 'the user id is on the LLM span');
+  assert.equal(up.received.length, 1, 'refused requests never reached the replica');
 });
 
 test('the tier header is honoured within the configured tiers and bounded to "default" outside them', async () => {
@@ -523,6 +646,26 @@ test('passive ejection: consecutive failures take a replica out for a while', as
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 6);
 });
 
+test('passive ejection ends: after ejectFor the replica is tried again, and a success brings it back', async () => {
+  const flaky = await upstream({ failWith: 502 });
+  const good = await upstream();
+  const { gw, h } = await gateway([`flaky=${flaky.origin}`, `good=${good.origin}`], { ejectAfter: 1, ejectFor: 0.3, routing: 'round-robin' });
+  const post = (): Promise<{ status: number }> => rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
+  assert.equal((await post()).status, 200, 'failed over');
+  assert.equal(await metricValue(h.registry, 'llm_upstream_healthy', { upstream: 'flaky' }), 0);
+  for (let i = 0; i < 3; i++) assert.equal((await post()).status, 200);
+  assert.equal(flaky.received.length, 1, 'no traffic while ejected');
+  flaky.failWith = undefined;
+  await new Promise((r) => setTimeout(r, 350));
+  for (let i = 0; i < 4; i++) assert.equal((await post()).status, 200);
+  assert.ok(flaky.received.length >= 2, 'tried again once ejectFor passed');
+  assert.equal(await metricValue(h.registry, 'llm_upstream_healthy', { upstream: 'flaky' }), 1);
+  assert.ok((await metricValue(h.registry, 'llm_upstream_attempts_total', { upstream: 'flaky', outcome: 'ok' })) >= 1);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 8);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 8);
+});
+
 test('graceful shutdown lets an in-flight stream finish, refuses new work, and ends streams still running at the deadline', async () => {
   const up = await upstream();
   const { gw, h } = await gateway([up.origin]);
@@ -542,6 +685,40 @@ test('graceful shutdown lets an in-flight stream finish, refuses new work, and e
   await second.gw.close(0.1);
   assert.match((await stuck).body, /gateway_shutting_down/);
   assert.equal(await metricValue(second.h.registry, 'llm_requests_total', { status: 'timeout' }), 1);
+});
+
+test('while it drains, the gateway refuses a request on a kept-alive connection with 503 gateway_shutting_down and counts it', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin]);
+  const { port } = new URL(gw.url);
+  const socket = await new Promise<Socket>((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port: Number(port) }, () => resolve(s));
+  });
+  cleanups.push(async () => socket.destroy());
+  const post = (model: string, stream: boolean): string => {
+    const body = JSON.stringify({ model, messages, stream });
+    return `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  };
+  const parts: Buffer[] = [];
+  socket.on('data', (b: Buffer) => parts.push(b));
+  socket.write(post('stream-slow', true));
+  await waitFor(() => gw.inFlight === 1);
+  const closing = gw.close(5);
+  // Pipelined behind the running stream, on a connection that was open before the close began.
+  socket.write('GET /readyz HTTP/1.1\r\nhost: gw\r\n\r\n' + post('json-ok', false));
+  await once(socket, 'end');
+  await closing;
+  const raw = Buffer.concat(parts).toString('latin1');
+  const heads = [...raw.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+  assert.deepEqual(heads, [200, 503, 503], 'the stream, /readyz, the refused request');
+  assert.ok(raw.includes('data: [DONE]\n\n'), 'the running stream finished');
+  const last = raw.slice(raw.lastIndexOf('HTTP/1.1 503'));
+  assert.match(last, /^connection: close$/im);
+  assert.equal((JSON.parse(last.slice(last.indexOf('\r\n\r\n') + 4)) as { error: { code: string } }).error.code, 'gateway_shutting_down');
+  assert.equal(up.received.length, 1, 'the refused request never reached the replica');
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_503', model: 'json-ok' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 2, 'each request counted exactly once');
 });
 
 async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {

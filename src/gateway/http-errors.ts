@@ -26,7 +26,6 @@ export const ERRORS = {
   bodyTooLarge: (limit: number) => new GatewayError(413, 'invalid_request_error', 'body_too_large', `Request body exceeds the gateway limit of ${limit} bytes.`),
   unauthorized: (why: string) => new GatewayError(401, 'authentication_error', 'invalid_api_key', why),
   notFound: (path: string) => new GatewayError(404, 'invalid_request_error', 'not_found', `No route for ${path}.`),
-  methodNotAllowed: (method: string, path: string) => new GatewayError(405, 'invalid_request_error', 'method_not_allowed', `${method} is not allowed on ${path}.`),
   noUpstream: () => new GatewayError(503, 'server_error', 'no_healthy_upstream', 'No inference replica is available.'),
   upstreamUnavailable: (detail: string) => new GatewayError(502, 'server_error', 'upstream_unavailable', `Every attempt to reach an inference replica failed: ${detail}`),
   upstreamTimeout: () => new GatewayError(504, 'server_error', 'upstream_timeout', 'The inference replica did not answer in time.'),

@@ -134,11 +134,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       drain(req);
       return sendError(res, ERRORS.notFound(path));
     }
-    if (shuttingDown) {
+    if (path === '/v1/models' && method === 'GET') {
+      if (!shuttingDown) return models(req, res);
       drain(req);
       return sendError(res, ERRORS.shuttingDown(), { connection: 'close' });
     }
-    if (path === '/v1/models' && method === 'GET') return models(req, res);
     const operation: Operation = method === 'POST' ? operationOf(path) : 'other';
     return relay(req, res, operation, rawUrl, path, method);
   }
@@ -189,6 +189,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const request = readRequest(operation, reject ? undefined : parsed, !reject && Buffer.isBuffer(body) ? body : undefined);
     const who = identify(req.headers, parsed, config);
     if (!reject && 'error' in who) reject = who.error;
+    // A request that arrives on a kept-alive connection while the gateway drains is refused, and still counted.
+    if (!reject && shuttingDown) reject = ERRORS.shuttingDown();
     const strip = !reject && needsUsageInjection(request);
     const call = inst.start(request, {
       tier: 'tier' in who ? who.tier : undefined,
@@ -202,7 +204,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       call.response(reject.status, 'application/json');
       serverSpan.setAttribute('http.response.status_code', reject.status);
       serverSpan.end();
-      sendError(res, reject, { ...responseHeaders, ...(reject.status === 413 ? { connection: 'close' } : {}) });
+      const close = reject.status === 413 || reject.code === 'gateway_shutting_down';
+      sendError(res, reject, { ...responseHeaders, ...(close ? { connection: 'close' } : {}) });
       return;
     }
     const upstreamBody = strip ? withUsageRequested(body as Buffer, parsed as Record<string, unknown>) : (body as Buffer | null);

@@ -114,6 +114,36 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   assert.throws(() => process.kill(served[0] as number, 0), 'the relaunched gateway is gone');
 });
 
+test('`inferwatch gateway` on SIGINT lets the running stream finish, writes its log line, and exits 0', async () => {
+  const up = await startOpenAiTestServer();
+  try {
+    const { child, out, ready } = await startCli(
+      ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '10'],
+      /listening on (http:\/\/\S+) \(/,
+    );
+    const url = ready[1] as string;
+    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+    // stream-slow: nine tokens 40 ms apart; the signal comes after the first.
+    const stream = await openai.chat.completions.create({ model: 'stream-slow', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+    let text = '';
+    for await (const c of stream) {
+      if (text === '' && c.choices[0]?.delta.content) child.kill('SIGINT');
+      text += c.choices[0]?.delta.content ?? '';
+    }
+    assert.equal(text, 'Hello, world! How can I help?', 'the stream in flight finished whole');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 0, out());
+    const lines = out()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { event?: string; status?: string });
+    assert.equal(lines.filter((l) => l.event === 'llm_request_complete' && l.status === 'success').length, 1, 'its log line was flushed before exit');
+    assert.ok(lines.some((l) => l.event === 'gateway_stopped'));
+  } finally {
+    await up.close();
+  }
+});
+
 test('a relaunched gateway stops when its supervisor is killed outright, freeing its port', async () => {
   const up = await startOpenAiTestServer();
   try {

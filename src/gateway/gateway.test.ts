@@ -123,6 +123,44 @@ test('non-streamed chat, completions and embeddings are relayed and measured; ot
   assert.equal(await metricValue(h.registry, 'llm_input_tokens_sum', { model: 'embed' }), 5);
 });
 
+test('non-streamed completions and JSON answers arrive byte for byte; embeddings are timed and sent unchanged; GET /v1 routes pass through', async () => {
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([up.origin]);
+  const comp = await openai.completions.create({ model: 'completions-json', prompt: 'Once', max_tokens: 3 });
+  assert.equal(comp.choices[0]?.text, ' upon a time');
+  for (const model of ['completions-json', 'json-ok']) {
+    const path = model === 'json-ok' ? 'chat/completions' : 'completions';
+    const raw = await rawPost(`${gw.url}/v1/${path}`, JSON.stringify({ model, prompt: 'Once', messages }));
+    assert.equal(raw.body, up.sent.at(-1)?.bytes, `${model}: the JSON answer, byte for byte`);
+  }
+  const embBody = JSON.stringify({ model: 'embed', input: ['a', 'b'] });
+  const emb = await rawPost(`${gw.url}/v1/embeddings`, embBody);
+  assert.equal(emb.status, 200);
+  assert.equal(up.received.at(-1)?.raw, embBody, 'no stream_options or anything else added to an embeddings request');
+  const get = await fetch(`${gw.url}/v1/files?purpose=batch`);
+  const getBody = await get.text();
+  assert.equal(get.status, 404, 'the replica\'s own answer');
+  assert.equal(getBody, '{"error":{"message":"no scenario "}}');
+  assert.equal(up.received.at(-1)?.path, '/v1/files?purpose=batch', 'path and query as the client sent them');
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_output_tokens_sum', { model: 'completions-json' }), 6);
+  assert.equal(await metricValue(h.registry, 'llm_e2e_latency_seconds_count', { model: 'embed' }), 1, 'embeddings are timed');
+  assert.equal(await metricValue(h.registry, 'llm_ttft_seconds_count', { model: 'embed' }), 0, 'and not token-streamed');
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_404' }), 1, 'the GET is counted');
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 5);
+});
+
+test('/v1/models leaves out a replica that is down, and answers 503 no_healthy_upstream when all are', async () => {
+  const a = await upstream({ models: ['llama-3.1-8b'] });
+  const { gw } = await gateway([a.origin, await deadPort()]);
+  const models = (await (await fetch(`${gw.url}/v1/models`)).json()) as { data: { id: string }[] };
+  assert.deepEqual(models.data.map((m) => m.id), ['llama-3.1-8b']);
+  const none = await gateway([await deadPort()]);
+  const res = await fetch(`${none.gw.url}/v1/models`);
+  assert.equal(res.status, 503);
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'no_healthy_upstream');
+});
+
 test('/v1/models is the union of the replicas\' models; /healthz and /readyz report liveness and readiness', async () => {
   const a = await upstream({ models: ['llama-3.1-8b', 'qwen2.5-7b'] });
   const b = await upstream({ models: ['llama-3.1-8b', 'mistral-7b'] });
@@ -354,6 +392,86 @@ test('when no replica can be reached the client gets 502 upstream_unavailable an
   assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { outcome: 'connect_error' }), 3);
 });
 
+test('retries wait retryBackoffMs, doubling each time', async () => {
+  const at: number[] = [];
+  const replica = createServer((req, res) => {
+    at.push(performance.now());
+    req.resume();
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"busy"}}');
+  });
+  replica.listen(0, '127.0.0.1');
+  await once(replica, 'listening');
+  cleanups.push(async () => replica.close());
+  const { gw, h } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`], { retryBackoffMs: 100, maxAttempts: 3, ejectAfter: 100 });
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'm', messages }));
+  assert.equal(res.status, 503);
+  assert.equal(at.length, 3);
+  const [first, second] = [(at[1] as number) - (at[0] as number), (at[2] as number) - (at[1] as number)];
+  // Lower bounds only (a timer never fires early by more than its rounding): a busy machine makes gaps longer.
+  assert.ok(first >= 99, `first backoff ${first.toFixed(1)} ms, expected at least 100`);
+  assert.ok(second >= 199, `second backoff ${second.toFixed(1)} ms, expected at least 200`);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { outcome: 'http_503' }), 3);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 1);
+});
+
+test('every attempt timing out before headers gets 504 upstream_timeout, counted once as timeout', async () => {
+  const held: Socket[] = [];
+  const silent = createTcpServer((sock) => held.push(sock));
+  silent.listen(0, '127.0.0.1');
+  await once(silent, 'listening');
+  cleanups.push(async () => {
+    for (const x of held) x.destroy();
+    silent.close();
+  });
+  const { gw, h } = await gateway([`http://127.0.0.1:${(silent.address() as AddressInfo).port}`], { firstByteTimeout: 0.1, maxAttempts: 2, retryBackoffMs: 1 });
+  const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'm', messages, stream: true }));
+  assert.equal(res.status, 504);
+  assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'upstream_timeout');
+  const nowhere = await fetch(`${gw.url}/v2/chat`);
+  assert.equal(nowhere.status, 404);
+  assert.equal(((await nowhere.json()) as { error: { code: string } }).error.code, 'not_found');
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_upstream_attempts_total', { outcome: 'timeout' }), 2);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'timeout' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total'), 1, 'a path outside /v1 is not an LLM request');
+});
+
+test('a body over the limit sent in chunks without a length gets 413; a client gone mid-upload counts as client_aborted', async () => {
+  const up = await upstream();
+  const { gw, h } = await gateway([up.origin], { bodyLimit: 2048 });
+  const { port } = new URL(gw.url);
+  const connect = (): Promise<Socket> =>
+    new Promise((resolve) => {
+      const x = createConnection({ host: '127.0.0.1', port: Number(port) }, () => resolve(x));
+    });
+  const chunked = await connect();
+  cleanups.push(async () => chunked.destroy());
+  const got: Buffer[] = [];
+  chunked.on('data', (b: Buffer) => got.push(b));
+  chunked.write('POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
+  const piece = `{"model":"stream-ok","pad":"${'x'.repeat(900)}`;
+  for (let i = 0; i < 4; i++) chunked.write(`${Buffer.byteLength(piece).toString(16)}\r\n${piece}\r\n`);
+  chunked.end('0\r\n\r\n');
+  await once(chunked, 'close');
+  const answer = Buffer.concat(got).toString('latin1');
+  assert.match(answer, /^HTTP\/1\.1 413 /);
+  assert.match(answer, /"code":"body_too_large"/);
+
+  const leaving = await connect();
+  // Expect: 100-continue makes the server answer once it has the request (Node's default), so the client
+  // leaves while the gateway is known to be reading the body.
+  leaving.write('POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: 1500\r\nexpect: 100-continue\r\n\r\n');
+  const [interim] = (await once(leaving, 'data')) as [Buffer];
+  assert.match(interim.toString('latin1'), /^HTTP\/1\.1 100 Continue/);
+  leaving.write('{"model":"stream-ok",');
+  leaving.destroy();
+  await waitFor(async () => (await metricValue(h.registry, 'llm_requests_total')) === 2);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_413' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'client_aborted' }), 1);
+  assert.equal(up.received.length, 0, 'neither reached the replica');
+});
+
 test('a reset mid-stream is never retried: the client gets an SSE error event and one upstream_error', async () => {
   const a = await upstream();
   const b = await upstream();
@@ -488,6 +606,27 @@ test('each chunk reaches the client as the replica sends it: the first token arr
   assert.equal(raw.body, written.slice(4).join(''), 'byte for byte');
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 2);
+});
+
+test('the openai SDK aborting a stream: the replica sees the abort, and the tokens relayed so far are counted once', async () => {
+  const up = await upstream();
+  const { gw, h, openai } = await gateway([up.origin]);
+  const stream = await openai.chat.completions.create({ model: 'stream-long', messages, stream: true });
+  let read = 0;
+  for await (const c of stream) {
+    if (c.choices[0]?.delta.content) read++;
+    if (read === 5) stream.controller.abort();
+  }
+  await waitFor(() => up.sent.at(-1)?.aborted === true);
+  await waitFor(async () => (await metricValue(h.registry, 'llm_requests_total')) === 1);
+  await gw.instrumentation.flush(); // the token estimate is made off the request path
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'client_aborted' }), 1);
+  const tokens = await metricValue(h.registry, 'llm_output_tokens_sum');
+  assert.ok(tokens >= read && tokens < 200, `the tokens relayed before the abort (${tokens}), at least the ${read} the client read`);
+  const line = h.logs.find((l) => l.request_id !== undefined && l.status === 'client_aborted');
+  assert.ok(line, 'one log line for the aborted request');
+  assert.equal(line.output_tokens, tokens);
+  assert.equal(line.tokens_estimated, true, 'no usage arrived: the count is the gateway\'s estimate');
 });
 
 test('a slow client slows its own upstream read: the gateway does not buffer the stream', async () => {

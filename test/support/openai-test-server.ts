@@ -138,6 +138,12 @@ export const SCENARIOS: Record<string, Scenario> = {
     await ctx.write('data: [DONE]\n\n');
     ctx.res.end();
   },
+  'completions-json': async (ctx) => {
+    const body = JSON.stringify({ id: 'cmpl-json', object: 'text_completion', created: 1, model: ctx.req.body?.model, choices: [{ index: 0, text: ' upon a time', logprobs: null, finish_reason: 'length' }], usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 } });
+    ctx.res.writeHead(200, { 'content-type': 'application/json' });
+    await ctx.write(body);
+    ctx.res.end();
+  },
   'http-429': async (ctx) => {
     ctx.res.writeHead(429, { 'content-type': 'application/json' });
     await ctx.write(JSON.stringify({ error: { message: 'Too many requests', type: 'rate_limit_error', code: 'rate_limited' } }));

@@ -28,8 +28,7 @@ export interface UpstreamRequest {
   path: string;
   /**
    * Headers to send: the client's end-to-end ones (hop-by-hop, host and length removed) and the gateway's own
-   * (request id, traceparent, x-forwarded-for). Shared by every attempt, so never changed in place. The relay
-   * replaces this and `body` with empty values once a response has started, as no attempt can follow.
+   * (request id, traceparent, x-forwarded-for). Shared by every attempt, so never changed in place.
    */
   headers: Readonly<Record<string, string | string[]>>;
   body: Buffer | null;
@@ -44,7 +43,6 @@ export interface UpstreamRequest {
 const RESPONSE_DROP = new Set(['content-length']);
 const NONE_TRIED: readonly Replica[] = [];
 const NO_DROP = new Set<string>();
-const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** Why an attempt failed before any byte reached the client. */
 function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
@@ -180,9 +178,6 @@ export class Relay implements UpstreamHandler {
     const out = endToEnd(headers, this.#sse ? RESPONSE_DROP : NO_DROP);
     Object.assign(out, this.#req.responseHeaders);
     this.#headersSent = true;
-    // No attempt will follow: what only another attempt would send need not live as long as the stream.
-    this.#req.body = null;
-    this.#req.headers = NO_HEADERS;
     this.#span?.setAttribute('http.response.status_code', statusCode);
     if (!this.#res.destroyed) this.#res.writeHead(statusCode, out);
   }

@@ -35,17 +35,11 @@ export interface ExchangeHost {
   readonly headersTimeoutMs: number;
 }
 
-/** What an exchange holds once its request can no longer be sent again. */
-const SENT = Buffer.alloc(0);
-
 /** One request in flight. */
 export class Exchange implements UpstreamController, ResponseSink {
   readonly handler: UpstreamHandler;
-  /**
-   * The serialised request, kept for one resend on a fresh connection until the response starts; then let go,
-   * as nothing will send it again and the exchange lives as long as the response.
-   */
-  bytes: Buffer;
+  /** The serialised request, kept for one resend on a fresh connection. */
+  readonly bytes: Buffer;
   readonly headRequest: boolean;
   readonly #host: ExchangeHost;
   conn: Connection | undefined;
@@ -105,7 +99,6 @@ export class Exchange implements UpstreamController, ResponseSink {
 
   onHead(statusCode: number, headers: IncomingHttpHeaders): void {
     this.#clearHeadersTimer();
-    this.bytes = SENT;
     this.handler.onResponseStart(this, statusCode, headers);
   }
 

@@ -1054,28 +1054,3 @@ test('an idle connection keeps nothing of its last request: the handler can be c
   assert.equal(handler.deref(), undefined, 'the finished request was collected');
   assert.equal(pool.connections, 1, 'while its connection is still open');
 });
-
-test('a request in flight lets go of its serialised bytes once the response starts; before it, they are kept for a resend', T, async (t) => {
-  let finish: (() => void) | undefined;
-  const srv = await startServer(t, (r) => {
-    r.socket.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n');
-    finish = () => r.socket.write('0\r\n\r\n');
-  });
-  const pool = newPool(t, srv.origin);
-  const body = Buffer.from('{"model":"m","messages":[]}');
-  let atRequest = -1;
-  let atResponse = -1;
-  const rec = new Recorder({
-    onRequestStart: (c) => void (atRequest = (c as Exchange).bytes.length),
-    onResponseStart: (c) => void (atResponse = (c as Exchange).bytes.length),
-  });
-  pool.dispatch({ method: 'POST', path: '/v1/chat/completions', headers: {}, body }, rec);
-  await until(() => rec.chunks.length === 1, 'the first chunk');
-  assert.ok(atRequest > body.length, `the request's head and body are held until a response starts (${atRequest} bytes)`);
-  // The exchange lives as long as the stream; the request it sent would otherwise live as long too.
-  assert.equal(atResponse, 0);
-  (finish as () => void)();
-  await settle(rec);
-  endedOnce(rec);
-  assert.equal(rec.body, 'first');
-});

@@ -45,6 +45,37 @@ async function deadPort(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/** A replica of the test's own making on 127.0.0.1:0, closed after the tests; resolves to its origin. */
+async function replica(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(async () => server.close());
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A replica that accepts connections and never answers; resolves to its origin. */
+async function silentReplica(): Promise<string> {
+  const held: Socket[] = [];
+  const server = createTcpServer((s) => held.push(s));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(async () => {
+    for (const s of held) s.destroy();
+    server.close();
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** A plain TCP connection to the gateway, for bytes no HTTP client would send (pipelining, partial uploads). */
+async function rawSocket(gw: Gateway): Promise<Socket> {
+  const socket = await new Promise<Socket>((resolve) => {
+    const s = createConnection({ host: '127.0.0.1', port: gw.port }, () => resolve(s));
+  });
+  cleanups.push(async () => socket.destroy());
+  return socket;
+}
+
 async function rawPost(url: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Headers }> {
   const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
   return { status: res.status, body: await res.text(), headers: res.headers };
@@ -223,15 +254,7 @@ test('a replica that refuses connections is failed over to another, and the atte
 });
 
 test('a replica that accepts the connection but sends no headers in time is failed over', async () => {
-  const held: Socket[] = [];
-  const silent = createTcpServer((s) => held.push(s));
-  silent.listen(0, '127.0.0.1');
-  await once(silent, 'listening');
-  cleanups.push(async () => {
-    for (const s of held) s.destroy();
-    silent.close();
-  });
-  const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  const silentUrl = await silentReplica();
   const up = await upstream();
   const { gw, h, openai } = await gateway([`silent=${silentUrl}`, `live=${up.origin}`], { routing: 'round-robin', firstByteTimeout: 0.2 });
   const res = await openai.chat.completions.create({ model: 'json-ok', messages });
@@ -243,15 +266,12 @@ test('a replica that accepts the connection but sends no headers in time is fail
 });
 
 test('other /v1 routes are relayed as they are and judged by their status alone, whatever their body', async () => {
-  const replica = createServer((req, res) => {
+  const replicaUrl = await replica((req, res) => {
     req.resume();
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.end('event: response.output_text.delta\ndata: {"type":"response.output_text.delta","delta":"Hi"}\n\nevent: response.completed\ndata: {"type":"response.completed"}\n\n');
   });
-  replica.listen(0, '127.0.0.1');
-  await once(replica, 'listening');
-  cleanups.push(async () => replica.close());
-  const { gw, h } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`]);
+  const { gw, h } = await gateway([replicaUrl]);
   const res = await rawPost(`${gw.url}/v1/responses`, JSON.stringify({ model: 'gpt-x', input: 'hi', stream: true }));
   assert.match(res.body, /response\.completed/);
   await gw.instrumentation.flush();
@@ -260,16 +280,13 @@ test('other /v1 routes are relayed as they are and judged by their status alone,
 
 test('hop-by-hop headers stop at the gateway in both directions (RFC 9110)', async () => {
   let seen: import('node:http').IncomingHttpHeaders = {};
-  const replica = createServer((req, res) => {
+  const replicaUrl = await replica((req, res) => {
     seen = req.headers;
     req.resume();
     res.writeHead(200, { 'content-type': 'application/json', connection: 'x-replica-private', 'x-replica-private': '1', 'keep-alive': 'timeout=5', 'x-end-to-end': 'yes' });
     res.end(JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1 } }));
   });
-  replica.listen(0, '127.0.0.1');
-  await once(replica, 'listening');
-  cleanups.push(async () => replica.close());
-  const { gw } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`]);
+  const { gw } = await gateway([replicaUrl]);
   const res = await new Promise<import('node:http').IncomingMessage>((resolve) => {
     const r = httpRequest(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { connection: 'keep-alive, x-client-private', 'x-client-private': 'secret', te: 'trailers', 'x-custom': 'kept' } }, resolve);
     r.end(JSON.stringify({ model: 'm', messages }));
@@ -314,11 +331,7 @@ function decodeResponses(raw: Buffer): { status: number; body: string }[] {
 test('pipelined and kept-alive streams on one connection arrive whole and in order, each framed correctly', async () => {
   const up = await upstream();
   const { gw, h } = await gateway([up.origin]);
-  const { port } = new URL(gw.url);
-  const socket = await new Promise<Socket>((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port: Number(port) }, () => resolve(s));
-  });
-  cleanups.push(async () => socket.destroy());
+  const socket = await rawSocket(gw);
   const post = (model: string, close = false): string => {
     const body = JSON.stringify({ model, messages, stream: true });
     return `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${close ? 'connection: close\r\n' : ''}\r\n${body}`;
@@ -394,15 +407,12 @@ test('when no replica can be reached the client gets 502 upstream_unavailable an
 
 test('retries wait retryBackoffMs, doubling each time', async () => {
   const at: number[] = [];
-  const replica = createServer((req, res) => {
+  const replicaUrl = await replica((req, res) => {
     at.push(performance.now());
     req.resume();
     res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":{"message":"busy"}}');
   });
-  replica.listen(0, '127.0.0.1');
-  await once(replica, 'listening');
-  cleanups.push(async () => replica.close());
-  const { gw, h } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`], { retryBackoffMs: 100, maxAttempts: 3, ejectAfter: 100 });
+  const { gw, h } = await gateway([replicaUrl], { retryBackoffMs: 100, maxAttempts: 3, ejectAfter: 100 });
   const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'm', messages }));
   assert.equal(res.status, 503);
   assert.equal(at.length, 3);
@@ -416,15 +426,7 @@ test('retries wait retryBackoffMs, doubling each time', async () => {
 });
 
 test('every attempt timing out before headers gets 504 upstream_timeout, counted once as timeout', async () => {
-  const held: Socket[] = [];
-  const silent = createTcpServer((sock) => held.push(sock));
-  silent.listen(0, '127.0.0.1');
-  await once(silent, 'listening');
-  cleanups.push(async () => {
-    for (const x of held) x.destroy();
-    silent.close();
-  });
-  const { gw, h } = await gateway([`http://127.0.0.1:${(silent.address() as AddressInfo).port}`], { firstByteTimeout: 0.1, maxAttempts: 2, retryBackoffMs: 1 });
+  const { gw, h } = await gateway([await silentReplica()], { firstByteTimeout: 0.1, maxAttempts: 2, retryBackoffMs: 1 });
   const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'm', messages, stream: true }));
   assert.equal(res.status, 504);
   assert.equal((JSON.parse(res.body) as { error: { code: string } }).error.code, 'upstream_timeout');
@@ -440,13 +442,7 @@ test('every attempt timing out before headers gets 504 upstream_timeout, counted
 test('a body over the limit sent in chunks without a length gets 413; a client gone mid-upload counts as client_aborted', async () => {
   const up = await upstream();
   const { gw, h } = await gateway([up.origin], { bodyLimit: 2048 });
-  const { port } = new URL(gw.url);
-  const connect = (): Promise<Socket> =>
-    new Promise((resolve) => {
-      const x = createConnection({ host: '127.0.0.1', port: Number(port) }, () => resolve(x));
-    });
-  const chunked = await connect();
-  cleanups.push(async () => chunked.destroy());
+  const chunked = await rawSocket(gw);
   const got: Buffer[] = [];
   chunked.on('data', (b: Buffer) => got.push(b));
   chunked.write('POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n');
@@ -458,7 +454,7 @@ test('a body over the limit sent in chunks without a length gets 413; a client g
   assert.match(answer, /^HTTP\/1\.1 413 /);
   assert.match(answer, /"code":"body_too_large"/);
 
-  const leaving = await connect();
+  const leaving = await rawSocket(gw);
   // Expect: 100-continue makes the server answer once it has the request (Node's default), so the client
   // leaves while the gateway is known to be reading the body.
   leaving.write('POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: 1500\r\nexpect: 100-continue\r\n\r\n');
@@ -564,7 +560,7 @@ test('each chunk reaches the client as the replica sends it: the first token arr
   const chunk = (content: string | null, finish: string | null = null): string =>
     `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
   const written: string[] = [];
-  const replica = createServer((req, res) => {
+  const replicaUrl = await replica((req, res) => {
     req.resume();
     req.on('end', () => {
       const send = (s: string): void => void (written.push(s), res.write(s));
@@ -580,10 +576,7 @@ test('each chunk reaches the client as the replica sends it: the first token arr
       });
     });
   });
-  replica.listen(0, '127.0.0.1');
-  await once(replica, 'listening');
-  cleanups.push(async () => replica.close());
-  const { gw, h, openai } = await gateway([`http://127.0.0.1:${(replica.address() as AddressInfo).port}`]);
+  const { gw, h, openai } = await gateway([replicaUrl]);
   const stream = await openai.chat.completions.create({ model: 'm', messages, stream: true });
   const seen: string[] = [];
   const reading = (async () => {
@@ -829,11 +822,7 @@ test('graceful shutdown lets an in-flight stream finish, refuses new work, and e
 test('while it drains, the gateway refuses a request on a kept-alive connection with 503 gateway_shutting_down and counts it', async () => {
   const up = await upstream();
   const { gw, h } = await gateway([up.origin]);
-  const { port } = new URL(gw.url);
-  const socket = await new Promise<Socket>((resolve) => {
-    const s = createConnection({ host: '127.0.0.1', port: Number(port) }, () => resolve(s));
-  });
-  cleanups.push(async () => socket.destroy());
+  const socket = await rawSocket(gw);
   const post = (model: string, stream: boolean): string => {
     const body = JSON.stringify({ model, messages, stream });
     return `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;

@@ -687,7 +687,10 @@ test('gateway API keys: missing or wrong keys get 401 in OpenAI\'s shape; a key 
     assert.equal(err.code, 'invalid_api_key');
     return true;
   });
-  const ok = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages, user: 'alice@example.com' }), { authorization: 'Bearer sk-team-a-123456' });
+  const ok = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages, user: 'alice@example.com' }), {
+    authorization: 'Bearer sk-team-a-123456',
+    'x-inferwatch-tier': 'enterprise', // a key's tier is not the caller's to change
+  });
   assert.equal(ok.status, 200);
   assert.equal(up.received.at(-1)?.headers.authorization, 'Bearer sk-upstream-secret');
   await gw.instrumentation.flush();
@@ -708,9 +711,35 @@ test('the tier header is honoured within the configured tiers and bounded to "de
   const { gw, h } = await gateway([up.origin]);
   await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }), { 'x-inferwatch-tier': 'enterprise' });
   await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }), { 'x-inferwatch-tier': 'user-123' });
+  await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }), { 'x-inferwatch-user': 'bob-42' });
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { user_tier: 'enterprise' }), 1);
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { user_tier: 'default' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { user_tier: 'default' }), 2);
+  // The user header names the user in logs and spans, never in a metric label.
+  assert.ok(h.logs.some((l) => l.user_id === 'bob-42'));
+  assert.ok(h.spans().some((sp) => sp.attributes['enduser.id'] === 'bob-42'));
+  assert.doesNotMatch(await h.registry.metrics(), /bob-42|user-123/);
+});
+
+test('least-in-flight sends new requests to the replica with fewer streams open', async () => {
+  const a = await upstream();
+  const b = await upstream();
+  const { gw, h } = await gateway([`a=${a.origin}`, `b=${b.origin}`], { routing: 'least-in-flight' });
+  // A stream that stays open until the client leaves holds one replica; meanwhile every short request goes to
+  // the other one.
+  const ac = new AbortController();
+  const held = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'stream-stall-forever', messages, stream: true }), signal: ac.signal });
+  assert.equal(held.status, 200);
+  const busy = a.received.length === 1 ? a : b;
+  const free = busy === a ? b : a;
+  for (let i = 0; i < 4; i++) assert.equal((await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }))).status, 200);
+  assert.equal(busy.received.length, 1, 'no request joined the busy replica');
+  assert.equal(free.received.length, 4);
+  ac.abort();
+  await waitFor(async () => (await metricValue(h.registry, 'llm_requests_total')) === 5);
+  await gw.instrumentation.flush();
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 4);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'client_aborted' }), 1);
 });
 
 test('traces: the gateway joins the caller\'s traceparent, nests the LLM span under its SERVER span, and forwards the context upstream', async () => {

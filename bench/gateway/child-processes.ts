@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { openSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeHeapSnapshot } from 'node:v8';
 import { recordGcPauses, type GcPauses } from './gc-pauses.js';
 
 const live = new Set<number>();
@@ -72,7 +73,7 @@ export type ChildMessage =
   | ({ type: 'gc' } & GcPauses);
 
 /** Messages the parent sends a child. */
-export type ParentMessage = { type: 'memory' } | { type: 'heap' } | { type: 'gc' } | { type: 'stop' };
+export type ParentMessage = { type: 'memory' } | { type: 'heap'; snapshot?: string } | { type: 'gc' } | { type: 'stop' };
 
 /** A server child of the benchmark: a Node script of this folder or the native upstream (../native-harness.ts). */
 export interface ServerChild {
@@ -88,8 +89,11 @@ export interface ServerChild {
 export interface NodeChild extends ServerChild {
   /** Asks for `process.memoryUsage()` of the child. */
   memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
-  /** Heap in use after a full collection (`collected` is false unless the child runs with --expose-gc). */
-  heapAfterGc(): Promise<{ heapUsed: number; external: number; collected: boolean }>;
+  /**
+   * Heap in use after a full collection (`collected` is false unless the child runs with --expose-gc); with
+   * `snapshot`, the child also writes a heap snapshot to that path first.
+   */
+  heapAfterGc(snapshot?: string): Promise<{ heapUsed: number; external: number; collected: boolean }>;
   /** Asks for the child's GC pauses since the previous ask (the first ask: since it started). */
   gcPauses(): Promise<GcPauses>;
   /** Asks it to close and exit (so `--cpu-prof` writes its profile); kills it after `timeoutMs`. */
@@ -149,9 +153,9 @@ export async function startNodeChild(name: string, o: NodeChildOptions): Promise
   const ready = new Promise<number>((resolve) => child.on('message', (m: ChildMessage) => m.type === 'ready' && resolve(m.port)));
   const { pid, port, exited } = await superviseStart(child, name, 30_000, ready);
   /** One question over IPC, answered by the next message of the same type. */
-  const ask = <T extends ChildMessage['type']>(type: T & ParentMessage['type']): Promise<Extract<ChildMessage, { type: T }>> =>
+  const ask = <T extends ChildMessage['type']>(type: T & ParentMessage['type'], extra: { snapshot?: string } = {}, timeoutMs = 5_000): Promise<Extract<ChildMessage, { type: T }>> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name}: no ${type} answer`)), 5_000);
+      const timer = setTimeout(() => reject(new Error(`${name}: no ${type} answer`)), timeoutMs);
       const onMessage = (m: ChildMessage): void => {
         if (m.type !== type) return;
         clearTimeout(timer);
@@ -159,7 +163,7 @@ export async function startNodeChild(name: string, o: NodeChildOptions): Promise
         resolve(m as Extract<ChildMessage, { type: T }>);
       };
       child.on('message', onMessage);
-      child.send({ type } as ParentMessage);
+      child.send({ type, ...extra } as ParentMessage);
     });
   return {
     name,
@@ -169,8 +173,9 @@ export async function startNodeChild(name: string, o: NodeChildOptions): Promise
       const m = await ask('memory');
       return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
     },
-    heapAfterGc: async () => {
-      const m = await ask('heap');
+    heapAfterGc: async (snapshot?: string) => {
+      // A snapshot of a busy proxy's heap takes seconds to write.
+      const m = await ask('heap', snapshot === undefined ? {} : { snapshot }, snapshot === undefined ? 5_000 : 120_000);
       return { heapUsed: m.heapUsed, external: m.external, collected: m.collected };
     },
     gcPauses: async () => {
@@ -206,6 +211,7 @@ export function serveParent(port: number, stop: () => Promise<void>): void {
       const collect = (globalThis as { gc?: () => void }).gc;
       collect?.();
       const u = process.memoryUsage();
+      if (m.snapshot !== undefined) writeHeapSnapshot(m.snapshot);
       send({ type: 'heap', heapUsed: u.heapUsed, external: u.external, collected: collect !== undefined } satisfies ChildMessage);
     } else if (m.type === 'gc') {
       send({ type: 'gc', ...gc.take() } satisfies ChildMessage);

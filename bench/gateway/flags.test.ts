@@ -32,3 +32,11 @@ test('Node flags for the baseline and the pipe proxy: a list, where an empty one
   assert.deepEqual(f.pipeNodeFlags, ['--initial-old-space-size=256', '--max-semi-space-size=8']);
   assert.match(HELP, /--baseline-node-flags/);
 });
+
+test('--snapshots takes a directory and goes with --state only', () => {
+  assert.equal(flags(['--state', '400', '--snapshots', '/tmp/snaps']).snapshots, '/tmp/snaps');
+  assert.equal(flags([]).snapshots, undefined);
+  assert.throws(() => parseFlags(['--snapshots', '/tmp/snaps']), /--snapshots goes with --state N/);
+  assert.throws(() => parseFlags(['--state', '400', '--snapshots']), /--snapshots needs a directory/);
+  assert.match(HELP, /--snapshots DIR/);
+});

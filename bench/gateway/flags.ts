@@ -21,6 +21,8 @@ export interface BenchFlags {
   soak: number;
   /** State: streams to open for the heap-per-stream measurement (0: not this mode). */
   state: number;
+  /** With --state: write heap snapshots of each proxy's last round here and print what holds the new objects. */
+  snapshots: string | undefined;
   soakEvery: number;
   /** Profile: seconds of base load through a proxy run with --cpu-prof (0: no profile). */
   profile: number;
@@ -87,6 +89,8 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
                       baseline when asked for): N streams of 4 chunks 3 s apart opened within a second, heap after
                       a full GC compared with the same proxy once N such streams have run before (median of
                       --rounds)
+  --snapshots DIR     with --state: write a heap snapshot of each proxy before and during its last round to DIR
+                      and print the new objects per stream grouped by what holds them (where the bytes are)
   --profile S         only a profile: S seconds of base load through the gateway under --cpu-prof
   --profile-target T  gateway (default), pipe or undici: which proxy to profile
 `;
@@ -126,6 +130,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
     sweepSeconds: 4,
     soak: 0,
     state: 0,
+    snapshots: undefined,
     soakEvery: 30,
     profile: 0,
     profileTarget: 'gateway',
@@ -182,11 +187,18 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
       case '--sweep-seconds': f.sweepSeconds = num(a, v()); break;
       case '--soak': f.soak = num(a, v()); break;
       case '--state': f.state = Math.round(num(a, v())); break;
+      case '--snapshots': {
+        const dir = v();
+        if (dir === undefined || dir.startsWith('--')) throw new Error('--snapshots needs a directory (with --state N)');
+        f.snapshots = dir;
+        break;
+      }
       case '--soak-every': f.soakEvery = Math.max(1, num(a, v())); break;
       case '--profile': f.profile = num(a, v()); break;
       default:
         throw new Error(`unknown flag ${a} (see --help)`);
     }
   }
+  if (f.snapshots !== undefined && f.state === 0) throw new Error('--snapshots goes with --state N (it snapshots the streams that mode opens)');
   return f;
 }

@@ -23,8 +23,8 @@ export interface Target {
   pids: () => readonly number[];
   /** GC pauses since the previous call, for a path relayed by one Node process. */
   gcPauses?: () => Promise<GcPauses>;
-  /** That process's heap after a full collection (for --state). */
-  heapAfterGc?: () => Promise<{ heapUsed: number; external: number; collected: boolean }>;
+  /** That process's heap after a full collection (for --state), and a heap snapshot written to `snapshot`. */
+  heapAfterGc?: (snapshot?: string) => Promise<{ heapUsed: number; external: number; collected: boolean }>;
 }
 
 /** The running servers and what every phase shares. */
@@ -104,7 +104,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   });
   const targets: Target[] = [
     { key: 'direct', label: 'direct', port: upstream.port, pids: () => [] },
-    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid], gcPauses: () => gateway.gcPauses(), heapAfterGc: () => gateway.heapAfterGc() },
+    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid], gcPauses: () => gateway.gcPauses(), heapAfterGc: (snapshot) => gateway.heapAfterGc(snapshot) },
   ];
   let baseline: NodeChild | undefined;
   if (flags.baselineGateway !== undefined && opts.pipe) {
@@ -116,7 +116,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
       stdoutToDevNull: true,
     });
     const b = baseline;
-    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid], gcPauses: () => b.gcPauses(), heapAfterGc: () => b.heapAfterGc() });
+    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid], gcPauses: () => b.gcPauses(), heapAfterGc: (snapshot) => b.heapAfterGc(snapshot) });
   }
   let workers: NodeChild | undefined;
   if (flags.gatewayWorkers > 1 && opts.pipe) {
@@ -134,13 +134,13 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   if (opts.pipe && flags.paths.includes('pipe')) {
     pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: [...flags.pipeNodeFlags, ...(opts.execArgv?.pipe ?? [])], env: childEnv({}) });
     const p = pipe;
-    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid], gcPauses: () => p.gcPauses(), heapAfterGc: () => p.heapAfterGc() });
+    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid], gcPauses: () => p.gcPauses(), heapAfterGc: (snapshot) => p.heapAfterGc(snapshot) });
   }
   let undici: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('undici')) {
     undici = await startNodeChild('undici proxy', { script: 'undici-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.undici ?? [], env: childEnv({}) });
     const u = undici;
-    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid], gcPauses: () => u.gcPauses(), heapAfterGc: () => u.heapAfterGc() });
+    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid], gcPauses: () => u.gcPauses(), heapAfterGc: (snapshot) => u.heapAfterGc(snapshot) });
   }
   const maxLevel = Math.max(...flags.inFlight, ...flags.sweep);
   let nginx: NginxProcess | undefined;

@@ -6,8 +6,12 @@
 // streams (4 chunks 3 s apart) open and finish first, so connections to the upstream exist and code is warm;
 // heap H0. Then N more open within one second, and 1.5 s later, while every one of them is waiting for its next
 // chunk, heap H1. (H1 − H0) / streams opened = bytes per stream in flight, connection reuse included; repeated
-// --rounds times, the median reported.
+// --rounds times, the median reported. With --snapshots DIR, the last round's two readings also write heap
+// snapshots, and the objects new in the second are listed by what holds them (./heap-diff.ts).
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { newObjectsByRetainer, type HeapSnapshot, type RetainerGroup } from './heap-diff.js';
 import { machineLine } from './machine.js';
 import { runNativePhase } from './native-harness.js';
 import { median } from './pooled.js';
@@ -25,6 +29,8 @@ export interface StreamState {
   heapRange: [number, number];
   /** Bytes outside the V8 heap (Buffers' memory) per stream in flight, median of the rounds. */
   externalPerStream: number;
+  /** With --snapshots: the last round's new objects by holder, per stream opened. */
+  holders?: RetainerGroup[];
 }
 
 /** Opens `n` streams within a second through `t`; `during` runs 1.5 s after the last opened. */
@@ -60,12 +66,21 @@ async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
     const heapPer: number[] = [];
     const externalPer: number[] = [];
     const opened: number[] = [];
+    const dir = rig.flags.snapshots;
+    let files: [string, string] | undefined;
     for (let r = 0; r < rig.flags.rounds; r++) {
-      const h0 = await heap();
+      const last = r === rig.flags.rounds - 1;
+      if (dir !== undefined && last) {
+        mkdirSync(dir, { recursive: true });
+        files = [join(dir, `${t.key}-before.heapsnapshot`), join(dir, `${t.key}-streams.heapsnapshot`)];
+      }
+      const snap = last ? files : undefined;
+      // The snapshots are written after each heap reading, so they do not change the figures.
+      const h0 = await heap(snap?.[0]);
       if (!h0.collected) throw new Error(`${t.label} runs without --expose-gc: its heap cannot be read after a collection`);
       let h1 = h0;
       const streams = await openStreams(rig, t, n, rig.flags.seed + 1 + r, async () => {
-        h1 = await heap();
+        h1 = await heap(snap?.[1]);
       });
       opened.push(streams);
       heapPer.push((h1.heapUsed - h0.heapUsed) / streams);
@@ -79,6 +94,11 @@ async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
       heapRange: [Math.min(...heapPer), Math.max(...heapPer)],
       externalPerStream: median(externalPer),
     };
+    if (files !== undefined) {
+      const read = (f: string): HeapSnapshot => JSON.parse(readFileSync(f, 'utf8')) as HeapSnapshot;
+      const per = opened.at(-1) as number;
+      s.holders = newObjectsByRetainer(read(files[0]), read(files[1]), 2).map((g) => ({ ...g, count: g.count / per, bytes: g.bytes / per }));
+    }
     console.log(`bytes of heap per stream`);
     out.push(s);
   }
@@ -99,4 +119,10 @@ export async function state(rig: Rig, n: number): Promise<void> {
       ...rows.map((r) => [r.label, int(r.streams), int(r.heapPerStream), `${int(r.heapRange[0])}–${int(r.heapRange[1])}`, int(r.externalPerStream)]),
     ]),
   );
+  for (const r of rows) {
+    if (r.holders === undefined) continue;
+    console.log(`\n### ${r.label}: new objects per stream in flight by what holds them (last round; snapshots in ${f.snapshots})`);
+    const top = r.holders.slice(0, 25);
+    console.log(table([['bytes', 'objects', 'object <-edge- holder <-edge- holder'], ...top.map((g) => [int(g.bytes), g.count.toFixed(2), g.path])]));
+  }
 }

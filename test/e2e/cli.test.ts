@@ -5,14 +5,23 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
 import OpenAI from 'openai';
-import { startOpenAiTestServer, TOKENS } from '../support/openai-test-server.js';
+import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../support/openai-test-server.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const cli = (args: string[]) => [process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args]] as const;
 const children: ChildProcessWithoutNullStreams[] = [];
-after(() => {
+const upstreams: OpenAiTestServer[] = [];
+after(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  for (const u of upstreams) await u.close();
 });
+
+/** A scriptable OpenAI-compatible replica for the gateway under test, closed after the tests. */
+async function upstream(): Promise<OpenAiTestServer> {
+  const u = await startOpenAiTestServer();
+  upstreams.push(u);
+  return u;
+}
 
 /** Child processes from /proc (no ps needed): the 4th field of /proc/<pid>/stat is the parent's pid. */
 function childrenOf(pid: number): number[] {
@@ -115,115 +124,103 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
 });
 
 test('`inferwatch gateway` on SIGINT lets the running stream finish, writes its log line, and exits 0', async () => {
-  const up = await startOpenAiTestServer();
-  try {
-    const { child, out, ready } = await startCli(
-      ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '10'],
-      /listening on (http:\/\/\S+) \(/,
-    );
-    const url = ready[1] as string;
-    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    // stream-slow: nine tokens 40 ms apart; the signal comes after the first.
-    const stream = await openai.chat.completions.create({ model: 'stream-slow', messages: [{ role: 'user', content: 'Hi' }], stream: true });
-    let text = '';
-    for await (const c of stream) {
-      if (text === '' && c.choices[0]?.delta.content) child.kill('SIGINT');
-      text += c.choices[0]?.delta.content ?? '';
-    }
-    assert.equal(text, 'Hello, world! How can I help?', 'the stream in flight finished whole');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0, out());
-    const lines = out()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { event?: string; status?: string });
-    assert.equal(lines.filter((l) => l.event === 'llm_request_complete' && l.status === 'success').length, 1, 'its log line was flushed before exit');
-    assert.ok(lines.some((l) => l.event === 'gateway_stopped'));
-  } finally {
-    await up.close();
+  const up = await upstream();
+  const { child, out, ready } = await startCli(
+    ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '10'],
+    /listening on (http:\/\/\S+) \(/,
+  );
+  const url = ready[1] as string;
+  const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  // stream-slow: nine tokens 40 ms apart; the signal comes after the first.
+  const stream = await openai.chat.completions.create({ model: 'stream-slow', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+  let text = '';
+  for await (const c of stream) {
+    if (text === '' && c.choices[0]?.delta.content) child.kill('SIGINT');
+    text += c.choices[0]?.delta.content ?? '';
   }
+  assert.equal(text, TOKENS.join(''), 'the stream in flight finished whole');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, out());
+  const lines = out()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { event?: string; status?: string });
+  assert.equal(lines.filter((l) => l.event === 'llm_request_complete' && l.status === 'success').length, 1, 'its log line was flushed before exit');
+  assert.ok(lines.some((l) => l.event === 'gateway_stopped'));
 });
 
 test('a relaunched gateway stops when its supervisor is killed outright, freeing its port', async () => {
-  const up = await startOpenAiTestServer();
-  try {
-    const { child, out, ready } = await startCli(
-      ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '1', '--log-level', 'warn'],
-      /listening on (http:\/\/\S+) \(/,
-    );
-    const url = ready[1] as string;
-    const [gateway] = childrenOf(child.pid as number);
-    assert.ok(gateway !== undefined, 'the relaunched gateway');
-    assert.equal((await fetch(`${url}/healthz`)).status, 200);
-    child.kill('SIGKILL');
-    const gone = Date.now() + 30_000;
-    for (;;) {
-      try {
-        process.kill(gateway, 0);
-      } catch {
-        break;
-      }
-      if (Date.now() > gone) throw new Error(`the orphaned gateway kept running:\n${out()}`);
-      await new Promise((r) => setTimeout(r, 100));
+  const up = await upstream();
+  const { child, out, ready } = await startCli(
+    ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '1', '--log-level', 'warn'],
+    /listening on (http:\/\/\S+) \(/,
+  );
+  const url = ready[1] as string;
+  const [gateway] = childrenOf(child.pid as number);
+  assert.ok(gateway !== undefined, 'the relaunched gateway');
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  child.kill('SIGKILL');
+  const gone = Date.now() + 30_000;
+  for (;;) {
+    try {
+      process.kill(gateway, 0);
+    } catch {
+      break;
     }
-    await assert.rejects(fetch(`${url}/healthz`), 'nothing listens on the port any more');
-  } finally {
-    await up.close();
+    if (Date.now() > gone) throw new Error(`the orphaned gateway kept running:\n${out()}`);
+    await new Promise((r) => setTimeout(r, 100));
   }
+  await assert.rejects(fetch(`${url}/healthz`), 'nothing listens on the port any more');
 });
 
 test('`inferwatch gateway --workers 2`: two processes share the port, /metrics sums them, SIGTERM stops them all', async () => {
-  const up = await startOpenAiTestServer();
-  try {
-    const { child, out, ready } = await startCli(
-      ['gateway', '--workers', '2', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--log-level', 'warn'],
-      /listening on (http:\/\/\S+) with 2 worker processes/,
-    );
-    const url = ready[1] as string;
-    let workers = childrenOf(child.pid as number);
-    assert.equal(workers.length, 2, 'two worker processes, and no relaunch in between');
-    for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=4'], 'the primary gives workers the relay heap flags');
+  const up = await upstream();
+  const { child, out, ready } = await startCli(
+    ['gateway', '--workers', '2', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--log-level', 'warn'],
+    /listening on (http:\/\/\S+) with 2 worker processes/,
+  );
+  const url = ready[1] as string;
+  let workers = childrenOf(child.pid as number);
+  assert.equal(workers.length, 2, 'two worker processes, and no relaunch in between');
+  for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=4'], 'the primary gives workers the relay heap flags');
 
-    const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
-    const n = 24;
-    const texts = await Promise.all(
-      Array.from({ length: n }, async () => {
-        const stream = await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true });
-        let text = '';
-        for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
-        return text;
-      }),
-    );
-    for (const t of texts) assert.equal(t, TOKENS.join(''));
-    // Whichever worker answers the scrape, the counts are the whole cluster's; health is every worker's view.
-    for (let i = 0; i < 3; i++) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      assert.match(text, /^llm_requests_total\{model="stream-ok",status="success",user_tier="default"\} 24$/m);
-      assert.match(text, new RegExp(`^llm_upstream_attempts_total\\{upstream="[^"]+",outcome="ok"\\} ${n}$`, 'm'));
-      assert.match(text, /^llm_upstream_healthy\{upstream="[^"]+"\} 1$/m);
-    }
-    // A worker that dies is replaced, and the port keeps serving.
-    process.kill(workers[0] as number, 'SIGKILL');
-    const replaced = Date.now() + 30_000;
-    const isReplaced = (): boolean => {
-      const now = childrenOf(child.pid as number);
-      return now.length === 2 && !now.includes(workers[0] as number) && /exited \(SIGKILL\); starting a replacement/.test(out());
-    };
-    while (!isReplaced()) {
-      if (Date.now() > replaced) throw new Error(`the dead worker was not replaced:\n${out()}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    let again = '';
-    for await (const c of await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
-      again += c.choices[0]?.delta.content ?? '';
-    }
-    assert.equal(again, TOKENS.join(''));
-    workers = childrenOf(child.pid as number);
-    child.kill('SIGTERM');
-    const [code] = (await once(child, 'exit')) as [number | null];
-    assert.equal(code, 0, out());
-    for (const pid of workers) assert.throws(() => process.kill(pid, 0), 'worker gone');
-  } finally {
-    await up.close();
+  const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const n = 24;
+  const texts = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const stream = await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      let text = '';
+      for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+      return text;
+    }),
+  );
+  for (const t of texts) assert.equal(t, TOKENS.join(''));
+  // Whichever worker answers the scrape, the counts are the whole cluster's; health is every worker's view.
+  for (let i = 0; i < 3; i++) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    assert.match(text, /^llm_requests_total\{model="stream-ok",status="success",user_tier="default"\} 24$/m);
+    assert.match(text, new RegExp(`^llm_upstream_attempts_total\\{upstream="[^"]+",outcome="ok"\\} ${n}$`, 'm'));
+    assert.match(text, /^llm_upstream_healthy\{upstream="[^"]+"\} 1$/m);
   }
+  // A worker that dies is replaced, and the port keeps serving.
+  process.kill(workers[0] as number, 'SIGKILL');
+  const replaced = Date.now() + 30_000;
+  const isReplaced = (): boolean => {
+    const now = childrenOf(child.pid as number);
+    return now.length === 2 && !now.includes(workers[0] as number) && /exited \(SIGKILL\); starting a replacement/.test(out());
+  };
+  while (!isReplaced()) {
+    if (Date.now() > replaced) throw new Error(`the dead worker was not replaced:\n${out()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  let again = '';
+  for await (const c of await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+    again += c.choices[0]?.delta.content ?? '';
+  }
+  assert.equal(again, TOKENS.join(''));
+  workers = childrenOf(child.pid as number);
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, out());
+  for (const pid of workers) assert.throws(() => process.kill(pid, 0), 'worker gone');
 });

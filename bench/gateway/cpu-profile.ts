@@ -32,13 +32,17 @@ export interface ProfileSummary {
   areas: Entry[];
   /** Self time by function, largest first. */
   functions: Entry[];
-  /** Inclusive time of functions under src/, largest first. */
+  /** Inclusive time of inferwatch's own functions (src/ or dist/), largest first. */
   inclusive: Entry[];
 }
 
+/** inferwatch's own code: src/ through tsx, dist/ as built (what the benchmark runs). */
+const OWN = /\/(?:src|dist)\/([^/]+)\//;
+const isOwn = (url: string): boolean => OWN.test(url) && !url.includes('node_modules');
+
 function shortUrl(url: string): string {
-  const src = url.indexOf('/src/');
-  if (src >= 0 && !url.includes('node_modules')) return url.slice(src + 1);
+  const own = url.search(/\/(?:src|dist)\//);
+  if (own >= 0 && !url.includes('node_modules')) return url.slice(own + 1);
   const nm = url.lastIndexOf('node_modules/');
   if (nm >= 0) return url.slice(nm + 'node_modules/'.length);
   return url.replace(/^node:/, '');
@@ -53,10 +57,7 @@ function areaOf(f: CallFrame): string {
     if (f.functionName === '(idle)') return '(idle)';
     return 'builtins (no source)';
   }
-  if (!u.includes('node_modules')) {
-    const m = /\/src\/([^/]+)\//.exec(u);
-    if (m) return `inferwatch src/${m[1]}`;
-  }
+  if (isOwn(u)) return `inferwatch src/${(OWN.exec(u) as RegExpExecArray)[1]}`;
   if (u.includes('node_modules/undici')) return 'undici';
   if (/node_modules\/(pino|sonic-boom|fast-redact|@pinojs|quick-format|fast-safe-stringify|on-exit-leak-free|thread-stream|atomic-sleep|safe-stable-stringify)/.test(u)) return 'pino logging';
   if (u.includes('node_modules/prom-client')) return 'prom-client';
@@ -117,7 +118,7 @@ export function summariseProfile(file: string, topN = 25): ProfileSummary {
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
       const f = (byId.get(cur) as ProfileNode).callFrame;
-      if (!f.url.includes('/src/') || f.url.includes('node_modules')) continue;
+      if (!isOwn(f.url)) continue;
       const k = keyOf(f);
       if (seen.has(k)) continue;
       seen.add(k);

@@ -45,12 +45,14 @@ export interface BenchFlags {
   gatewayWorkers: number;
   /** Characters of filler in the user message (prompt size). */
   promptChars: number;
+  /** Proxies on the last CPU, the harness on the others (bench/gateway/pin.ts). */
+  pin: boolean;
 }
 
 export const HELP = `npm run bench:gateway [-- options]
 
 Compares the same open-loop streaming workload sent directly to a local SSE upstream, through the inferwatch
-gateway, through a bare Node pipe proxy and through nginx (added latency, CPU, RSS, and each Node proxy's GC
+gateway (compiled into dist/ by tsc first, as it ships), through a bare Node pipe proxy and through nginx (added latency, CPU, RSS, and each Node proxy's GC
 pauses); then sweeps concurrency until the added latency doubles.
 The upstream and the load generator are a small C program (bench/gateway/native/harness.c) compiled with the
 system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.cache/inferwatch-bench.
@@ -70,8 +72,9 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
                       measured; undici = a bare proxy on undici's Pool, the gateway's upstream client before it
                       had its own, without instrumentation)
   --gateway-log-level L  the gateway's log level (default info), to see what logging costs
-  --baseline-gateway DIR  also run the gateway of another checkout (e.g. git archive HEAD src | tar -x -C DIR, with
-                      node_modules linked) as the path "gateway baseline", in the comparison and the sweep
+  --baseline-gateway DIR  also run the gateway of another checkout (e.g. git worktree add DIR <rev>, with
+                      node_modules linked) as the path "gateway baseline", in the comparison and the sweep; like
+                      this checkout's, it is compiled into DIR/dist by tsc first (a .js or .ts file is loaded as is)
   --baseline-node-flags "F .."  Node flags of the baseline gateway (default: the same V8 flags the gateway runs
                       under, src/gateway/v8-flags.ts; '' for none, as a checkout from before them ran)
   --pipe-node-flags "F .."  Node flags of the pipe proxy (default none; e.g. the gateway's, to see what they do
@@ -79,6 +82,8 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --gateway-workers N  also run the gateway with --workers N (N processes sharing the port) as the path
                       "gateway, N workers", in the comparison and the sweep
   --prompt-chars N    size of the user message in characters (default 70; try 8000 for a RAG-sized prompt)
+  --pin               every proxy on the last CPU, the upstream and the load generator on the others (taskset),
+                      to see what is left of a proxy's tail when nothing else runs on its core
   --sweep A,B,C       in-flight levels of the sweep (default 25,50,100,200,400); --no-sweep to skip
   --sweep-seconds S   measured seconds per path and sweep step (default 4)
   --sweep-nginx       include nginx in the sweep
@@ -143,6 +148,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
     pipeNodeFlags: [],
     promptChars: 70,
     gatewayWorkers: 0,
+    pin: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -174,6 +180,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
       case '--pipe-node-flags': f.pipeNodeFlags = words(v()); break;
       case '--gateway-workers': f.gatewayWorkers = Math.round(num(a, v())); break;
       case '--prompt-chars': f.promptChars = Math.round(num(a, v())); break;
+      case '--pin': f.pin = true; break;
       case '--no-sweep': f.sweep = []; break;
       case '--sweep': f.sweep = list(a, v()); break;
       case '--sweep-nginx': f.sweepNginx = true; break;

@@ -1,14 +1,17 @@
 // The benchmark's rig: the child processes (the native SSE upstream, gateway, optional baseline gateway, pipe
 // proxy, nginx) and one measured phase of load through one path (the native load generator, a child of its own)
 // with the CPU and memory of every process involved read over the measured window.
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { RELAY_V8_FLAGS } from '../../src/gateway/v8-flags.js';
+import { buildGateway, REPO_ROOT } from './build.js';
 import { startNodeChild, type NodeChild, type ServerChild } from './child-processes.js';
 import type { BenchFlags } from './flags.js';
 import type { GcPauses } from './gc-pauses.js';
 import { machineLine } from './machine.js';
 import { runNativePhase, startNativeUpstream, type PhaseResult } from './native-harness.js';
 import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
+import { cpuSplit, pinProcess } from './pin.js';
 import { childPids, machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
 
 export type PathKey = 'direct' | 'gateway' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
@@ -92,11 +95,17 @@ function requestBody(includeUsage: boolean, maxTokens: number, promptChars: numb
 /** Starts the upstream and the proxies the mode needs. */
 export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: boolean; execArgv?: { gateway?: string[]; baseline?: string[]; pipe?: string[]; undici?: string[] } }): Promise<Rig> {
   quietBudget = flags.quietWait * 3;
+  // Pinned: the proxies inherit this process's affinity when they are spawned; then it and the load generators it
+  // spawns later move to the harness's CPUs.
+  const split = flags.pin ? cpuSplit(cpus().length) : undefined;
+  if (split) pinProcess(process.pid, split.proxies);
   const upstream = await startNativeUpstream({ chunks: flags.chunks, intervalMs: flags.intervalMs, prefillMs: flags.prefillMs });
+  if (split) pinProcess(upstream.pid, split.harness);
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
+  const entry = buildGateway(REPO_ROOT);
   const gateway = await startNodeChild('gateway', {
     script: 'gateway-child.ts',
-    args: [upstreamUrl, flags.gatewayLogLevel],
+    args: [upstreamUrl, flags.gatewayLogLevel, entry],
     // As the CLI runs it (src/cli/relaunch.ts), plus whatever the mode adds (a profiler, GC tracing).
     execArgv: [...RELAY_V8_FLAGS, ...(opts.execArgv?.gateway ?? [])],
     env: childEnv({}),
@@ -110,7 +119,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   if (flags.baselineGateway !== undefined && opts.pipe) {
     baseline = await startNodeChild('gateway baseline', {
       script: 'gateway-child.ts',
-      args: [upstreamUrl, flags.gatewayLogLevel, /\.[cm]?[jt]s$/.test(flags.baselineGateway) ? resolve(flags.baselineGateway) : resolve(flags.baselineGateway, 'src/gateway/index.ts')],
+      args: [upstreamUrl, flags.gatewayLogLevel, /\.[cm]?[jt]s$/.test(flags.baselineGateway) ? resolve(flags.baselineGateway) : buildGateway(resolve(flags.baselineGateway))],
       execArgv: [...(flags.baselineNodeFlags ?? RELAY_V8_FLAGS), ...(opts.execArgv?.baseline ?? [])],
       env: childEnv({}),
       stdoutToDevNull: true,
@@ -122,7 +131,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   if (flags.gatewayWorkers > 1 && opts.pipe) {
     workers = await startNodeChild('gateway workers', {
       script: 'gateway-child.ts',
-      args: [upstreamUrl, flags.gatewayLogLevel],
+      args: [upstreamUrl, flags.gatewayLogLevel, entry],
       env: childEnv({ BENCH_GATEWAY_WORKERS: String(flags.gatewayWorkers) }),
       stdoutToDevNull: true,
     });
@@ -161,6 +170,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     }
     if (nginxSkipped) console.log(`nginx column skipped: ${nginxSkipped}`);
   }
+  if (split) pinProcess(process.pid, split.harness);
   const rig: Rig = {
     flags,
     body: requestBody(flags.includeUsage, flags.chunks, flags.promptChars),
@@ -256,8 +266,12 @@ export function header(rig: Rig, title: string, inFlight?: number): void {
   );
   const shown = (flags: readonly string[]): string => (flags.length > 0 ? flags.join(' ') : 'none');
   if (f.baselineGateway !== undefined) console.log(`baseline  "gateway baseline" runs the gateway of ${resolve(f.baselineGateway)}, Node flags: ${shown(f.baselineNodeFlags ?? RELAY_V8_FLAGS)}`);
-  console.log(`gateway   default config, log level ${f.gatewayLogLevel} (stdout -> /dev/null), metrics on, no tracer; Node flags as the CLI relaunches it: ${shown(RELAY_V8_FLAGS)}`);
+  console.log(`gateway   compiled into dist/ by tsc as npm run build ships it, default config, log level ${f.gatewayLogLevel} (stdout -> /dev/null), metrics on, no tracer; Node flags as the CLI relaunches it: ${shown(RELAY_V8_FLAGS)}`);
   if (f.pipeNodeFlags.length > 0) console.log(`pipe      Node flags: ${shown(f.pipeNodeFlags)}`);
+  if (f.pin) {
+    const split = cpuSplit(cpus().length);
+    console.log(`pinned    every proxy on CPU ${split.proxies}; the upstream, the load generator and the benchmark on CPU ${split.harness}`);
+  }
 }
 
 /** Arrivals per second that keep `inFlight` streams open. */

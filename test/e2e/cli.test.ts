@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import OpenAI from 'openai';
 import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../support/openai-test-server.js';
@@ -148,6 +150,47 @@ test('`inferwatch gateway` on SIGINT lets the running stream finish, writes its 
   assert.equal(lines.filter((l) => l.event === 'llm_request_complete' && l.status === 'success').length, 1, 'its log line was flushed before exit');
   assert.ok(lines.some((l) => l.event === 'gateway_stopped'));
 });
+
+test('`inferwatch gateway` on SIGINT exports the spans still queued for its OTLP endpoint before it exits', async () => {
+  // A collector that records when each export arrives. The batch processor exports on a 5-second timer, and the
+  // signal comes right after the stream: an export before exit can only come from the shutdown flush.
+  const exports: { at: number; body: string }[] = [];
+  const collector = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      if (req.method === 'POST' && req.url === '/v1/traces') exports.push({ at: Date.now(), body });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  collector.listen(0, '127.0.0.1');
+  await once(collector, 'listening');
+  after(() => collector.close());
+  const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+  const up = await upstream();
+  const { child, out, ready } = await startCli(
+    ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--otlp-endpoint', endpoint],
+    /listening on (http:\/\/\S+) \(/,
+  );
+  const openai = new OpenAI({ baseURL: `${ready[1] as string}/v1`, apiKey: 'unused', maxRetries: 0 });
+  const stream = await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+  let text = '';
+  for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
+  assert.equal(text, TOKENS.join(''));
+  const signalled = Date.now();
+  child.kill('SIGINT');
+  const [code] = (await once(child, 'exit')) as [number | null];
+  assert.equal(code, 0, out());
+  assert.ok(exports.length > 0, 'spans reached the collector before the gateway exited');
+  assert.ok(exports.every((e) => e.at >= signalled), 'no export came from the batch timer: the flush at shutdown sent them');
+  const spans = exports.flatMap((e) => (JSON.parse(e.body) as OtlpTraces).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+  assert.deepEqual(spans.map((s) => s.name).sort(), ['POST /v1/chat/completions', 'chat stream-ok']);
+});
+
+/** The parts of an OTLP/HTTP JSON trace export the test reads. */
+interface OtlpTraces {
+  resourceSpans: { scopeSpans: { spans: { name: string }[] }[] }[];
+}
 
 test('a relaunched gateway stops when its supervisor is killed outright, freeing its port', async () => {
   const up = await upstream();

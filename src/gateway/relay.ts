@@ -245,8 +245,10 @@ export class Relay implements UpstreamHandler {
     this.#attemptDone();
     if (this.#closed) return;
     if (this.#discard) {
-      if (this.#canRetry()) this.#retryLater();
-      else this.#failBeforeResponse(ERRORS.upstreamUnavailable('every replica answered with an error'), 'upstream_error');
+      // A 429/5xx read out only to keep the connection. onResponseStart discards an answer only when another
+      // attempt is allowed, and nothing that decides it (headers sent, closed, attempts made) changes while
+      // one response is read, so the retry is certain here.
+      this.#retryLater();
       return;
     }
     const held = this.call.end();

@@ -5,6 +5,8 @@ export interface BenchFlags {
   /** Measured seconds per path per round. */
   seconds: number;
   warmupSeconds: number;
+  /** Seconds of unmeasured load through every proxy once, before the first round (0: none). */
+  settleSeconds: number;
   rounds: number;
   /** Streams in flight in the comparison, one table per level; the first is the base workload (soak, profile). */
   inFlight: number[];
@@ -59,6 +61,9 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
 
   --seconds S         measured seconds per path per round (default 5)
   --warmup S          unmeasured seconds before each measurement (default 2)
+  --settle S          unmeasured seconds of load through every proxy once, before the first round (default 20):
+                      a gateway's first ~15 s under load fault in its old generation (~2,000 page faults a
+                      second), and without this rounds 1 and 2 measured that start-up instead of the steady state
   --rounds N          rounds, paths interleaved in rotating order (default 3; added figures are the median)
   --in-flight A,B    streams in flight, one comparison per level (default 200,50: the issue's workload, then
                       a level a two-core machine sustains for every path); the first is the soak/profile load
@@ -123,6 +128,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
   const f: BenchFlags = {
     seconds: 5,
     warmupSeconds: 2,
+    settleSeconds: 20,
     rounds: 3,
     inFlight: [200, 50],
     chunks: 40,
@@ -159,6 +165,7 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
         return 'help';
       case '--seconds': f.seconds = num(a, v()); break;
       case '--warmup': f.warmupSeconds = num(a, v()); break;
+      case '--settle': f.settleSeconds = num(a, v()); break;
       case '--rounds': f.rounds = Math.max(1, Math.round(num(a, v()))); break;
       case '--in-flight': f.inFlight = list(a, v()); break;
       case '--chunks': f.chunks = Math.max(1, Math.round(num(a, v()))); break;

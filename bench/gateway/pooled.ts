@@ -17,6 +17,8 @@ export class Pooled {
   errors = new Map<string, number>();
   cpu = 0;
   peakRss = 0;
+  /** The proxy's minor page faults in the measured windows. */
+  faults = 0;
   seconds = 0;
   upstreamCpu = 0;
   clientCpu = 0;
@@ -40,6 +42,7 @@ export class Pooled {
     for (const [k, v] of r.errors) this.errors.set(k, (this.errors.get(k) ?? 0) + v);
     this.cpu += m.proxy.cpuSeconds;
     this.peakRss = Math.max(this.peakRss, m.proxy.peakRssBytes);
+    this.faults += m.proxy.minorFaults;
     this.seconds += m.result.seconds;
     this.upstreamCpu += m.upstream.cpuSeconds;
     this.clientCpu += m.client.cpuSeconds;

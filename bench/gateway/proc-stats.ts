@@ -5,17 +5,31 @@ import { readdirSync, readFileSync } from 'node:fs';
 /** Clock ticks per second for utime/stime in /proc/<pid>/stat; 100 on every Linux Node runs on (USER_HZ). */
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far; NaN when it is gone. */
-export function cpuSeconds(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name, from `state` (field 3 of stat(5)) on; undefined when gone. */
+function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     // The command name is in parentheses and may hold spaces: fields are counted after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the name: state is field 3 of stat(5), so utime (14) and stime (15) are at 11 and 12 here.
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return Number.NaN;
+    return undefined;
   }
+}
+
+/** CPU seconds (user + system) a process has used so far; NaN when it is gone. */
+export function cpuSeconds(pid: number): number {
+  const f = statFields(pid);
+  // utime (14) and stime (15) of stat(5) are at 11 and 12 here.
+  return f === undefined ? Number.NaN : (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * Minor page faults a process has taken so far (minflt, field 10 of stat(5)); NaN when it is gone. A heap growing
+ * into memory it has not touched before faults each new page in, inside whatever allocation touched it.
+ */
+export function minorFaults(pid: number): number {
+  const f = statFields(pid);
+  return f === undefined ? Number.NaN : Number(f[7]);
 }
 
 /** Resident set size in bytes (VmRSS); NaN when the process is gone. */
@@ -57,11 +71,13 @@ function sumOver(pids: readonly number[], read: (pid: number) => number): number
 
 export const groupCpu = (pids: readonly number[]): number => sumOver(pids, cpuSeconds);
 export const groupRss = (pids: readonly number[]): number => sumOver(pids, rssBytes);
+export const groupFaults = (pids: readonly number[]): number => sumOver(pids, minorFaults);
 
-/** CPU used and the highest RSS seen while a window was open. */
+/** CPU used, the highest RSS seen and the minor page faults taken while a window was open. */
 export interface ProcWindow {
   cpuSeconds: number;
   peakRssBytes: number;
+  minorFaults: number;
 }
 
 /**
@@ -74,12 +90,14 @@ export interface ProcWindow {
 export class ProcWatch {
   readonly #pids: () => readonly number[];
   readonly #cpu0: number;
+  readonly #faults0: number;
   #peak = 0;
   readonly #timer: NodeJS.Timeout;
 
   constructor(pids: () => readonly number[], everyMs = 250) {
     this.#pids = pids;
     this.#cpu0 = groupCpu(pids());
+    this.#faults0 = groupFaults(pids());
     this.#sample();
     this.#timer = setInterval(() => this.#sample(), everyMs);
     this.#timer.unref();
@@ -93,7 +111,7 @@ export class ProcWatch {
   close(): ProcWindow {
     clearInterval(this.#timer);
     this.#sample();
-    return { cpuSeconds: groupCpu(this.#pids()) - this.#cpu0, peakRssBytes: this.#peak };
+    return { cpuSeconds: groupCpu(this.#pids()) - this.#cpu0, peakRssBytes: this.#peak, minorFaults: groupFaults(this.#pids()) - this.#faults0 };
   }
 }
 

@@ -39,6 +39,8 @@ export interface Rig {
   gateway: NodeChild;
   /** Seconds one stream lasts at the upstream (first to last content chunk). */
   streamSeconds: number;
+  /** Whether every proxy has had its --settle load (once per rig, before the first round). */
+  settled: boolean;
   /** Why there is no nginx column, when there is none. */
   nginxSkipped?: string;
   nginxVersion?: string;
@@ -177,6 +179,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     upstream,
     targets,
     gateway,
+    settled: false,
     streamSeconds: Math.max(0.01, (flags.prefillMs + (flags.chunks - 1) * flags.intervalMs) / 1000),
     stop: async () => {
       await Promise.all([gateway.stop(), workers?.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);

@@ -21,8 +21,8 @@ test('the flags are added once, and never over a heap size the user chose', () =
   assert.deepEqual(flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}), [...RELAY_V8_FLAGS]);
   assert.deepEqual(flagsToRelaunchWith(['up'], [], { [SUPERVISOR_ENV]: '41' }), [], 'already relaunched');
   assert.deepEqual(flagsToRelaunchWith(['up'], [...RELAY_V8_FLAGS], {}), [], 'already has them');
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=64'], {}), ['--max-semi-space-size=4'], "the user's choice stands");
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial_heap_size=512'], { NODE_OPTIONS: '--max-semi-space-size=32' }), [], 'either spelling, and NODE_OPTIONS');
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=64'], {}), ['--max-semi-space-size=4', '--no-memory-reducer'], "the user's choice stands");
+  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial_heap_size=512', '--memory_reducer'], { NODE_OPTIONS: '--max-semi-space-size=32' }), [], 'either spelling, and NODE_OPTIONS');
   assert.deepEqual(flagsToRelaunchWith(['sim'], [], {}), []);
   assert.deepEqual(flagsToRelaunchWith(['up'], ['--inspect=9230'], {}), [], 'a debugger wants this process');
 });

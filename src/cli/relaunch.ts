@@ -37,7 +37,7 @@ export function relaysInProcess(args: readonly string[], env: NodeJS.ProcessEnv)
  * sized the heap themselves, or it runs under the inspector.
  *
  * @example
- * flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}) // ['--initial-old-space-size=256', '--max-semi-space-size=4']
+ * flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}) // ['--initial-old-space-size=256', '--max-semi-space-size=4', '--no-memory-reducer']
  * flagsToRelaunchWith(['up'], [], { INFERWATCH_SUPERVISOR_PID: '41' }) // []
  * flagsToRelaunchWith(['gateway', '--workers', '4'], [], {}) // []
  */

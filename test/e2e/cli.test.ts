@@ -43,7 +43,7 @@ function childrenOf(pid: number): number[] {
 const nodeFlagsOf = (pid: number): string[] =>
   readFileSync(`/proc/${pid}/cmdline`, 'utf8')
     .split('\0')
-    .filter((a) => /^--(initial-old|max-semi)-space-size=/.test(a));
+    .filter((a) => /^--((initial-old|max-semi)-space-size=|no-memory-reducer$)/.test(a));
 
 /** Spawns `inferwatch <args>`, collects its output, and resolves once `ready` matches that output. */
 async function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string; ready: RegExpExecArray }> {
@@ -117,7 +117,7 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   // supervises it and passes SIGTERM on.
   const served = childrenOf(child.pid as number);
   assert.equal(served.length, 1, 'one relaunched process');
-  assert.deepEqual(nodeFlagsOf(served[0] as number), ['--initial-old-space-size=256', '--max-semi-space-size=4']);
+  assert.deepEqual(nodeFlagsOf(served[0] as number), ['--initial-old-space-size=256', '--max-semi-space-size=4', '--no-memory-reducer']);
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -225,7 +225,7 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
   const url = ready[1] as string;
   let workers = childrenOf(child.pid as number);
   assert.equal(workers.length, 2, 'two worker processes, and no relaunch in between');
-  for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=4'], 'the primary gives workers the relay heap flags');
+  for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=4', '--no-memory-reducer'], 'the primary gives workers the relay heap flags');
 
   const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
   const n = 24;

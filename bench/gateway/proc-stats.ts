@@ -48,13 +48,8 @@ export function childPids(pid: number): number[] {
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === pid) out.push(Number(name));
-    } catch {
-      // exited while we looked
-    }
+    // ppid (field 4 of stat(5)); a process that exited while we looked has no fields.
+    if (Number(statFields(Number(name))?.[1]) === pid) out.push(Number(name));
   }
   return out;
 }

@@ -1,7 +1,7 @@
-// The V8 flags a process that relays streams runs under. Two size the heap, so they must be on the command
-// line when Node starts: `v8.setFlagsFromString` leaves an already configured heap as it is (checked), and
-// NODE_OPTIONS refuses --initial-old-space-size (and --no-memory-reducer). The CLI relaunches a single-process gateway with them (src/cli/relaunch.ts) and
-// the cluster primary gives them to its workers.
+// The V8 flags a process that relays streams runs under. They must be on the command line when Node starts:
+// `v8.setFlagsFromString` leaves an already configured heap as it is (checked), and NODE_OPTIONS refuses
+// --initial-old-space-size and --no-memory-reducer. The CLI relaunches a single-process gateway with them
+// (src/cli/relaunch.ts) and the cluster primary gives them to its workers.
 
 /** A flag, and the flags by which a user has already made that choice (theirs stands). */
 interface RelayFlag {

@@ -151,7 +151,7 @@ test('`inferwatch gateway` on SIGINT lets the running stream finish, writes its 
   assert.ok(lines.some((l) => l.event === 'gateway_stopped'));
 });
 
-test('`inferwatch gateway` on SIGINT exports the spans still queued for its OTLP endpoint before it exits', async () => {
+test('`inferwatch gateway` on SIGINT exports the spans still queued for its OTLP endpoint before it exits', async (t) => {
   // A collector that records when each export arrives. The batch processor exports on a 5-second timer, and the
   // signal comes right after the stream: an export before exit can only come from the shutdown flush.
   const exports: { at: number; body: string }[] = [];
@@ -165,7 +165,7 @@ test('`inferwatch gateway` on SIGINT exports the spans still queued for its OTLP
   });
   collector.listen(0, '127.0.0.1');
   await once(collector, 'listening');
-  after(() => collector.close());
+  t.after(() => collector.close());
   const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
   const up = await upstream();
   const { child, out, ready } = await startCli(

@@ -14,6 +14,19 @@ import type { Calibration } from './calibrate.js';
 /** The schema id of reports this version writes. */
 export const REPORT_SCHEMA = 'inferwatch.bench.report/v1';
 
+/** A figure's summary in a report: seconds (or counts), null where there was nothing to summarise. */
+export interface FigureSummary {
+  readonly count: number;
+  readonly mean: number | null;
+  readonly std: number | null;
+  readonly min: number | null;
+  readonly p50: number | null;
+  readonly p90: number | null;
+  readonly p95: number | null;
+  readonly p99: number | null;
+  readonly max: number | null;
+}
+
 /** Figures of a set of requests (the whole run, or one phase). */
 export interface MetricsBlock {
   readonly duration_s: number;
@@ -38,11 +51,11 @@ export interface MetricsBlock {
     readonly output_tokens_per_s: number;
     readonly total_tokens_per_s: number;
   };
-  readonly ttft: Summary;
-  readonly tpot: Summary;
-  readonly itl: Summary;
-  readonly e2e: Summary;
-  readonly max_gap: Summary;
+  readonly ttft: FigureSummary;
+  readonly tpot: FigureSummary;
+  readonly itl: FigureSummary;
+  readonly e2e: FigureSummary;
+  readonly max_gap: FigureSummary;
   readonly goodput: {
     readonly requests_per_s: number;
     /** Share of measured requests that ended (completed or failed) meeting every objective: failures are misses. */
@@ -115,9 +128,9 @@ export interface BenchReport extends MetricsBlock {
   readonly error_messages: Readonly<Record<string, string>>;
   readonly client: {
     /** Open loop: send time minus scheduled arrival time. */
-    readonly scheduling_lag_s: Summary;
+    readonly scheduling_lag_s: FigureSummary;
     /** Open loop with a concurrency cap: arrivals that waited for a slot, and how long. */
-    readonly queued_for_slot: { readonly count: number; readonly wait_s: Summary };
+    readonly queued_for_slot: { readonly count: number; readonly wait_s: FigureSummary };
   };
   /** Per phase (one entry without --phases). */
   readonly phases: readonly (MetricsBlock & { readonly name: string; readonly start_s: number })[];
@@ -147,14 +160,10 @@ export interface EngineReport {
 
 const round = (v: number, digits = 6): number => (Number.isFinite(v) ? Number(v.toFixed(digits)) : v);
 
-function roundSummary(s: Summary): Summary {
-  return { count: s.count, mean: round(s.mean), std: round(s.std), min: round(s.min), p50: round(s.p50), p90: round(s.p90), p95: round(s.p95), p99: round(s.p99), max: round(s.max) };
-}
-
-/** JSON has no NaN: empty summaries carry null in their fields. */
-function jsonSummary(s: Summary): Summary {
-  const r = roundSummary(s);
-  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Number.isFinite(v) ? v : null])) as unknown as Summary;
+/** Rounded to microseconds, with null for what could not be computed (JSON has no NaN). */
+function figure(s: Summary): FigureSummary {
+  const v = (x: number): number | null => (Number.isFinite(x) ? round(x) : null);
+  return { count: s.count, mean: v(s.mean), std: v(s.std), min: v(s.min), p50: v(s.p50), p90: v(s.p90), p95: v(s.p95), p99: v(s.p99), max: v(s.max) };
 }
 
 /** Whether a completed request meets `key` of `slo` (vLLM: TPOT 0 below two tokens). */
@@ -250,11 +259,11 @@ export function metricsOf(records: readonly RequestRecord[], itl: Float64Array, 
       output_tokens_per_s: round(per(output), 3),
       total_tokens_per_s: round(per(input + output), 3),
     },
-    ttft: jsonSummary(summarize(pick((r) => r.ttft))),
-    tpot: jsonSummary(summarize(pick((r) => r.tpot))),
-    itl: jsonSummary(summarize(itl)),
-    e2e: jsonSummary(summarize(pick((r) => r.e2e))),
-    max_gap: jsonSummary(summarize(pick((r) => r.maxGap))),
+    ttft: figure(summarize(pick((r) => r.ttft))),
+    tpot: figure(summarize(pick((r) => r.tpot))),
+    itl: figure(summarize(itl)),
+    e2e: figure(summarize(pick((r) => r.e2e))),
+    max_gap: figure(summarize(pick((r) => r.maxGap))),
     goodput,
     concurrency: { mean: round(conc.mean, 3), max: conc.max },
   };
@@ -354,8 +363,8 @@ export function buildReport(input: ReportInput): BenchReport {
     clipped_to_context: input.clipped,
     error_messages: Object.fromEntries(run.failureMessages),
     client: {
-      scheduling_lag_s: jsonSummary(summarize(open.map((r) => r.lag))),
-      queued_for_slot: { count: queued.length, wait_s: jsonSummary(summarize(queued.map((r) => r.queued))) },
+      scheduling_lag_s: figure(summarize(open.map((r) => r.lag))),
+      queued_for_slot: { count: queued.length, wait_s: figure(summarize(queued.map((r) => r.queued))) },
     },
     phases,
     ...(input.engine ? { engine: engineReport(input.engine) } : {}),

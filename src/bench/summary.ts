@@ -1,8 +1,7 @@
 // The report as a terminal reads it: the run in a few lines, then one row per figure (milliseconds), then errors,
 // the generator's own health and the engine's view when it was read.
 import { formatSlo } from './slo.js';
-import type { BenchReport, MetricsBlock, PhaseParameters } from './report.js';
-import type { Summary } from './stats.js';
+import type { BenchReport, FigureSummary, MetricsBlock, PhaseParameters } from './report.js';
 
 const FIGURE_ROWS: readonly (readonly [keyof MetricsBlock & ('ttft' | 'tpot' | 'itl' | 'e2e' | 'max_gap'), string])[] = [
   ['ttft', 'TTFT'],
@@ -31,7 +30,7 @@ export function describePhase(p: PhaseParameters): string {
 function figureTable(b: MetricsBlock, indent = ''): string[] {
   const head = `${indent}${''.padEnd(9)}${['mean', 'p50', 'p90', 'p95', 'p99', 'max'].map((h) => h.padStart(10)).join('')}   (ms)`;
   const rows = FIGURE_ROWS.map(([k, label]) => {
-    const s = b[k] as Summary;
+    const s = b[k] as FigureSummary;
     return `${indent}${label.padEnd(9)}${[s.mean, s.p50, s.p90, s.p95, s.p99, s.max].map((v) => ms(v).padStart(10)).join('')}   n=${s.count}`;
   });
   return [head, ...rows];

@@ -4,7 +4,7 @@ export { resolveBenchOptions, phasesFromFile, baseUrlOf, BENCH_DEFAULTS, PHASE_F
 export { REPORT_SCHEMA, metricsOf, type BenchReport, type FigureSummary, type MetricsBlock, type PhaseParameters, type EngineReport, type RequestDetail } from './report.js';
 export { formatSummary, describePhase } from './summary.js';
 export { compareReports, formatComparison, asReport, type Comparison, type ComparisonRow } from './compare.js';
-export { runSweep, sweepRates, sweepPeaks, formatSweep, SWEEP_SCHEMA, SATURATION_RATIO, DISTSERVE_ATTAINMENT, type SweepOptions, type SweepReport, type SweepStep } from './sweep.js';
+export { runSweep, sweepRates, sweepPeaks, sweepStep, formatSweep, SWEEP_SCHEMA, SATURATION_RATIO, DISTSERVE_ATTAINMENT, type SweepOptions, type SweepReport, type SweepStep } from './sweep.js';
 export { renderSweepSvg, niceTicks } from './sweep-chart.js';
 export { calibrate, snapUp, ALERT_DEFAULTS, type Calibration, type ThresholdProposal } from './calibrate.js';
 export { DEFINITIONS, FIGURES, definitionsHelp, type Figure } from './definitions.js';

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvalidOptionError } from '../errors/index.js';
 import { renderSweepSvg, niceTicks } from './sweep-chart.js';
-import { sweepPeaks, sweepRates, type SweepStep } from './sweep.js';
+import { sweepPeaks, sweepRates, sweepStep, type SweepStep } from './sweep.js';
+import { record, reportOf } from './test-support/reports.js';
 
 const step = (rate: number, o: Partial<SweepStep> = {}): SweepStep => ({
   rate,
@@ -61,4 +62,20 @@ test('axis ticks are round numbers covering the data', () => {
   assert.deepEqual(niceTicks(41, 6), [0, 10, 20, 30, 40, 50]);
   assert.deepEqual(niceTicks(1, 4), [0, 0.5, 1]);
   assert.deepEqual(niceTicks(0), [0, 1]);
+});
+
+test('a rate is saturated when the server fell behind the offered rate and TTFT kept growing through the step', () => {
+  // 30 arrivals in 3 s; the queue grows: each request waits 0.2 s longer than the one before.
+  const behind = Array.from({ length: 30 }, (_, i) => record(i, { ttft: 0.05 + i * 0.2, e2e: 0.5 + i * 0.2, end: i * 0.1 + 0.5 + i * 0.2 }));
+  const s = sweepStep(10, reportOf(behind, { rate: 10, duration: 3, detailed: true }));
+  assert.equal(s.offered_rps, 10);
+  assert.ok(s.achieved_rps < 9, String(s.achieved_rps));
+  assert.ok((s.ttft_growth as number) > 2, String(s.ttft_growth));
+  assert.equal(s.saturated, true);
+  // The same throughput shortfall from a short step's drain, with a flat TTFT, is not saturation.
+  const draining = Array.from({ length: 30 }, (_, i) => record(i, { e2e: 1.5, end: i * 0.1 + 1.5 }));
+  const d = sweepStep(10, reportOf(draining, { rate: 10, duration: 3, detailed: true }));
+  assert.ok(d.achieved_rps < 9);
+  assert.equal(d.ttft_growth, 1);
+  assert.equal(d.saturated, false);
 });

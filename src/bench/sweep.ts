@@ -105,7 +105,8 @@ function ttftGrowth(r: BenchReport): number | null {
   return first > 0 ? last / first : null;
 }
 
-function stepOf(rate: number, r: BenchReport): SweepStep {
+/** One rate's figures from its report (which needs per-request detail for the saturation test). */
+export function sweepStep(rate: number, r: BenchReport): SweepStep {
   const p = r.parameters.phases[0];
   const window = p?.duration_s ?? (p?.requests ?? 0) / rate;
   const offered = window > 0 ? r.requests.sent / window : 0;
@@ -158,7 +159,7 @@ export async function runSweep(options: SweepOptions, internals: RunBenchInterna
     onStep?.({ rate, index });
     // Per-request detail feeds the saturation test; it is kept in the sweep file only when asked for.
     const full = await runBench({ ...bench, rate, detailed: true, ...(onProgress ? { onProgress: (p) => onProgress(rate, p) } : {}) }, internals);
-    const step = stepOf(rate, full);
+    const step = sweepStep(rate, full);
     const { requests_detail: _detail, ...lean } = full;
     const report: BenchReport = bench.detailed ? full : lean;
     reports.push(report);

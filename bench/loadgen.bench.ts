@@ -5,24 +5,29 @@
 //    content chunk carries its CLOCK_MONOTONIC write time), at rising numbers of streams in flight. At each level
 //    the C load generator of the same harness (one epoll loop, a fraction of a core) runs the same load first: its
 //    per-chunk delay (read − write) is the floor the kernel sets on this machine. Ours is read the same way through
-//    runBench's probe; "added" = ours − C, per percentile. Also: chunks/s received, arrival scheduling lag, CPU per
+//    runBench's probe, in a child process (./loadgen/ours-child.ts); "added" = ours − C, per percentile. Also: chunks/s received, arrival scheduling lag, CPU per
 //    chunk, clock reads per chunk (one read per network read, so below one per chunk under load).
-// 2. Scheduler: the arrival timer with and without its last-millisecond polling (spinMs 1 vs 0), lag and CPU.
-// 3. Two observers: a fixed workload against the simulator in its own process; our mean TTFT against the mean the
+// 2. Heap flags: the generator under Node's default heap and under the relay flags the gateway runs with.
+// 3. Scheduler: the arrival timer with and without its last-millisecond polling (spinMs 1 vs 0), lag and CPU.
+// 4. Two observers: a fixed workload against the simulator in its own process; our mean TTFT against the mean the
 //    simulator records in its /metrics for the same requests.
 //
 // No assertions: a benchmark. The machine is usually shared; the header prints its load average.
-import { execSync } from 'node:child_process';
-import os from 'node:os';
+import { execSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forget, killOnExit } from './gateway/child-processes.js';
 import { harnessBinary, runNativePhase, startNativeUpstream } from './gateway/native-harness.js';
 import { machineLine } from './gateway/machine.js';
 import { Samples } from './gateway/samples.js';
 import { int, ms, ratio, table } from './gateway/table.js';
-import { ChunkDelays } from './loadgen/chunk-clock.js';
+import type { OursLine, OursOptions } from './loadgen/ours-child.js';
 import { HELP, parseFlags, type LoadgenFlags } from './loadgen/flags.js';
 import { startSimChild } from './loadgen/sim-child.js';
 import { runBench } from '../src/bench/index.js';
-import { clockReads } from '../src/bench/read-clock.js';
+import { RELAY_V8_FLAGS } from '../src/gateway/v8-flags.js';
 import type { BenchReport } from '../src/bench/report.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -33,32 +38,37 @@ function quant(s: Samples, q: number): number {
 
 interface OursResult {
   report: BenchReport;
-  delays: ChunkDelays;
+  delays: Samples;
+  chunks: number;
   cpuSeconds: number;
   wallSeconds: number;
   allChunks: number;
   clockReads: number;
 }
 
-/** Our generator against the C upstream at `rate`, with the chunk probe on. */
-async function ours(port: number, f: LoadgenFlags, rate: number, spinMs = 1, seed = f.seed): Promise<OursResult> {
-  const delays = new ChunkDelays();
-  let all = 0;
-  const inner = delays.probe;
-  const probe: typeof inner = (b, s, e, now) => {
-    all++;
-    inner(b, s, e, now);
-  };
-  const cpu0 = process.cpuUsage();
-  const reads0 = clockReads();
-  const t0 = performance.now();
-  delays.gate = t0 + f.warmup * 1000;
-  const report = await runBench(
-    { target: `http://127.0.0.1:${port}`, model: MODEL, rate, duration: f.seconds, warmup: f.warmup, promptTokens: 16, outputTokens: f.chunks, seed, detailed: true },
-    { probe, scheduler: { spinMs } },
-  );
-  const cpu = process.cpuUsage(cpu0);
-  return { report, delays, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - t0) / 1000, allChunks: all, clockReads: clockReads() - reads0 };
+const CHILD = fileURLToPath(new URL('./loadgen/ours-child.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+
+/** Our generator against the C upstream at `rate`, in a child process under `v8Flags`, with the chunk probe on. */
+async function ours(port: number, f: LoadgenFlags, rate: number, spinMs = 1, seed = f.seed, v8Flags: readonly string[] = []): Promise<OursResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'iw-loadgen-'));
+  try {
+    const file = join(dir, 'delays.f64');
+    const options: OursOptions = { port, model: MODEL, rate, seconds: f.seconds, warmup: f.warmup, chunks: f.chunks, seed, spinMs };
+    const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', CHILD, JSON.stringify(options), file], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (child.pid !== undefined) killOnExit(child.pid);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    if (child.pid !== undefined) forget(child.pid);
+    if (code !== 0) throw new Error(`generator child exited with ${code}`);
+    const line = JSON.parse(readFileSync(`${file}.json`, 'utf8')) as OursLine;
+    const buf = readFileSync(file);
+    const bytes = buf.byteOffset % 8 === 0 ? buf : Buffer.from(buf);
+    const delays = new Samples();
+    delays.addValues(new Float64Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 8)));
+    return { ...line, delays };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function body(f: LoadgenFlags): Buffer {
@@ -111,14 +121,15 @@ async function ladder(f: LoadgenFlags): Promise<LevelRow[]> {
           c = await runC();
         }
         const cd = c.recorded.chunk;
-        const od = o.delays.delays;
+        const od = o.delays;
         const cErr = [...c.recorded.errors.values()].reduce((a, b) => a + b, 0);
         const oErr = o.report.requests.failed;
-        const oRate = o.delays.chunks / f.seconds;
+        const oRate = o.chunks / f.seconds;
         const addedP50 = quant(od, 0.5) - quant(cd, 0.5);
         const addedP99 = quant(od, 0.99) - quant(cd, 0.99);
         const lag = o.report.client.scheduling_lag_s;
-        const inFlight = inFlightOver(o.report, f.warmup, f.warmup + f.seconds);
+        // Steady state: from one stream length into the window (earlier, warm-up streams are not in the detail).
+        const inFlight = inFlightOver(o.report, f.warmup + streamSeconds, f.warmup + f.seconds);
         rows.push([String(level), String(round), 'C', c.meanInFlight.toFixed(0), (c.recorded.requests / f.seconds).toFixed(0), int(c.recorded.chunks / f.seconds), 'n/a', ms(c.lagP99Ms), 'n/a', ms(quant(cd, 0.5)), ms(quant(cd, 0.99)), ms(quant(cd, 1)), '', '', '', '', String(cErr)]);
         rows.push([
           '',
@@ -158,15 +169,41 @@ async function ladder(f: LoadgenFlags): Promise<LevelRow[]> {
   }
   console.log(table(rows));
   console.log('  delay = chunk read by the generator − chunk written by the upstream (CLOCK_MONOTONIC), ms; added = ours − C at the same percentile, same round');
-  console.log('  in flight and req/s over the measured arrival window; lag = request sent − scheduled arrival, ms (the C generator prints p99 only);');
+  console.log('  in flight: mean over the measured window after its first stream length; req/s, chunks/s: over the measured window;');
+  console.log('  lag = request sent − scheduled arrival, ms (the C generator prints p99 only);');
   console.log('  reads/chunk = performance.now() calls per content chunk (one per network read)');
   return out;
+}
+
+/** The generator's process under Node's default heap settings and under the relaying processes' flags. */
+async function heapFlags(f: LoadgenFlags, level: number): Promise<void> {
+  const streamSeconds = (f.prefillMs + f.chunks * f.intervalMs) / 1000;
+  const rate = level / streamSeconds;
+  console.log(`\n## 2. Heap flags at ${level} streams: Node's defaults vs the relay flags (${RELAY_V8_FLAGS.join(' ')}), alternating, ${f.rounds} rounds each`);
+  const up = await startNativeUpstream({ chunks: f.chunks, intervalMs: f.intervalMs, prefillMs: f.prefillMs });
+  const rows: string[][] = [['flags', 'round', 'lag p50', 'lag p99', 'lag max', 'delay p50', 'delay p99', 'delay max', 'CPU µs/chunk']];
+  const p99: Record<string, number[]> = { default: [], relay: [] };
+  try {
+    for (let round = 1; round <= f.rounds; round++) {
+      const order = round % 2 === 1 ? (['default', 'relay'] as const) : (['relay', 'default'] as const);
+      for (const which of order) {
+        const o = await ours(up.port, f, rate, 1, f.seed + round, which === 'relay' ? RELAY_V8_FLAGS : []);
+        const lag = o.report.client.scheduling_lag_s;
+        p99[which]?.push(quant(o.delays, 0.99));
+        rows.push([which, String(round), ms((lag.p50 ?? NaN) * 1000), ms((lag.p99 ?? NaN) * 1000), ms((lag.max ?? NaN) * 1000), ms(quant(o.delays, 0.5)), ms(quant(o.delays, 0.99)), ms(quant(o.delays, 1)), ((o.cpuSeconds / o.allChunks) * 1e6).toFixed(1)]);
+      }
+    }
+  } finally {
+    await up.stop();
+  }
+  console.log(table(rows));
+  console.log(`  delay p99, relay flags / defaults (medians of rounds): ${ratio(median(p99.relay ?? []), median(p99.default ?? []))}`);
 }
 
 async function scheduler(f: LoadgenFlags, level: number): Promise<void> {
   const streamSeconds = (f.prefillMs + f.chunks * f.intervalMs) / 1000;
   const rate = level / streamSeconds;
-  console.log(`\n## 2. Arrival timer at ${level} streams (${rate.toFixed(0)} req/s): polling the last millisecond (spinMs 1, the default) vs timers only (spinMs 0)`);
+  console.log(`\n## 3. Arrival timer at ${level} streams (${rate.toFixed(0)} req/s): polling the last millisecond (spinMs 1, the default) vs timers only (spinMs 0)`);
   const up = await startNativeUpstream({ chunks: f.chunks, intervalMs: f.intervalMs, prefillMs: f.prefillMs });
   const rows: string[][] = [['spinMs', 'lag p50', 'lag p99', 'lag max', 'CPU cores', 'delay p99']];
   const res: Record<number, OursResult> = {};
@@ -175,7 +212,7 @@ async function scheduler(f: LoadgenFlags, level: number): Promise<void> {
       const o = await ours(up.port, f, rate, spin);
       const lag = o.report.client.scheduling_lag_s;
       res[spin] = o;
-      rows.push([String(spin), ms((lag.p50 ?? NaN) * 1000), ms((lag.p99 ?? NaN) * 1000), ms((lag.max ?? NaN) * 1000), (o.cpuSeconds / o.wallSeconds).toFixed(2), ms(quant(o.delays.delays, 0.99))]);
+      rows.push([String(spin), ms((lag.p50 ?? NaN) * 1000), ms((lag.p99 ?? NaN) * 1000), ms((lag.max ?? NaN) * 1000), (o.cpuSeconds / o.wallSeconds).toFixed(2), ms(quant(o.delays, 0.99))]);
     }
   } finally {
     await up.stop();
@@ -187,7 +224,7 @@ async function scheduler(f: LoadgenFlags, level: number): Promise<void> {
 }
 
 async function twoObservers(f: LoadgenFlags): Promise<number> {
-  console.log(`\n## 3. Two observers: ${f.simRequests} requests, Poisson ${f.simRate} req/s, 512-token prompts, 64-token answers, against the simulator in its own process`);
+  console.log(`\n## 4. Two observers: ${f.simRequests} requests, Poisson ${f.simRate} req/s, 512-token prompts, 64-token answers, against the simulator in its own process`);
   const sim = await startSimChild(['--seed', String(f.seed)]);
   try {
     // An unmeasured run first: JIT and connections warm, and the engine's counters start after it.
@@ -241,6 +278,7 @@ async function main(): Promise<void> {
   harnessBinary();
   let levels: LevelRow[] = [];
   if (!flags.skipLadder) levels = await ladder(flags);
+  if (!flags.skipFlags) await heapFlags(flags, Math.min(1000, Math.max(...flags.levels)));
   if (!flags.skipScheduler) await scheduler(flags, Math.min(1000, Math.max(...flags.levels)));
   let ttftDiff = NaN;
   if (!flags.skipSim) ttftDiff = await twoObservers(flags);

@@ -23,17 +23,18 @@ export function monotonicOffsetMs(): number {
   return offset;
 }
 
-/** Collects per-chunk delays (ms) of content chunks read at or after `gate` (performance.now() ms). */
+/** Collects per-chunk delays (ms) of content chunks read in [gate, gateEnd) (performance.now() ms). */
 export class ChunkDelays {
   readonly delays = new Samples();
   chunks = 0;
   firstMs = Infinity;
   lastMs = -Infinity;
   gate = Infinity;
+  gateEnd = Infinity;
   readonly #offset = monotonicOffsetMs();
 
   readonly probe: ChunkProbe = (bytes, start, end, nowMs) => {
-    if (nowMs < this.gate) return;
+    if (nowMs < this.gate || nowMs >= this.gateEnd) return;
     const at = Buffer.prototype.indexOf.call(bytes, MARKER, start) as number;
     if (at < 0 || at >= end) return;
     let i = at + MARKER.length;

@@ -17,6 +17,7 @@ export interface LoadgenFlags {
   /** Sections to skip. */
   skipLadder: boolean;
   skipScheduler: boolean;
+  skipFlags: boolean;
   skipSim: boolean;
   seed: number;
   /** Rounds per level (C first in odd rounds, ours first in even ones); the targets use the median round. */
@@ -32,7 +33,7 @@ export const HELP = `npm run bench:loadgen -- [options]
   --prefill-ms 20             delay before the first chunk
   --sim-requests 300          TTFT-vs-simulator workload: requests
   --sim-rate 10               ... and their Poisson rate
-  --skip-ladder | --skip-scheduler | --skip-sim
+  --skip-ladder | --skip-flags | --skip-scheduler | --skip-sim
   --rounds 3                  rounds per level, alternating which generator goes first (targets: median round)
   --seed 1`;
 
@@ -48,6 +49,7 @@ export function parseFlags(argv: readonly string[]): LoadgenFlags | 'help' {
     simRate: 10,
     skipLadder: false,
     skipScheduler: false,
+    skipFlags: false,
     skipSim: false,
     seed: 1,
     rounds: 3,
@@ -98,6 +100,9 @@ export function parseFlags(argv: readonly string[]): LoadgenFlags | 'help' {
         break;
       case '--skip-scheduler':
         f.skipScheduler = true;
+        break;
+      case '--skip-flags':
+        f.skipFlags = true;
         break;
       case '--skip-sim':
         f.skipSim = true;

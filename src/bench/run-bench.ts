@@ -65,6 +65,9 @@ export async function runBench(options: BenchOptions, internals: RunBenchInterna
       ...(internals.scheduler ? { scheduler: internals.scheduler } : {}),
       ...(internals.probe ? { probe: internals.probe } : {}),
     });
+  } catch (err) {
+    await scraper?.stop().catch(() => undefined);
+    throw err;
   } finally {
     await (options.signal?.aborted ? client.destroy() : client.close());
   }

@@ -280,6 +280,7 @@ class Load {
       };
     }
     this.#cap = p.maxConcurrency;
+    this.#admitWaiting();
     return new Promise((resolve) => {
       let due = next();
       this.#wake = () => resolve(this.#now());
@@ -303,6 +304,7 @@ class Load {
   #closed(seg: Segment): Promise<number> {
     const p = seg.phase;
     this.#cap = Infinity;
+    this.#admitWaiting();
     return new Promise((resolve) => {
       let done = false;
       const timers: NodeJS.Timeout[] = [];
@@ -382,13 +384,17 @@ class Load {
     }
     // Requests cut by a stop are recorded too (as sent, neither completed nor failed).
     if (seg.measured) this.#record(r, end);
-    // A freed slot goes to the oldest waiting arrival.
-    if (!this.#stopped && this.#waitingHead < this.#waiting.length && this.#inFlight.size < this.#cap) {
+    this.#admitWaiting();
+    if (seg.phase.mode === 'closed' && seg.active) this.#sendFromUser(seg);
+    this.#checkDrained();
+  }
+
+  /** Free slots go to the oldest waiting arrivals (a slot freed, or a phase with a higher cap begun). */
+  #admitWaiting(): void {
+    while (!this.#stopped && this.#waitingHead < this.#waiting.length && this.#inFlight.size < this.#cap) {
       const w = this.#waiting[this.#waitingHead++] as Waiting;
       this.#send(w.segment, w.due, this.#now() - w.due);
     }
-    if (seg.phase.mode === 'closed' && seg.active) this.#sendFromUser(seg);
-    this.#checkDrained();
   }
 
   #record(r: Tracked, end: number): void {

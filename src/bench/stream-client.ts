@@ -72,7 +72,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
   constructor(index: number, expectedTokens: number, definitions: Definitions, onDone: (r: StreamRequest) => void, probe?: ChunkProbe) {
     this.index = index;
     this.#probe = probe;
-    this.itl = new Float64Array(Math.max(8, expectedTokens + 4));
+    // Sized for the expected answer up to a point: a 32k-token max_tokens must not cost 256 KiB per stream in flight.
+    this.itl = new Float64Array(Math.min(Math.max(8, expectedTokens + 4), 1024));
     this.#vllm = definitions === 'vllm';
     this.#onDone = onDone;
     this.#parser = new SseParser(this);

@@ -78,6 +78,8 @@ function body(f: LoadgenFlags): Buffer {
 interface LevelRow {
   level: number;
   pass: boolean;
+  /** Every round without errors, receiving at least 98% of the C generator's chunks. */
+  sustained: boolean;
   chunksPerSecond: number;
   inFlight: number;
   addedP99: number;
@@ -150,18 +152,19 @@ async function ladder(f: LoadgenFlags): Promise<LevelRow[]> {
           (o.clockReads / o.allChunks).toFixed(2),
           String(oErr),
         ]);
-        rounds.push({ level, pass: false, chunksPerSecond: oRate, inFlight, addedP99, lagP99: (lag.p99 ?? NaN) * 1000 });
+        rounds.push({ level, pass: false, sustained: oErr === 0 && o.chunks >= 0.98 * c.recorded.chunks, chunksPerSecond: oRate, inFlight, addedP99, lagP99: (lag.p99 ?? NaN) * 1000 });
         console.log(`  level ${level} round ${round}: ours ${(o.cpuSeconds / o.wallSeconds).toFixed(2)} cores, added delay p99 ${ms(addedP99)} ms, lag p99 ${ms((lag.p99 ?? NaN) * 1000)} ms (load average ${os.loadavg()[0]?.toFixed(2)})`);
       }
       const m: LevelRow = {
         level,
         pass: false,
+        sustained: rounds.every((r) => r.sustained),
         chunksPerSecond: median(rounds.map((r) => r.chunksPerSecond)),
         inFlight: median(rounds.map((r) => r.inFlight)),
         addedP99: median(rounds.map((r) => r.addedP99)),
         lagP99: median(rounds.map((r) => r.lagP99)),
       };
-      m.pass = m.addedP99 < 1 && m.lagP99 <= 2;
+      m.pass = m.sustained && m.addedP99 < 1 && m.lagP99 <= 2;
       out.push(m);
     }
   } finally {
@@ -278,17 +281,20 @@ async function main(): Promise<void> {
   harnessBinary();
   let levels: LevelRow[] = [];
   if (!flags.skipLadder) levels = await ladder(flags);
-  if (!flags.skipFlags) await heapFlags(flags, Math.min(1000, Math.max(...flags.levels)));
-  if (!flags.skipScheduler) await scheduler(flags, Math.min(1000, Math.max(...flags.levels)));
+  // The A/B sections run where timing is meaningful on a shared machine: the ladder's lower levels.
+  if (!flags.skipFlags) await heapFlags(flags, Math.min(500, Math.max(...flags.levels)));
+  if (!flags.skipScheduler) await scheduler(flags, Math.min(500, Math.max(...flags.levels)));
   let ttftDiff = NaN;
   if (!flags.skipSim) ttftDiff = await twoObservers(flags);
 
   console.log('\n## Targets');
   const best = levels.filter((l) => l.pass).sort((a, b) => b.level - a.level)[0];
+  const carried = levels.filter((l) => l.sustained).sort((a, b) => b.level - a.level)[0];
   if (levels.length > 0) {
+    console.log(`  highest level carried in every round (no errors, >= 98% of the C generator's chunks): ${carried ? `${carried.level} streams (${carried.inFlight.toFixed(0)} in flight, ${int(carried.chunksPerSecond)} chunks/s)` : 'none'}`);
     console.log(`  highest level whose median round meets added delay p99 < 1 ms and lag p99 <= 2 ms: ${best ? `${best.level} streams (${best.inFlight.toFixed(0)} in flight, ${int(best.chunksPerSecond)} chunks/s)` : 'none'}`);
-    console.log(`  >= 1,000 concurrent streams: ${best && best.inFlight >= 950 ? 'met' : 'not met'}; >= 30k chunks/s: ${best && best.chunksPerSecond >= 30_000 ? 'met' : 'not met'}`);
-    for (const l of levels) console.log(`    ${String(l.level).padStart(5)} streams: added delay p99 ${ms(l.addedP99)} ms, lag p99 ${ms(l.lagP99)} ms, ${int(l.chunksPerSecond)} chunks/s  ${l.pass ? 'pass' : 'FAIL'}`);
+    console.log(`  >= 1,000 concurrent streams carried: ${carried && carried.inFlight >= 950 ? 'yes' : 'no'}; >= 30k chunks/s received: ${carried && carried.chunksPerSecond >= 30_000 ? 'yes' : 'no'}; both within the timing targets: ${best && best.inFlight >= 950 && best.chunksPerSecond >= 30_000 ? 'yes' : 'no'}`);
+    for (const l of levels) console.log(`    ${String(l.level).padStart(5)} streams: ${l.sustained ? 'carried' : 'NOT carried'}, ${int(l.chunksPerSecond)} chunks/s; added delay p99 ${ms(l.addedP99)} ms, lag p99 ${ms(l.lagP99)} ms (median rounds): ${l.pass ? 'within' : 'outside'} the timing targets`);
   }
   if (Number.isFinite(ttftDiff)) console.log(`  mean TTFT within 5 ms of the simulator's: ${Math.abs(ttftDiff) <= 5 ? 'met' : 'not met'} (${ms(ttftDiff)} ms)`);
   console.log(`\n(total ${((performance.now() - started) / 1000).toFixed(0)} s; command: npm run bench:loadgen${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''})`);

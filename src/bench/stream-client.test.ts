@@ -24,18 +24,19 @@ test('vLLM definitions: TTFT at the role chunk, a gap per chunk with choices (fi
   // role + 9 tokens + finish = 11 chunks with choices: 10 gaps, the usage chunk not among them.
   assert.equal(r.itl.count, TOKENS.length + 1);
   // The server sleeps 40 ms before each token: the role chunk opened the stream, so the first gap is one of them.
-  assert.ok((r.itl.p50 as number) >= 0.039, `ITL p50 ${r.itl.p50}`);
+  // (Lower bounds with slack: a Node timer may fire a little early against the wall clock.)
+  assert.ok((r.itl.p50 as number) >= 0.03, `ITL p50 ${r.itl.p50}`);
   const ttft = r.ttft.mean as number;
   const e2e = r.e2e.mean as number;
   assert.ok(Math.abs((r.tpot.mean as number) - (e2e - ttft) / (TOKENS.length - 1)) < 1e-6);
-  assert.ok(e2e >= ttft + TOKENS.length * 0.04 - 0.002, `E2E ${e2e}`);
+  assert.ok(e2e >= ttft + TOKENS.length * 0.03, `E2E ${e2e}`);
 });
 
 test('inferwatch definitions: TTFT at the first content, one gap per pair of content chunks, E2E to the last byte', async () => {
   const i = await one('stream-slow', { definitions: 'inferwatch' });
   assert.equal(i.itl.count, TOKENS.length - 1);
-  assert.ok((i.ttft.mean as number) >= 0.039, `TTFT ${i.ttft.mean}: after the 40 ms before the first content`);
-  assert.ok((i.itl.min as number) >= 0.039, `ITL min ${i.itl.min}`);
+  assert.ok((i.ttft.mean as number) >= 0.03, `TTFT ${i.ttft.mean}: after the 40 ms before the first content`);
+  assert.ok((i.itl.min as number) >= 0.03, `ITL min ${i.itl.min}`);
   assert.equal(i.parameters.definitions, 'inferwatch');
   assert.match(i.definitions.ttft ?? '', /role-only chunk does not count/);
 });

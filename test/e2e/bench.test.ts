@@ -217,12 +217,13 @@ test('Ctrl-C (SIGINT) to the command still writes the report of what completed, 
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // Until the simulator has finished a few of its requests.
+  // Until the simulator has finished a few of its requests, and a moment more for the command to read them.
   const deadline = Date.now() + 60_000;
   while ((await engineCounts(s)).requests < 3) {
     assert.ok(Date.now() < deadline && child.exitCode === null, `no requests finished:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  await new Promise((r) => setTimeout(r, 500));
   child.kill('SIGINT');
   assert.equal(await exited, 130, out);
   assert.ok(existsSync(json), out);

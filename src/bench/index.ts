@@ -1,6 +1,6 @@
 // Public face of the load generator: run a benchmark or a sweep from code, compare reports, draw a sweep.
 export { runBench, type RunBenchInternals } from './run-bench.js';
-export { resolveBenchOptions, phasesFromFile, baseUrlOf, BENCH_DEFAULTS, PHASE_FILE_KEYS, type BenchOptions, type BenchPhaseOptions, type BenchProgress, type ResolvedBench, type ResolvedPhase } from './options.js';
+export { resolveBenchOptions, phasesFromFile, readPhasesFile, baseUrlOf, BENCH_DEFAULTS, PHASE_FILE_KEYS, type BenchOptions, type BenchPhaseOptions, type BenchProgress, type ResolvedBench, type ResolvedPhase } from './options.js';
 export { REPORT_SCHEMA, metricsOf, type BenchReport, type FigureSummary, type MetricsBlock, type PhaseParameters, type EngineReport, type RequestDetail } from './report.js';
 export { formatSummary, describePhase } from './summary.js';
 export { compareReports, formatComparison, asReport, type Comparison, type ComparisonRow } from './compare.js';

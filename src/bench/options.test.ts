@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { InvalidOptionError } from '../errors/index.js';
-import { baseUrlOf, phasesFromFile, resolveBenchOptions, type BenchOptions } from './options.js';
+import { baseUrlOf, phasesFromFile, readPhasesFile, resolveBenchOptions, type BenchOptions } from './options.js';
 
 const T = 'http://127.0.0.1:8000';
 
@@ -85,4 +88,21 @@ test('a phases file gives phases whose unset keys come from the flags, and error
   assert.throws(() => phasesFromFile({ nothing: 1 }, 'p.yaml'), /holds no list of phases/);
   assert.throws(() => resolveBenchOptions({ target: T, phases: phasesFromFile([{ rate: 5 }], 'p.yaml') }, 'p.yaml'), /phases\[0\]\.duration.*no end/);
   assert.throws(() => resolveBenchOptions({ target: T, phases: phasesFromFile([{ rate: 5, duration: 1, 'prompt-tokens': 'x:1' }], 'p.yaml') }, 'p.yaml'), /phases\[0\]\.prompt-tokens/);
+});
+
+test('a phases file is read as YAML; a missing or broken file is refused naming --phases', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'iw-phases-'));
+  try {
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, '- {name: base, duration: 10s, rate: 2}\n- {duration: 5s, rate: 8, prompt-tokens: 2048}\n');
+    const phases = readPhasesFile(good);
+    assert.equal(phases.length, 2);
+    assert.equal(phases[1]!.promptTokens, 2048);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, '- {duration: 10s, rate: 2\n');
+    assert.throws(() => readPhasesFile(bad), (e: unknown) => e instanceof InvalidOptionError && e.option === '--phases' && /is not valid YAML/.test(e.message));
+    assert.throws(() => readPhasesFile(join(dir, 'none.yaml')), /cannot read .*ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,6 +1,8 @@
 // What a benchmark run is asked to do, validated as a whole before anything is sent: the options of the
 // programmatic API (camelCase, the CLI's flags map onto the same keys), resolved into phases with defaults in one
 // place. Every error names the flag (or the phases-file key) and the fix.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InvalidOptionError } from '../errors/index.js';
 import { ARRIVAL_KINDS, type ArrivalKind, type ArrivalProcess } from './arrivals.js';
@@ -356,6 +358,23 @@ export function phasesFromFile(raw: unknown, file: string): BenchPhaseOptions[] 
     for (const [k, v] of Object.entries(d)) (out as Record<string, unknown>)[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
     return out;
   });
+}
+
+/** Reads a phases file (YAML, of which JSON is a subset) into phases; errors name --phases, the file and the fix. */
+export function readPhasesFile(path: string): BenchPhaseOptions[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidOptionError('--phases', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'Check the path');
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new InvalidOptionError('--phases', `${path} is not valid YAML (${(err as Error).message.split('\n')[0]})`, 'Write a YAML list of phases, e.g. "- {duration: 30s, rate: 5}"');
+  }
+  return phasesFromFile(raw, path);
 }
 
 /** Validates and resolves every option; throws InvalidOptionError naming the first bad one. */

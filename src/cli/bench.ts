@@ -2,7 +2,6 @@
 // runBench / runSweep (validated there, errors name the flag and the fix), the report is printed and written.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import {
   ARRIVAL_KINDS,
   asReport,
@@ -12,7 +11,7 @@ import {
   formatComparison,
   formatSummary,
   formatSweep,
-  phasesFromFile,
+  readPhasesFile,
   renderSweepSvg,
   runBench,
   runSweep,
@@ -76,20 +75,6 @@ function number(value: string | undefined, flag: string, what: string): number |
   return n;
 }
 
-function readStructured(path: string, flag: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InvalidOptionError(flag, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'Check the path');
-  }
-  try {
-    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new InvalidOptionError(flag, `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(err as Error).message.split('\n')[0]})`, 'Fix the syntax');
-  }
-}
-
 /** Builds runBench options from the flags. */
 export function benchOptionsFromFlags(f: BenchFlags, env: NodeJS.ProcessEnv = {}): BenchOptions {
   const o: BenchOptions = { target: f.target ?? '' };
@@ -112,7 +97,7 @@ export function benchOptionsFromFlags(f: BenchFlags, env: NodeJS.ProcessEnv = {}
   if (f.ignoreEos) o.ignoreEos = true;
   set('dataset', f.dataset);
   set('prefixShare', number(f.prefixShare, '--prefix-share', 'a fraction from 0 to 1'));
-  if (f.phases !== undefined) o.phases = phasesFromFile(readStructured(f.phases, '--phases'), f.phases);
+  if (f.phases !== undefined) o.phases = readPhasesFile(f.phases);
   set('slo', f.slo);
   set('seed', number(f.seed, '--seed', 'a whole number'));
   set('definitions', f.definitions as BenchOptions['definitions']);

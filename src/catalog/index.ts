@@ -17,3 +17,6 @@ export {
 } from './labels.js';
 export { GATEWAY_METRICS, ATTEMPT_OUTCOMES } from './gateway-metrics.js';
 export * from './engines/index.js';
+export { formatLe, formatPromValue, pythonFloatRepr, type LeStyle } from './le-format.js';
+export * from './expr/index.js';
+export * from './monitoring/index.js';

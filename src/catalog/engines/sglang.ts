@@ -150,5 +150,6 @@ export const SGLANG_DIALECT: EngineDialect = {
   versions: 'SGLang 0.4.5 and later (after inter_token_latency_seconds replaced time_per_output_token_seconds)',
   commonLabels: ['model_name'],
   createdSeries: false,
+  leStyle: 'python',
   metrics: METRICS,
 };

@@ -35,6 +35,14 @@ function matching(opts: MatchOptions): string {
 
 const compound = (e: SeriesExpr | ScalarExpr): boolean => e.kind === 'binary' || e.kind === 'set';
 
+/**
+ * Whether `x`, the left operand of `parent`, can go without parentheses: the same set operator with the same
+ * matching (PromQL's binary operators are left-associative, so `a or b or c` is `(a or b) or c`).
+ */
+function chainsLeft(parent: SeriesExpr, x: SeriesExpr | ScalarExpr): boolean {
+  return parent.kind === 'set' && x.kind === 'set' && x.op === parent.op && (x.on ?? []).join() === (parent.on ?? []).join();
+}
+
 function oneLine(e: SeriesExpr | ScalarExpr): string {
   switch (e.kind) {
     case 'scalar':
@@ -56,7 +64,8 @@ function oneLine(e: SeriesExpr | ScalarExpr): string {
     case 'binary':
     case 'set': {
       const side = (x: SeriesExpr | ScalarExpr): string => (compound(x) ? `(${oneLine(x)})` : oneLine(x));
-      return `${side(e.lhs)} ${e.op}${matching(e)} ${side(e.rhs)}`;
+      const left = chainsLeft(e, e.lhs) ? oneLine(e.lhs) : side(e.lhs);
+      return `${left} ${e.op}${matching(e)} ${side(e.rhs)}`;
     }
   }
 }
@@ -75,9 +84,13 @@ function prettyAt(e: SeriesExpr | ScalarExpr, indent: number, width: number): st
       return `label_replace(\n${inner}${prettyAt(e.arg, indent + 2, width)},\n${inner}${quote(e.dst)}, ${quote(e.replacement)}, ${quote(e.src)}, ${quote(e.regex)}\n${pad})`;
     case 'binary':
     case 'set': {
-      const side = (x: SeriesExpr | ScalarExpr): string =>
-        compound(x) ? `(\n${inner}${prettyAt(x, indent + 2, width)}\n${pad})` : prettyAt(x, indent, width);
-      return `${side(e.lhs)}\n${pad}${e.op}${matching(e)}\n${pad}${side(e.rhs)}`;
+      const side = (x: SeriesExpr | ScalarExpr): string => {
+        if (!compound(x)) return prettyAt(x, indent, width);
+        const one = oneLine(x);
+        return indent + one.length + 2 <= width ? `(${one})` : `(\n${inner}${prettyAt(x, indent + 2, width)}\n${pad})`;
+      };
+      const left = chainsLeft(e, e.lhs) ? prettyAt(e.lhs, indent, width) : side(e.lhs);
+      return `${left}\n${pad}${e.op}${matching(e)}\n${pad}${side(e.rhs)}`;
     }
     default:
       return flat;

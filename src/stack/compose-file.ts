@@ -25,7 +25,6 @@ const ALL_GPUS = { resources: { reservations: { devices: [{ driver: 'nvidia', co
 /** The compose document (validated against the Compose Specification schema in tests). */
 export function composeDocument(_s: MonitoringSettings): Record<string, unknown> {
   return {
-    name: 'inferwatch',
     services: {
       vllm: {
         profiles: ['gpu'],

@@ -117,7 +117,7 @@ export function k8sFiles(s: MonitoringSettings): Map<string, string> {
   for (const { file, objects } of k8sObjects(s)) {
     const docs = objects.map((o) => {
       o.validate();
-      return stringify(o.toJSON(), { lineWidth: 0, indent: 2 });
+      return stringify(o.toJSON(), { lineWidth: 0, indent: 2, aliasDuplicateObjects: false });
     });
     out.set(file, `# ${GENERATED}\n${docs.join('---\n')}`);
   }

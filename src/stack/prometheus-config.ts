@@ -61,7 +61,7 @@ export function prometheusConfigFile(s: MonitoringSettings): string {
   return yamlFile(
     [
       GENERATED,
-      'Start Prometheus with --enable-feature=exemplar-storage: the gateway\'s TTFT and E2E histograms carry trace ids.',
+      'Start Prometheus with --enable-feature=exemplar-storage: the gateway latency panels ask for trace-id exemplars.',
       'For fleets beyond one Prometheus, add remote_write to Thanos, Mimir or VictoriaMetrics (see README.md).',
     ],
     doc,

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 /** Renders `doc` as YAML after a `#` comment header. */
 export function yamlFile(header: readonly string[], doc: unknown): string {
   const head = header.map((l) => (l ? `# ${l}` : '#')).join('\n');
-  return `${head}\n${stringify(doc, { lineWidth: 0, indent: 2 })}`;
+  return `${head}\n${stringify(doc, { lineWidth: 0, indent: 2, aliasDuplicateObjects: false })}`;
 }
 
 /** The first line of every generated YAML file. */

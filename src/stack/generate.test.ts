@@ -7,34 +7,11 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
-import { dashboards, DEFAULT_MONITORING, renderPromQL, type MonitoringSettings } from '../catalog/index.js';
-import { resolveMonitoring } from '../config/index.js';
+import { dashboards, DEFAULT_MONITORING, renderPromQL } from '../catalog/index.js';
+import { CUSTOM } from './test-support/configs.js';
 import { checkStack, collectorConfig, composeDocument, generateStack, interpolate, MANIFEST, rateIntervalSeconds, writeStack } from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-
-/** A non-default configuration: one dialect, prices, an engine-side SLO, overrides, Slack only. */
-export const CUSTOM: MonitoringSettings = resolveMonitoring({
-  engineDialects: ['vllm-v1'],
-  targets: {
-    engines: [
-      { replica: 'gpu-a', address: '10.0.0.5:8000', dcgm: '10.0.0.5:9400' },
-      { replica: 'gpu-b', address: '10.0.0.6:8000', scheme: 'https', metricsPath: '/v1/metrics' },
-    ],
-    gateways: ['10.0.0.2:4000'],
-    alertmanagers: ['10.0.0.3:9093'],
-  },
-  windows: { rate: '2m' },
-  quantiles: [0.5, 0.9, 0.99],
-  alerts: { VLLMKVCacheHigh: { threshold: 0.85, for: '10m' }, VLLMTTFTDegradation: { quantile: 0.99, threshold: 2.5 }, LLMTruncationHigh: { enabled: false } },
-  slos: [
-    { name: 'availability', kind: 'availability', objective: 0.995 },
-    { name: 'engine-ttft', kind: 'latency', source: 'engine', signal: 'ttft', threshold: 2.5, objective: 0.99, period: '28d' },
-  ],
-  prices: [{ model: 'meta-llama/Llama-3.1-8B-Instruct', inputPerMillion: 0.05, outputPerMillion: 0.2 }],
-  receivers: { pager: { type: 'none' }, chat: { type: 'slack', apiUrlFile: '/run/secrets/slack', channel: '#ml-oncall' } },
-  runbookUrl: 'https://wiki.example.com/llm-monitoring/README.md',
-});
 
 function listFiles(dir: string): string[] {
   const out: string[] = [];

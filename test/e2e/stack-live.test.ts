@@ -161,11 +161,11 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
       const ac = new AbortController();
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
       const prompt = (i: number) => Array.from({ length: 120 }, (_, k) => `word${(i * 7919 + k * 31) % 5000}`).join(' ');
-      const streams = Array.from({ length: 64 }, (_, i) =>
+      const streams = Array.from({ length: 40 }, (_, i) =>
         (async () => {
           const s = await client.chat.completions.create(
             // ignore_eos keeps every answer going to max_tokens (a vLLM sampling parameter the simulator honours).
-            { model: MODEL, stream: true, max_tokens: 3000, messages: [{ role: 'user', content: prompt(i) }], ignore_eos: true } as OpenAI.ChatCompletionCreateParamsStreaming,
+            { model: MODEL, stream: true, max_tokens: 2000, messages: [{ role: 'user', content: prompt(i) }], ignore_eos: true } as OpenAI.ChatCompletionCreateParamsStreaming,
             { signal: ac.signal },
           );
           for await (const _ of s) {

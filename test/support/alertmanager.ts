@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from './child-process.js';
 import { freePort } from './free-port.js';
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
@@ -98,12 +99,7 @@ export async function startAlertmanager(config: string, files: Readonly<Record<s
       alerts: async () => (await (await fetch(`${v2}/alerts`)).json()) as AmAlert[],
       groups: async () => (await (await fetch(`${v2}/alerts/groups`)).json()) as AmGroup[],
       close: async () => {
-        if (child.exitCode === null && child.signalCode === null) {
-          child.kill('SIGTERM');
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          await exited;
-          clearTimeout(timer);
-        }
+        await stopChild(child, exited);
         rmSync(dir, { recursive: true, force: true });
       },
     };

@@ -122,6 +122,26 @@ function engineLatencyPanel(s: MonitoringSettings, id: LatencyId, description: s
   };
 }
 
+/** The KV usage panel, with lines at the two KV alerts' thresholds. */
+function kvPanel(s: MonitoringSettings, title: string, description: string, series: readonly PanelSeries[]): PanelDefinition {
+  const high = alertThreshold(s, 'VLLMKVCacheHigh');
+  const full = alertThreshold(s, 'VLLMKVCacheExhaustion');
+  return {
+    id: 'kv-cache-usage',
+    title,
+    unit: 'percentunit',
+    description: `${description} Lines at ${high} (VLLMKVCacheHigh) and ${full} (VLLMKVCacheExhaustion).`,
+    row: 'Engine',
+    min: 0,
+    max: 1,
+    thresholds: [
+      { value: high, color: 'orange' },
+      { value: full, color: 'red' },
+    ],
+    series,
+  };
+}
+
 function gpuPanels(s: MonitoringSettings, filter: readonly Matcher[]): PanelDefinition[] {
   const n = recordNames(s);
   const gpuMax = (signal: string) => maxBy(['replica', 'gpu'], selector(dcgm(signal), filter));
@@ -171,8 +191,6 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
   const n = recordNames(s);
   const m = LLM_METRICS;
   const model = [modelVar];
-  const kvHigh = alertThreshold(s, 'VLLMKVCacheHigh');
-  const kvFull = alertThreshold(s, 'VLLMKVCacheExhaustion');
   const firstCritical = s.burnRateWindows.find((b) => b.severity === 'critical') ?? s.burnRateWindows[0];
   const panels: PanelDefinition[] = [
     {
@@ -220,23 +238,15 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
         ...(hasSignal(s, 'requests_swapped') ? [{ expr: sumBy(['model'], selector(n.swapped, model)), legend: 'swapped {{model}}' }] : []),
       ],
     },
-    {
-      id: 'kv-cache-usage',
-      title: 'KV cache usage (mean and max over replicas)',
-      unit: 'percentunit',
-      description: `Share of KV blocks in use. The mean shows the model's headroom, the max its fullest replica; usage is never summed across replicas. Lines at ${kvHigh} (VLLMKVCacheHigh) and ${kvFull} (VLLMKVCacheExhaustion).`,
-      row: 'Engine',
-      min: 0,
-      max: 1,
-      thresholds: [
-        { value: kvHigh, color: 'orange' },
-        { value: kvFull, color: 'red' },
-      ],
-      series: [
+    kvPanel(
+      s,
+      'KV cache usage (mean and max over replicas)',
+      'Share of KV blocks in use. The mean shows the model\'s headroom, the max its fullest replica; usage is never summed across replicas.',
+      [
         { expr: avgBy(['model'], selector(n.kvUsage, model)), legend: 'mean {{model}}' },
         { expr: maxBy(['model'], selector(n.kvUsage, model)), legend: 'max {{model}}' },
       ],
-    },
+    ),
     {
       id: 'preemptions',
       title: 'Preemptions per second (engine)',
@@ -329,8 +339,6 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
 export function replicaDashboard(s: MonitoringSettings): DashboardDefinition {
   const n = recordNames(s);
   const r = [replicaVar];
-  const kvHigh = alertThreshold(s, 'VLLMKVCacheHigh');
-  const kvFull = alertThreshold(s, 'VLLMKVCacheExhaustion');
   const upstream = [gatewayJob, match('upstream', '=~', '$replica')];
   const panels: PanelDefinition[] = [
     {
@@ -344,20 +352,7 @@ export function replicaDashboard(s: MonitoringSettings): DashboardDefinition {
         { expr: selector(n.waiting, r), legend: 'waiting {{replica}}' },
       ],
     },
-    {
-      id: 'kv-cache-usage',
-      title: 'KV cache usage',
-      unit: 'percentunit',
-      description: `Share of the replica's KV blocks in use, with the ${kvHigh} and ${kvFull} alert thresholds.`,
-      row: 'Engine',
-      min: 0,
-      max: 1,
-      thresholds: [
-        { value: kvHigh, color: 'orange' },
-        { value: kvFull, color: 'red' },
-      ],
-      series: [{ expr: selector(n.kvUsage, r), legend: '{{replica}}' }],
-    },
+    kvPanel(s, 'KV cache usage', 'Share of the replica\'s KV blocks in use.', [{ expr: selector(n.kvUsage, r), legend: '{{replica}}' }]),
     {
       id: 'preemptions',
       title: 'Preemptions per second',

@@ -335,14 +335,80 @@ for (const c of quality) {
   });
 }
 
-test('model labels are bounded: beyond the first N models everything is "other"', async () => {
+test('model labels are bounded: a model takes a label of its own only when served (2xx), the first N of them; beyond, "other"', async () => {
   const { h, inst } = setup({ maxModels: 2 });
-  for (const m of ['a', 'b', 'c', 'd', 'a']) {
-    const call = inst.start(readRequest('chat', chatBody({ model: m })));
-    call.response(500, 'application/json');
-  }
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { model: 'a' }), 2);
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { model: 'other' }), 2);
+  const served = (m: string) => {
+    const call = inst.start(readRequest('chat', chatBody({ model: m, stream: false })));
+    call.response(200, 'application/json');
+    call.body(Buffer.from('{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}}'));
+    call.end();
+  };
+  const failed = (m: string, status: number) => inst.start(readRequest('chat', chatBody({ model: m }))).response(status, 'application/json');
+  // Made-up names answered 404 or 500 take no slot: they are counted as "unknown".
+  for (let i = 0; i < 50; i++) failed(`made-up-${i}`, i % 2 ? 404 : 500);
+  for (const m of ['a', 'b', 'c', 'a']) served(m);
+  failed('a', 500); // a model already served keeps its label whatever happens next
+  failed('c', 404);
+  const r = h.registry;
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'unknown' }), 51, 'the 50 made-up names and c\'s 404');
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'a' }), 3);
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'b' }), 1);
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'other' }), 1, 'c was served after the two slots went');
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'unknown', status: 'http_404' }), 26, "c's 404 is unknown: c never got a slot");
+  assert.doesNotMatch(await r.metrics(), /made-up/);
+});
+
+test('a request the caller refuses itself is counted once as http_<status> under "unknown", with the caller\'s error in its log line', async () => {
+  const { h, inst } = setup();
+  const ok = inst.start(readRequest('chat', chatBody({ stream: false })));
+  ok.response(200, 'application/json');
+  ok.body(Buffer.from('{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}'));
+  ok.end();
+  await inst.flush();
+  const refused = inst.start(readRequest('chat', chatBody()), { tier: 'pro' });
+  h.clock.advance(3);
+  const err = Object.assign(new Error('Incorrect API key provided.'), { code: 'invalid_api_key' });
+  refused.reject(401, err);
+  refused.fail('client_aborted'); // a second terminal call is a no-op
+  await inst.flush();
+  const r = h.registry;
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'unknown', status: 'http_401', user_tier: 'pro' }), 1);
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'llama-3.1-8b' }), 1, 'a refused request never counts under the model it names');
+  assert.equal(await metricValue(r, 'llm_requests_in_flight'), 0);
+  const line = h.logs.find((l) => l.status === 'http_401');
+  assert.equal(line?.error_type, 'invalid_api_key');
+  assert.equal(line?.error_message, 'Incorrect API key provided.');
+  assert.equal(line?.e2e_latency_ms, 3);
+});
+
+test('in flight, a request for a model not yet served is "unknown" and moves to its own label when a 2xx admits it', async () => {
+  const { h, inst } = setup({ genAiMetrics: true });
+  const call = inst.start(readRequest('chat', chatBody()), { stripUsage: true });
+  const r = h.registry;
+  assert.equal(await metricValue(r, 'llm_requests_in_flight', { model: 'unknown' }), 1);
+  call.response(200, 'text/event-stream');
+  assert.equal(await metricValue(r, 'llm_requests_in_flight', { model: 'unknown' }), 0);
+  assert.equal(await metricValue(r, 'llm_requests_in_flight', { model: 'llama-3.1-8b' }), 1);
+  play(h, call, [[10, chunk({ content: 'a' })], [20, chunk({ content: 'b' }, 'stop') + usage(3, 2) + DONE]]);
+  await inst.flush();
+  assert.equal(await metricValue(r, 'llm_requests_in_flight'), 0);
+  assert.equal(await metricValue(r, 'llm_ttft_seconds_count', { model: 'llama-3.1-8b' }), 1);
+  assert.equal(await metricValue(r, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'llama-3.1-8b' }), 1);
+  assert.equal(await metricValue(r, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'unknown' }), 0);
+});
+
+test('an error answer is timed from the request to the answer: its E2E is never negative', async () => {
+  const { h, inst } = setup({ genAiMetrics: true });
+  h.clock.now = 50_000; // long after the instrumentation started
+  const call = inst.start(readRequest('chat', chatBody()));
+  h.clock.advance(7);
+  call.response(503, 'application/json');
+  await inst.flush();
+  const line = h.logs.find((l) => l.status === 'http_503');
+  assert.equal(line?.e2e_latency_ms, 7);
+  assert.equal(await metricValue(h.registry, 'gen_ai_client_operation_duration_seconds_sum', { error_type: 'http_503' }), 0.007);
+  const span = h.spans().find((s) => s.attributes['inferwatch.status'] === 'http_503');
+  assert.ok(span);
 });
 
 test('tiers outside the configured set become "default" and the user id never becomes a label', async () => {

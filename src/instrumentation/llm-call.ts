@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import {
   finishReasonLabel,
   httpStatusLabel,
+  UNKNOWN_MODEL,
   type RefusalReason,
   type RequestStatus,
 } from '../catalog/index.js';
@@ -12,6 +13,7 @@ import { isEmptyResponse, type RefusalScan } from '../quality/index.js';
 import { EventKind, OpenAiResponseReader } from '../stream/openai-response-reader.js';
 import { SseParser, type SseEventMeta, type SseEventSpan, type SseHandler } from '../stream/sse-parser.js';
 import { StreamTimer } from '../stream/stream-timer.js';
+import type { GaugeSeries } from '../telemetry/metrics/fast-metrics.js';
 import type { GenAiSeries, ModelSeries } from '../telemetry/metrics/llm-metrics.js';
 import { previewText, scrubPii } from '../telemetry/privacy/index.js';
 import * as A from '../telemetry/tracing/semconv.js';
@@ -35,8 +37,12 @@ const enum Mode {
 
 /**
  * One request under observation. Feed it `response()`, then each body chunk through `body()` (forward what it
- * returns), then `end()` (forward what it returns) or `fail()`. It never throws into the caller's path:
- * telemetry failures are logged once and dropped.
+ * returns), then `end()` (forward what it returns) or `fail()`; or `reject()` when the caller refuses the request
+ * itself. It never throws into the caller's path: telemetry failures are logged once and dropped.
+ *
+ * The `model` label: a model a replica has already served (or an allow-listed one) is labelled with its name from
+ * the start; any other model is `unknown` until a 2xx answer admits it (see `ModelLabeler`), and stays `unknown`
+ * when none comes.
  */
 export class LlmCall {
   readonly requestId: string;
@@ -45,9 +51,13 @@ export class LlmCall {
   readonly #ctx: CallContext;
   readonly #clock: () => number;
   readonly #timer: StreamTimer;
-  readonly #series: ModelSeries;
-  readonly #genAi: GenAiSeries | undefined;
-  readonly #model: string;
+  #series: ModelSeries;
+  #genAi: GenAiSeries | undefined;
+  #model: string;
+  /** The in-flight series this request was added to, so it leaves the same one when its label changes. */
+  #inFlight: GaugeSeries;
+  /** The model has a label of its own (served before, or allow-listed). */
+  #admitted: boolean;
   readonly #tier: string;
   readonly #span: Span;
   readonly #stallMs: number;
@@ -76,11 +86,14 @@ export class LlmCall {
     this.#clock = o.clock;
     this.#stallMs = o.stallThresholdMs;
     this.#timer = new StreamTimer(this.#clock());
-    this.#model = inst.metrics.models.label(request.model);
+    const known = inst.metrics.models.known(request.model);
+    this.#admitted = known !== undefined;
+    this.#model = known ?? UNKNOWN_MODEL;
     this.#tier = inst.tierLabel(ctx.tier);
     this.#series = inst.metrics.forModel(this.#model);
     this.#genAi = inst.metrics.genAi(request.operation, o.providerName, this.#model);
-    this.#series.inFlight.inc();
+    this.#inFlight = this.#series.inFlight;
+    this.#inFlight.inc();
     this.#span = this.#startSpan();
     // The start line (debug: following requests in flight) is written after the request has gone out, so it is
     // not on the path to the first token, and always before the end line.
@@ -123,12 +136,14 @@ export class LlmCall {
    */
   response(status: number, contentType: string | null | undefined): void {
     if (this.#done) return;
+    this.#now = this.#clock();
     this.#httpStatus = status;
     if (status < 200 || status > 299) {
       this.#mode = Mode.Passthrough;
       this.#finish(httpStatusLabel(status), undefined);
       return;
     }
+    if (!this.#admitted) this.#admit();
     if (this.request.operation === 'other') {
       // A route inferwatch does not model (passed through by the gateway): judged by its status alone.
       this.#mode = Mode.Passthrough;
@@ -138,6 +153,36 @@ export class LlmCall {
     if (ct.includes('text/event-stream')) this.#startSse();
     else if (ct.includes('json')) this.#mode = Mode.Json;
     // else decided by sniffing the first bytes
+  }
+
+  /**
+   * The caller refused the request itself (bad input, no valid key, shutting down) with this HTTP status and
+   * error, before any upstream saw it. Counted as `http_<status>` under the `unknown` model: a name sent in a
+   * refused (maybe unauthenticated) request says nothing about a model being served. A no-op if it already ended.
+   */
+  reject(status: number, error: Error): void {
+    if (this.#done) return;
+    this.#now = this.#clock();
+    this.#httpStatus = status;
+    this.#mode = Mode.Passthrough;
+    this.#relabel(UNKNOWN_MODEL);
+    this.#finish(httpStatusLabel(status), error);
+  }
+
+  /** A replica served this call's model: it takes its own label (or `other` once the slots are gone). */
+  #admit(): void {
+    this.#admitted = true;
+    this.#relabel(this.#inst.metrics.models.admit(this.request.model));
+  }
+
+  #relabel(model: string): void {
+    if (model === this.#model) return;
+    this.#model = model;
+    this.#series = this.#inst.metrics.forModel(model);
+    this.#genAi = this.#inst.metrics.genAi(this.request.operation, this.#inst.options.providerName, model);
+    this.#inFlight.dec();
+    this.#inFlight = this.#series.inFlight;
+    this.#inFlight.inc();
   }
 
   /**
@@ -326,7 +371,7 @@ export class LlmCall {
     this.#status = status;
     const timer = this.#timer;
     timer.finish(this.#now);
-    this.#series.inFlight.dec();
+    this.#inFlight.dec();
     this.#inst.metrics.requests.child(this.#model, status, this.#tier).inc();
     if (!this.#stallCounted && timer.maxGapMs > this.#stallMs) this.#countStall();
     const texts = this.#textsToEstimate();

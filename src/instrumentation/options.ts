@@ -19,7 +19,10 @@ export interface InstrumentationOptions {
   genAiMetrics?: boolean;
   /** Allow-list of model label values; other models are recorded as `other`. */
   models?: string[];
-  /** Without `models`: distinct models that keep their name before the rest become `other`. @default 20 */
+  /**
+   * Without `models`: distinct models that keep their name before the rest become `other`. A model takes a slot
+   * when a response to it is a 2xx; until then its requests are recorded as `unknown`. @default 20
+   */
   maxModels?: number;
   /** The closed set of `user_tier` values; anything else is recorded as `default`. @default ["free","pro","enterprise"] */
   tiers?: string[];

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { InvalidOptionError } from '../errors/index.js';
+import { checkAdminExposure } from './admin-exposure.js';
 import { defaultIo, type CommandIo } from './io.js';
 import {
   BUILTIN_GPUS,
@@ -52,6 +53,7 @@ interface SimFlags {
   config?: string;
   faults?: string;
   admin?: boolean;
+  adminPublic?: boolean;
   printCapacity?: boolean;
   gpuMemoryUtilization?: number;
   maxModelLen?: number;
@@ -120,6 +122,7 @@ export function simOptionsFromFlags(flags: SimFlags): SimServerOptions {
   opts['port'] = flags.port ?? listen?.port ?? fromFile['port'] ?? 8000;
   for (const k of ENGINE_KEYS) if (flags[k] !== undefined) opts[k] = flags[k];
   if (flags.admin) opts['admin'] = true;
+  checkAdminExposure({ host: String(opts['host']), admin: flags.admin === true, adminPublic: flags.adminPublic === true, listenFlag: '--listen' });
   if (flags.dcgmListen) {
     opts['dcgmHost'] = flags.dcgmListen.host;
     opts['dcgmPort'] = flags.dcgmListen.port;
@@ -187,6 +190,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'YAML or JSON file with any of these options (kebab-case keys); flags win')
     .option('--faults <file>', `YAML or JSON fault timeline: [{at, type: ${FAULT_TYPES.join('|')}, ...}]`)
     .option('--admin', 'serve POST/GET/DELETE /admin/faults and GET /admin/state (off by default)')
+    .option('--admin-public', 'allow --admin (no authentication) on a --listen address other machines can reach')
     .option('--print-capacity', 'print the KV-cache sizing for these options and exit')
     .option('--gpu-memory-utilization <fraction>', 'share of GPU memory the engine may use (default 0.9)', num('--gpu-memory-utilization', 'a fraction in (0, 1]'))
     .option('--max-model-len <tokens>', "context length (default: the model's max_position_embeddings)", int('--max-model-len'))

@@ -35,11 +35,18 @@ export interface GatewayConfig {
   ejectAfter: number;
   ejectFor: number;
   bodyLimit: number;
+  headerTimeout: number;
+  bodyTimeout: number;
+  idleTimeout: number;
+  maxConnections: number;
+  failoverDeadline: number;
   tiers: string[];
   tierHeader: string;
   userHeader: string;
   apiKeys: Record<string, string>;
   upstreamApiKey: string | undefined;
+  metricsKey: string | undefined;
+  readyzDetails: boolean;
   shutdownGrace: number;
   /** Processes sharing the port (Node cluster); 1 runs the gateway in this process. */
   workers: number;
@@ -85,6 +92,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'ttftTimeout', flag: '--ttft-timeout', env: 'INFERWATCH_TTFT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a streamed request with no output token after this long (0: never)', defaultText: '120' },
   { key: 'connectTimeout', flag: '--connect-timeout', env: 'INFERWATCH_CONNECT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up connecting to a replica after this long (then fail over)', defaultText: '5' },
   { key: 'firstByteTimeout', flag: '--first-byte-timeout', env: 'INFERWATCH_FIRST_BYTE_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up on a replica that sends no response headers for this long (then fail over)', defaultText: '300' },
+  { key: 'failoverDeadline', flag: '--failover-deadline', env: 'INFERWATCH_FAILOVER_DEADLINE', kind: 'number', arg: 'seconds', description: 'give up on a request that has no response headers this long after it arrived, across all attempts (504)', defaultText: '300' },
   { key: 'maxAttempts', flag: '--max-attempts', env: 'INFERWATCH_MAX_ATTEMPTS', kind: 'integer', arg: 'n', description: 'attempts per request across replicas, before anything reached the client', defaultText: '3' },
   { key: 'retryBackoffMs', flag: '--retry-backoff-ms', env: 'INFERWATCH_RETRY_BACKOFF_MS', kind: 'number', arg: 'ms', description: 'wait before the n-th retry: this times 2^(n-1)', defaultText: '25' },
   { key: 'healthInterval', flag: '--health-interval', env: 'INFERWATCH_HEALTH_INTERVAL', kind: 'number', arg: 'seconds', description: 'active health check period (0: passive checks only)', defaultText: '5' },
@@ -93,11 +101,17 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'ejectAfter', flag: '--eject-after', env: 'INFERWATCH_EJECT_AFTER', kind: 'integer', arg: 'n', description: 'consecutive failures that eject a replica', defaultText: '3' },
   { key: 'ejectFor', flag: '--eject-for', env: 'INFERWATCH_EJECT_FOR', kind: 'number', arg: 'seconds', description: 'how long an ejected replica rests before it may be tried again', defaultText: '30' },
   { key: 'bodyLimit', flag: '--body-limit', env: 'INFERWATCH_BODY_LIMIT', kind: 'integer', arg: 'bytes', description: 'largest request body accepted (413 beyond)', defaultText: '4194304' },
+  { key: 'headerTimeout', flag: '--header-timeout', env: 'INFERWATCH_HEADER_TIMEOUT', kind: 'number', arg: 'seconds', description: 'close a client connection whose request head is not complete this long after its first byte (or after connecting, when no byte comes)', defaultText: '10' },
+  { key: 'bodyTimeout', flag: '--body-timeout', env: 'INFERWATCH_BODY_TIMEOUT', kind: 'number', arg: 'seconds', description: 'answer 408 and close when a request is not received in full this long after its first byte (responses, streamed or not, are not limited by it)', defaultText: '60' },
+  { key: 'idleTimeout', flag: '--idle-timeout', env: 'INFERWATCH_IDLE_TIMEOUT', kind: 'number', arg: 'seconds', description: 'close a kept-alive client connection idle this long between requests', defaultText: '65' },
+  { key: 'maxConnections', flag: '--max-connections', env: 'INFERWATCH_MAX_CONNECTIONS', kind: 'integer', arg: 'n', description: 'client connections held at once per process; more are dropped on accept', defaultText: 'half the open-files limit, at most 10000' },
   { key: 'tiers', flag: '--tiers', env: 'INFERWATCH_TIERS', kind: 'list', arg: 'a,b,c', description: 'the closed set of user_tier label values', defaultText: 'free,pro,enterprise' },
   { key: 'tierHeader', flag: '--tier-header', env: 'INFERWATCH_TIER_HEADER', kind: 'string', arg: 'name', description: 'request header naming the tier (when no API key maps one)', defaultText: 'x-inferwatch-tier' },
   { key: 'userHeader', flag: '--user-header', env: 'INFERWATCH_USER_HEADER', kind: 'string', arg: 'name', description: 'request header naming the user, for logs and spans only', defaultText: 'x-inferwatch-user' },
-  { key: 'apiKeys', flag: '--api-key', env: 'INFERWATCH_API_KEYS', kind: 'keymap', arg: 'key:tier', description: 'a gateway API key and its tier (repeat; when set, requests without a valid key get 401)', secret: true },
-  { key: 'upstreamApiKey', flag: '--upstream-api-key', env: 'INFERWATCH_UPSTREAM_API_KEY', kind: 'string', arg: 'key', description: 'bearer credential for the replicas (replaces the client\'s)', secret: true },
+  { key: 'apiKeys', flag: '--api-key', env: 'INFERWATCH_API_KEYS', kind: 'keymap', arg: 'key:tier', description: 'a gateway API key and its tier (repeat; when set, every /v1/ request without a valid key gets 401)', secret: true },
+  { key: 'upstreamApiKey', flag: '--upstream-api-key', env: 'INFERWATCH_UPSTREAM_API_KEY', kind: 'string', arg: 'key', description: 'bearer credential for the replicas (replaces the client\'s; sent only on /v1/ paths)', secret: true },
+  { key: 'metricsKey', flag: '--metrics-key', env: 'INFERWATCH_METRICS_KEY', kind: 'string', arg: 'token', description: 'bearer token GET /metrics requires (default: /metrics is open, as Prometheus expects)', secret: true },
+  { key: 'readyzDetails', flag: '--readyz-details', env: 'INFERWATCH_READYZ_DETAILS', kind: 'boolean', description: 'list each replica (name, availability, requests in flight) in GET /readyz (off: status only)' },
   { key: 'workers', flag: '--workers', env: 'INFERWATCH_WORKERS', kind: 'integer', arg: 'n', description: 'gateway processes sharing the listening port (one event loop each; up to one per core), metrics summed across them', defaultText: '1' },
   { key: 'shutdownGrace', flag: '--shutdown-grace', env: 'INFERWATCH_SHUTDOWN_GRACE', kind: 'number', arg: 'seconds', description: 'on SIGTERM/SIGINT, let in-flight streams finish this long', defaultText: '30' },
   { key: 'logLevel', flag: '--log-level', env: 'INFERWATCH_LOG_LEVEL', kind: 'string', arg: 'level', description: 'log level: trace, debug, info, warn, error, fatal, silent', defaultText: 'info' },
@@ -105,7 +119,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { key: 'logResponses', flag: '--log-responses', env: 'INFERWATCH_LOG_RESPONSES', kind: 'boolean', description: 'log a PII-scrubbed preview of responses (off by default)' },
   { key: 'genAiMetrics', flag: '--genai-metrics', env: 'INFERWATCH_GENAI_METRICS', kind: 'boolean', description: 'also export the OpenTelemetry gen_ai_client_* metrics' },
   { key: 'models', flag: '--models', env: 'INFERWATCH_MODELS', kind: 'list', arg: 'a,b', description: 'allow-list of model label values (others become "other")' },
-  { key: 'maxModels', flag: '--max-models', env: 'INFERWATCH_MAX_MODELS', kind: 'integer', arg: 'n', description: 'without --models: distinct model labels kept before "other"', defaultText: '20' },
+  { key: 'maxModels', flag: '--max-models', env: 'INFERWATCH_MAX_MODELS', kind: 'integer', arg: 'n', description: 'without --models: distinct model labels kept before "other" (a model takes one when a replica serves it)', defaultText: '20' },
   { key: 'otlpEndpoint', flag: '--otlp-endpoint', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', kind: 'string', arg: 'url', description: 'OTLP/HTTP traces endpoint (also read from OTEL_EXPORTER_OTLP_ENDPOINT)' },
 ];
 
@@ -128,6 +142,11 @@ const DEFAULTS = {
   ejectAfter: 3,
   ejectFor: 30,
   bodyLimit: 4 << 20,
+  headerTimeout: 10,
+  bodyTimeout: 60,
+  idleTimeout: 65,
+  failoverDeadline: 300,
+  readyzDetails: false,
   tiers: ['free', 'pro', 'enterprise'],
   tierHeader: 'x-inferwatch-tier',
   userHeader: 'x-inferwatch-user',
@@ -163,11 +182,18 @@ const schema = z
     ejectAfter: z.number().int().min(1).max(1000),
     ejectFor: seconds(0),
     bodyLimit: z.number().int().min(1024, { error: 'must be at least 1024 bytes' }).max(1 << 30),
+    headerTimeout: seconds(0.1),
+    bodyTimeout: seconds(0.1),
+    idleTimeout: seconds(0.1),
+    maxConnections: z.number().int().min(1).max(1_000_000).optional(),
+    failoverDeadline: seconds(0.001),
     tiers: z.array(z.string()),
     tierHeader: header,
     userHeader: header,
-    apiKeys: z.record(z.string().min(8, { error: 'API keys must be at least 8 characters' }), z.string()),
+    apiKeys: z.record(z.string(), z.string()),
     upstreamApiKey: z.string().min(1).optional(),
+    metricsKey: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    readyzDetails: z.boolean(),
     shutdownGrace: seconds(0),
     workers: z.number().int().min(1).max(64, { error: 'must be at most 64' }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
@@ -322,6 +348,7 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
     return src === 'flag' ? k.flag : src === 'env' ? k.env : `${key} (config file)`;
   };
   merged.upstreams = normaliseUpstreams(merged.upstreams, spell('upstreams'));
+  checkApiKeys(merged.apiKeys, spell('apiKeys'));
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
@@ -346,6 +373,9 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
   if (c.stallTimeout > 0 && c.stallTimeout <= c.stallThreshold) {
     throw new InferwatchError('IW_INVALID_OPTION', `Invalid option "${spell('stallTimeout')}": ${c.stallTimeout}s ends streams before they count as stalls (${spell('stallThreshold')} is ${c.stallThreshold}s). Make the timeout larger than the threshold, or 0 to disable it.`);
   }
+  if (c.bodyTimeout < c.headerTimeout) {
+    throw new InvalidOptionError(spell('bodyTimeout'), `${c.bodyTimeout}s is shorter than ${spell('headerTimeout')} (${c.headerTimeout}s), and a request's body comes after its head`, 'Make the body timeout at least the header timeout.');
+  }
   const host = (m[1] as string).replace(/^\[|\]$/g, '');
   return {
     host,
@@ -365,11 +395,18 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
     ejectAfter: c.ejectAfter,
     ejectFor: c.ejectFor,
     bodyLimit: c.bodyLimit,
+    headerTimeout: c.headerTimeout,
+    bodyTimeout: c.bodyTimeout,
+    idleTimeout: c.idleTimeout,
+    maxConnections: c.maxConnections ?? defaultMaxConnections(),
+    failoverDeadline: c.failoverDeadline,
     tiers,
     tierHeader: c.tierHeader.toLowerCase(),
     userHeader: c.userHeader.toLowerCase(),
     apiKeys: c.apiKeys,
     upstreamApiKey: c.upstreamApiKey,
+    metricsKey: c.metricsKey,
+    readyzDetails: c.readyzDetails,
     shutdownGrace: c.shutdownGrace,
     workers: c.workers,
     logLevel: c.logLevel,
@@ -380,4 +417,42 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
     maxModels: c.maxModels,
     otlpEndpoint: c.otlpEndpoint,
   };
+}
+
+/**
+ * Gateway API keys are checked here rather than by the schema: a key is a record's key, and the schema's message
+ * for a bad record key names neither the option nor the rule. Messages never show a key, only its last characters.
+ */
+function checkApiKeys(raw: unknown, where: string): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidOptionError(where, 'must map each API key to its tier', 'Example: --api-key sk-team-a-123456:pro, or in the file apiKeys: { "sk-team-a-123456": pro }.');
+  }
+  for (const [key, tier] of Object.entries(raw)) {
+    if (key.length < 8) {
+      // No part of a key this short is shown: two characters of seven are too much of it.
+      throw new InvalidOptionError(where, `an API key has ${key.length} characters; API keys must be at least 8 characters`, 'Use a longer, random key (e.g. from `openssl rand -hex 24`).');
+    }
+    if (typeof tier !== 'string') {
+      throw new InvalidOptionError(where, `the key ending in ...${key.slice(-4)} maps to ${JSON.stringify(tier)}, not a tier name`, 'Map every key to one of the configured tiers.');
+    }
+  }
+}
+
+/**
+ * Default connection cap: half the process's open-files limit (each stream holds a client connection and an
+ * upstream one, and Node's accept fails with EMFILE past the limit), at most 10,000. 10,000 where the limit
+ * cannot be read.
+ */
+export function defaultMaxConnections(limitsText?: string): number {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return 10_000;
+    }
+  }
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+  if (!m || m[1] === 'unlimited') return 10_000;
+  return Math.max(64, Math.min(10_000, Math.floor((Number(m[1]) - 64) / 2)));
 }

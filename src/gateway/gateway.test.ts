@@ -2,68 +2,34 @@ import { SpanKind } from '@opentelemetry/api';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { createConnection, createServer as createTcpServer, type Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
 import OpenAI from 'openai';
-import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../../test/support/openai-test-server.js';
+import { Cleanups, deadOrigin, silentReplica as silentReplicaOf, testGateway, testReplica, waitFor } from '../../test/support/gateway-fixtures.js';
+import { TOKENS, type OpenAiTestServer, type TestServerOptions } from '../../test/support/openai-test-server.js';
 import { harness, metricValue, type Harness } from '../../test/support/telemetry-harness.js';
 import { tokenizerReady } from '../tokenizer/index.js';
 import { resolveGatewayConfig } from './config.js';
 import { startGateway, type Gateway } from './server.js';
 
-const cleanups: (() => Promise<unknown>)[] = [];
-after(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
+const cleanups = new Cleanups();
+after(() => cleanups.run());
 
-async function upstream(options: Parameters<typeof startOpenAiTestServer>[0] = {}): Promise<OpenAiTestServer> {
-  const s = await startOpenAiTestServer(options);
-  cleanups.push(() => s.close());
-  return s;
-}
-
-async function gateway(upstreams: string[], flags: Record<string, unknown> = {}): Promise<{ gw: Gateway; h: Harness; openai: OpenAI }> {
-  const h = harness();
-  const config = resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams, healthInterval: 0, ...flags } });
-  const gw = await startGateway(config, { registry: h.registry, logger: h.logger, tracerProvider: h.tracerProvider });
-  cleanups.push(() => gw.close(0));
-  const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client-key-0000', maxRetries: 0 });
-  return { gw, h, openai };
-}
+const upstream = (options: TestServerOptions = {}): Promise<OpenAiTestServer> => testReplica(cleanups, options);
+const gateway = (upstreams: string[], flags: Record<string, unknown> = {}): Promise<{ gw: Gateway; h: Harness; openai: OpenAI }> =>
+  testGateway(cleanups, upstreams, flags);
+const silentReplica = (): Promise<string> => silentReplicaOf(cleanups);
+const deadPort = deadOrigin;
 
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
-
-/** A port with nothing listening. */
-async function deadPort(): Promise<string> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as AddressInfo;
-  s.close();
-  await once(s, 'close');
-  return `http://127.0.0.1:${port}`;
-}
 
 /** A replica of the test's own making on 127.0.0.1:0, closed after the tests; resolves to its origin. */
 async function replica(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  cleanups.push(async () => server.close());
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-/** A replica that accepts connections and never answers; resolves to its origin. */
-async function silentReplica(): Promise<string> {
-  const held: Socket[] = [];
-  const server = createTcpServer((s) => held.push(s));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  cleanups.push(async () => {
-    for (const s of held) s.destroy();
-    server.close();
-  });
+  cleanups.add(async () => server.close());
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
@@ -72,7 +38,7 @@ async function rawSocket(gw: Gateway): Promise<Socket> {
   const socket = await new Promise<Socket>((resolve) => {
     const s = createConnection({ host: '127.0.0.1', port: gw.port }, () => resolve(s));
   });
-  cleanups.push(async () => socket.destroy());
+  cleanups.add(async () => socket.destroy());
   return socket;
 }
 
@@ -149,7 +115,7 @@ test('non-streamed chat, completions and embeddings are relayed and measured; ot
   await other.text();
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 3);
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_404', model: 'nope' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_404', model: 'unknown' }), 1, 'a model no replica served takes no label of its own');
   assert.equal(await metricValue(h.registry, 'llm_output_tokens_sum', { model: 'completions-ok' }), 3);
   assert.equal(await metricValue(h.registry, 'llm_input_tokens_sum', { model: 'embed' }), 5);
 });
@@ -764,7 +730,7 @@ test('without a tracer the caller\'s traceparent still reaches the replica, besi
   const h = harness();
   const config = resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams: [up.origin], healthInterval: 0 } });
   const gw = await startGateway(config, { registry: h.registry, logger: h.logger });
-  cleanups.push(() => gw.close(0));
+  cleanups.add(() => gw.close(0));
   const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
   const res = await rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'stream-ok', messages, stream: true }), {
     traceparent,
@@ -874,16 +840,8 @@ test('while it drains, the gateway refuses a request on a kept-alive connection 
   assert.equal((JSON.parse(last.slice(last.indexOf('\r\n\r\n') + 4)) as { error: { code: string } }).error.code, 'gateway_shutting_down');
   assert.equal(up.received.length, 1, 'the refused request never reached the replica');
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_503', model: 'json-ok' }), 1);
+  assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_503', model: 'unknown' }), 1);
   assert.equal(await metricValue(h.registry, 'llm_requests_total'), 2, 'each request counted exactly once');
 });
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 void (null as unknown as Server);

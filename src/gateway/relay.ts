@@ -70,6 +70,8 @@ export class Relay implements UpstreamHandler {
    * follows a failed attempt.)
    */
   #tried: readonly Replica[] = NONE_TRIED;
+  /** When the request arrived (the deps' clock): failover stops at `failoverDeadline` after it. */
+  readonly #arrivedAt: number;
   #attempts = 0;
   #replica: Replica | undefined;
   #controller: UpstreamController | undefined;
@@ -92,6 +94,7 @@ export class Relay implements UpstreamHandler {
     this.call = call;
     this.#req = req;
     this.#span = serverSpan;
+    this.#arrivedAt = deps.clock();
     deps.active.add(this);
     res.on('close', () => {
       if (!this.#closed) this.#clientGone();
@@ -118,6 +121,10 @@ export class Relay implements UpstreamHandler {
       this.#failBeforeResponse(ERRORS.noUpstream(), 'upstream_error');
       return;
     }
+    if (this.#attempts > 0 && this.#pastFailoverDeadline(this.#deps.clock())) {
+      this.#failBeforeResponse(ERRORS.upstreamTimeout(), 'timeout', this.#lastError);
+      return;
+    }
     this.#attempts++;
     this.#tried = this.#tried.length === 0 ? [replica] : [...this.#tried, replica];
     this.#replica = replica;
@@ -128,7 +135,8 @@ export class Relay implements UpstreamHandler {
     let headers = this.#req.headers;
     if (this.#req.dropClientAuth || replica.apiKey !== undefined || this.#deps.config.upstreamApiKey !== undefined) {
       const { authorization: _a, 'x-api-key': _k, ...rest } = headers;
-      const key = replica.apiKey ?? this.#deps.config.upstreamApiKey;
+      // The gateway's credential goes only where the gateway relays: /v1/ paths (intake refuses any other).
+      const key = this.#req.path.startsWith('/v1/') ? (replica.apiKey ?? this.#deps.config.upstreamApiKey) : undefined;
       headers = key === undefined ? rest : { ...rest, authorization: `Bearer ${key}` };
     }
     replica.relayPool.dispatch({ path: replica.basePath + this.#req.path, method: this.#req.method, headers, body: this.#req.body }, this);
@@ -143,7 +151,17 @@ export class Relay implements UpstreamHandler {
   }
 
   #canRetry(): boolean {
-    return !this.#headersSent && !this.#closed && this.#attempts < this.#deps.config.maxAttempts;
+    return (
+      !this.#headersSent &&
+      !this.#closed &&
+      this.#attempts < this.#deps.config.maxAttempts &&
+      !this.#pastFailoverDeadline(this.#deps.clock())
+    );
+  }
+
+  /** No response has started and the request has spent its whole failover deadline. */
+  #pastFailoverDeadline(now: number): boolean {
+    return !this.#headersSent && now - this.#arrivedAt >= this.#deps.config.failoverDeadline * 1000;
   }
 
   #retryLater(): void {
@@ -298,6 +316,12 @@ export class Relay implements UpstreamHandler {
   checkDeadlines(now: number): void {
     const c = this.#deps.config;
     if (this.#closed || this.call.finished) return;
+    if (this.#pastFailoverDeadline(now)) {
+      // Across attempts: a replica that holds every attempt until its first-byte timeout does not hold the
+      // client for maxAttempts times that.
+      this.terminate('timeout', ERRORS.upstreamTimeout());
+      return;
+    }
     if (!this.call.sawOutput) {
       if (this.#req.stream && c.ttftTimeout > 0 && this.call.silenceMs(now) > c.ttftTimeout * 1000) {
         this.terminate('timeout', ERRORS.ttftTimeout(c.ttftTimeout));

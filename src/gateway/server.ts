@@ -2,22 +2,24 @@
 // Every LLM request goes through the instrumentation core and is counted exactly once, whatever happens to it.
 import { ROOT_CONTEXT, SpanKind, isSpanContextValid, trace, type Span, type TracerProvider } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { randomUUID } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { request as undiciRequest } from 'undici';
 import { Instrumentation } from '../instrumentation/instrumentation.js';
-import { needsUsageInjection, operationOf, readRequest, type Operation } from '../instrumentation/request-info.js';
+import { needsUsageInjection } from '../instrumentation/request-info.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
 import { shutdownTracing } from '../telemetry/tracing/tracer.js';
+import { ClientConnections, serverOptions } from './client-connections.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
 import { ERRORS, GatewayError, sendError } from './http-errors.js';
 import { identify } from './identity.js';
 import { withUsageRequested } from './include-usage.js';
 import { Relay, type RelayDeps } from './relay.js';
+import { takeRequest, type IntakeDeps } from './request-intake.js';
 import { UpstreamPool } from './upstream-pool.js';
 
 /** Things tests and embedders may supply instead of the defaults. */
@@ -91,23 +93,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   const pool = new UpstreamPool(config, registry, clock);
   const active = new Set<Relay>();
   const relayDeps: RelayDeps = { config, pool, active, clock };
-  const sockets = new Set<Socket>();
   let shuttingDown = false;
 
-  const server: Server = createServer({ noDelay: true, keepAliveTimeout: 65_000, requestTimeout: 0 }, (req, res) => {
+  const server: Server = createServer(serverOptions(config), (req, res) => {
     handle(req, res).catch((err: unknown) => {
       logger.error({ event: 'gateway_internal_error', error_message: String((err as Error)?.stack ?? err) }, 'gateway_internal_error');
       sendError(res, new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to handle the request.'));
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-    else socket.destroy();
-  });
+  const connections = new ClientConnections(server, config, registry, logger);
+  const intakeDeps: IntakeDeps = { config, connections, shuttingDown: () => shuttingDown };
+  const metricsAuth = config.metricsKey === undefined ? undefined : Buffer.from(config.metricsKey);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/';
@@ -117,9 +113,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     if (path === '/healthz' && method === 'GET') return json(res, 200, { status: 'ok' });
     if (path === '/readyz' && method === 'GET') {
       const ready = !shuttingDown && pool.anyAvailable();
-      return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', upstreams: pool.replicas.map((r) => ({ name: r.name, available: r.available(clock()), in_flight: r.inFlight })) });
+      const status = ready ? 'ready' : 'unavailable';
+      if (!config.readyzDetails) return json(res, ready ? 200 : 503, { status });
+      const now = clock();
+      return json(res, ready ? 200 : 503, { status, upstreams: pool.replicas.map((r) => ({ name: r.name, available: r.available(now), in_flight: r.inFlight })) });
     }
     if (path === '/metrics' && method === 'GET') {
+      if (metricsAuth !== undefined && !bearerMatches(req, metricsAuth)) {
+        drain(req);
+        return sendError(res, ERRORS.unauthorized('GET /metrics needs the metrics token: send it as "Authorization: Bearer <token>".'));
+      }
       let text: string;
       try {
         text = await (deps.metricsText ?? (() => registry.metrics()))();
@@ -135,15 +138,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       return sendError(res, ERRORS.notFound(path));
     }
     if (path === '/v1/models' && method === 'GET') {
-      if (!shuttingDown) return models(req, res);
       drain(req);
-      return sendError(res, ERRORS.shuttingDown(), { connection: 'close' });
+      const who = identify(req.headers, undefined, config);
+      if ('error' in who) return sendError(res, who.error);
+      if (shuttingDown) return sendError(res, ERRORS.shuttingDown(), { connection: 'close' });
+      return models(res);
     }
-    const operation: Operation = method === 'POST' ? operationOf(path) : 'other';
-    return relay(req, res, operation, rawUrl, path, method);
+    return relay(req, res, method, path);
   }
 
-  async function relay(req: IncomingMessage, res: ServerResponse, operation: Operation, rawUrl: string, path: string, method: string): Promise<void> {
+  async function relay(req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
     const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
     const responseHeaders = { 'x-request-id': requestId };
     const parent = propagator.extract(ROOT_CONTEXT, req.headers, headerGetter);
@@ -159,56 +163,31 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const noNewSpan = !serverSpan.isRecording() && (sc === trace.getSpanContext(parent) || !isSpanContextValid(sc));
     const parentContext = noNewSpan ? parent : trace.setSpan(parent, serverSpan);
 
-    const body = await readBody(req, config.bodyLimit);
-    if (body === 'aborted') {
-      inst.start(readRequest(operation, undefined), { requestId, parentContext }).fail('client_aborted');
+    const intake = await takeRequest(req, req.url ?? path, intakeDeps);
+    if (intake.kind === 'aborted') {
+      inst.start(intake.request, { requestId, parentContext }).fail('client_aborted');
       serverSpan.end();
       return;
     }
-    let parsed: unknown;
-    let reject: GatewayError | undefined;
-    if (body === 'too_large') reject = ERRORS.bodyTooLarge(config.bodyLimit);
-    else if (operation !== 'other' && body !== null) {
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) reject = ERRORS.notAnObject();
-        else if (typeof (parsed as { model?: unknown }).model !== 'string') reject = ERRORS.missingModel();
-      } catch (err) {
-        reject = ERRORS.invalidJson((err as Error).message);
-      }
-    } else if (operation !== 'other') reject = ERRORS.notAnObject();
-    else if (body !== null) {
-      // Passed through as it is; read only to label the request with its model when the body is JSON.
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch {
-        parsed = undefined;
-      }
+    if (intake.kind === 'rejected') {
+      const { error } = intake;
+      inst.start(intake.request, { requestId, parentContext, tier: intake.tier, user: intake.user }).reject(error.status, error);
+      serverSpan.setAttribute('http.response.status_code', error.status);
+      serverSpan.end();
+      sendError(res, error, { ...responseHeaders, ...(intake.close ? { connection: 'close' } : {}) });
+      return;
     }
-    // The raw body rather than the parsed one backs the prompt text: see readRequest.
-    const request = readRequest(operation, reject ? undefined : parsed, !reject && Buffer.isBuffer(body) ? body : undefined);
-    const who = identify(req.headers, parsed, config);
-    if (!reject && 'error' in who) reject = who.error;
-    // A request that arrives on a kept-alive connection while the gateway drains is refused, and still counted.
-    if (!reject && shuttingDown) reject = ERRORS.shuttingDown();
-    const strip = !reject && needsUsageInjection(request);
+    const { request, body, parsed } = intake;
+    const strip = needsUsageInjection(request);
     const call = inst.start(request, {
-      tier: 'tier' in who ? who.tier : undefined,
-      user: 'user' in who ? who.user : undefined,
+      tier: intake.tier,
+      user: intake.user,
       requestId,
       stripUsage: strip,
       parentContext,
       serverAddress: 'inferwatch-gateway',
     });
-    if (reject) {
-      call.response(reject.status, 'application/json');
-      serverSpan.setAttribute('http.response.status_code', reject.status);
-      serverSpan.end();
-      const close = reject.status === 413 || reject.code === 'gateway_shutting_down';
-      sendError(res, reject, { ...responseHeaders, ...(close ? { connection: 'close' } : {}) });
-      return;
-    }
-    const upstreamBody = strip ? withUsageRequested(body as Buffer, parsed as Record<string, unknown>) : (body as Buffer | null);
+    const upstreamBody = strip ? withUsageRequested(body as Buffer, parsed as Record<string, unknown>) : body;
     // One object for every attempt: the client's end-to-end headers, then the gateway's.
     const headers = endToEnd(req.headers, UPSTREAM_DROP);
     headers['x-request-id'] = requestId;
@@ -224,7 +203,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       call,
       {
         method,
-        path: rawUrl,
+        path: intake.target,
         headers,
         body: upstreamBody,
         dropClientAuth: Object.keys(config.apiKeys).length > 0,
@@ -235,9 +214,11 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     ).start();
   }
 
-  /** GET /v1/models: the union of what the available replicas serve. */
-  async function models(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    drain(req);
+  /**
+   * GET /v1/models: the union of what the available replicas serve. Each listed model may keep a `model` label
+   * value of its own (see ModelLabeler).
+   */
+  async function models(res: ServerResponse): Promise<void> {
     const now = clock();
     const live = pool.replicas.filter((r) => r.available(now));
     const lists = await Promise.all(
@@ -261,11 +242,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     const byId = new Map<string, unknown>();
     for (const list of lists) for (const m of list) if (typeof m?.id === 'string' && !byId.has(m.id)) byId.set(m.id, m);
     if (byId.size === 0 && lists.every((l) => l.length === 0)) return sendError(res, ERRORS.noUpstream());
+    for (const id of byId.keys()) inst.metrics.models.admit(id);
     json(res, 200, { object: 'list', data: [...byId.values()] });
   }
 
   // Deadlines: one sweep over the in-flight relays, often enough for the tightest deadline.
-  const tightest = Math.min(...[config.ttftTimeout, config.stallTimeout].filter((s) => s > 0).map((s) => s * 1000), 4000);
+  const tightest = Math.min(...[config.ttftTimeout, config.stallTimeout, config.failoverDeadline].filter((s) => s > 0).map((s) => s * 1000), 4000);
   const sweepEvery = Math.max(20, Math.min(1000, tightest / 4));
   const sweeper = setInterval(() => {
     const now = clock();
@@ -279,6 +261,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   // default backlog is 511; the kernel caps this at net.core.somaxconn.
   server.listen({ port: config.port, host: config.host, backlog: 4096 });
   await once(server, 'listening');
+  // From here on a server error is a failed accept (EMFILE past the open-files limit): logged, not fatal.
+  server.on('error', (err) => connections.acceptError(err));
   const { port } = server.address() as AddressInfo;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}`;
@@ -295,7 +279,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     for (const r of [...active]) r.terminate('timeout', ERRORS.shuttingDown());
     // Give the final error events a moment to flush, then drop what is left.
     await new Promise((r) => setTimeout(r, 10));
-    for (const s of sockets) s.destroy();
+    for (const s of connections.sockets) s.destroy();
     clearInterval(sweeper);
     await pool.close();
     await inst.flush();
@@ -332,43 +316,10 @@ function drain(req: IncomingMessage): void {
   req.resume();
 }
 
-/**
- * The whole request body, null when empty, 'too_large' past the limit (the rest is discarded, not buffered).
- * Plain events rather than `for await`: the async iterator costs a promise per chunk on every request.
- */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null | 'too_large' | 'aborted'> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve('too_large');
-  }
-  return new Promise((resolve) => {
-    let first: Buffer | undefined;
-    let parts: Buffer[] | undefined;
-    let size = 0;
-    let over = false;
-    const onData = (chunk: Buffer): void => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        first = undefined;
-        parts = undefined;
-      } else if (first === undefined) first = chunk;
-      else (parts ??= [first]).push(chunk);
-    };
-    // Once settled, the listeners go: the request object lives as long as its stream, and these closures would
-    // keep the body's first read alive with it.
-    const settle = (result: Buffer | null | 'too_large' | 'aborted'): void => {
-      req.off('data', onData).off('end', onEnd).off('error', onError);
-      resolve(result);
-    };
-    const onEnd = (): void => settle(over ? 'too_large' : size === 0 ? null : parts ? Buffer.concat(parts, size) : (first as Buffer));
-    // The client went away before the body was complete.
-    const onError = (): void => settle('aborted');
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('error', ignore);
-  });
+/** True when the request carries `Authorization: Bearer <expected>` (compared in constant time). */
+function bearerMatches(req: IncomingMessage, expected: Buffer): boolean {
+  const m = /^Bearer\s+(.+)$/i.exec(headerValue(req, 'authorization')?.trim() ?? '');
+  if (!m) return false;
+  const got = Buffer.from(m[1] as string);
+  return got.length === expected.length && timingSafeEqual(got, expected);
 }
-
-/** Keeps a request's late 'error' (a reset after its body was read) from being an uncaught exception. */
-function ignore(): void {}

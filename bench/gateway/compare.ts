@@ -143,17 +143,24 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
 
   const g = pooled.get('gateway') as Pooled;
   const ga = (added.get('gateway') as { median: Added }).median;
-  const ratioRows: string[][] = [['gateway versus', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99', 'CPU', 'peak RSS']];
-  for (const k of ['workers', 'baseline', 'undici', 'pipe', 'nginx'] as const) {
+  const ratioRows: string[][] = [['gateway versus', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99', 'CPU µs/chunk', 'peak RSS']];
+  for (const k of ['gateway-undici', 'workers', 'baseline', 'undici', 'pipe', 'nginx'] as const) {
     const x = pooled.get(k);
     const xa = added.get(k)?.median;
     if (!x || !xa) continue;
-    ratioRows.push([label(k), ...ga.map((v, i) => ratio(v, xa[i] as number)), ratio(g.cpu, x.cpu), ratio(g.peakRss, x.peakRss)]);
+    ratioRows.push([label(k), ...ga.map((v, i) => ratio(v, xa[i] as number)), ratio(g.cpuPerChunkUs, x.cpuPerChunkUs), ratio(g.peakRss, x.peakRss)]);
   }
   if (ratioRows.length > 1) {
-    console.log(`\n### Ratios at ${inFlight} in flight (gateway / other; below 1 = gateway better; n/a where the other added nothing)`);
+    console.log(
+      `\n### Ratios at ${inFlight} in flight (gateway / other; below 1 = gateway better; n/a where the other added nothing; ` +
+        'CPU µs/chunk: medians over rounds)',
+    );
     console.log(table(ratioRows));
   }
+  const cpuRows: string[][] = [['path', ...Array.from({ length: f.rounds }, (_, i) => `round ${i + 1}`), 'median']];
+  for (const [k, p] of pooled) if (k !== 'direct') cpuRows.push([label(k), ...p.rounds.map((r) => r.cpuPerChunkUs.toFixed(1)), p.cpuPerChunkUs.toFixed(1)]);
+  console.log(`\n### CPU µs per relayed chunk at ${inFlight} in flight, round by round (the figure that travels between machines: ratios of it)`);
+  console.log(table(cpuRows));
 
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const pa = added.get('pipe')?.median;

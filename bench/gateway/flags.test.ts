@@ -20,7 +20,7 @@ test('the default is the comparison at the issue\'s workload; --state selects th
 
 test('a bad value names the flag', () => {
   assert.throws(() => parseFlags(['--state', 'many']), /--state needs a non-negative number/);
-  assert.throws(() => parseFlags(['--paths', 'pipe']), /--paths is a list of gateway,pipe,undici,nginx that includes gateway/);
+  assert.throws(() => parseFlags(['--paths', 'pipe']), /--paths is a list of gateway,gateway-undici,pipe,undici,nginx that includes gateway/);
 });
 
 test('Node flags for the baseline and the pipe proxy: a list, where an empty one means none', () => {

@@ -14,7 +14,7 @@ import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
 import { cpuSplit, pinProcess } from './pin.js';
 import { childPids, machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
 
-export type PathKey = 'direct' | 'gateway' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
+export type PathKey = 'direct' | 'gateway' | 'gateway-undici' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
 
 /** One way for a request to reach the upstream. */
 export interface Target {
@@ -117,6 +117,18 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     { key: 'direct', label: 'direct', port: upstream.port, pids: () => [] },
     { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid], gcPauses: () => gateway.gcPauses(), heapAfterGc: (snapshot) => gateway.heapAfterGc(snapshot) },
   ];
+  let gatewayUndici: NodeChild | undefined;
+  if (opts.pipe && flags.paths.includes('gateway-undici')) {
+    gatewayUndici = await startNodeChild('gateway (undici Pool)', {
+      script: 'gateway-child.ts',
+      args: [upstreamUrl, flags.gatewayLogLevel, entry],
+      execArgv: [...RELAY_V8_FLAGS, ...(opts.execArgv?.gateway ?? [])],
+      env: childEnv({ INFERWATCH_RELAY_CLIENT: 'undici' }),
+      stdoutToDevNull: true,
+    });
+    const g = gatewayUndici;
+    targets.push({ key: 'gateway-undici', label: 'gateway, undici Pool', port: g.port, pids: () => [g.pid], gcPauses: () => g.gcPauses(), heapAfterGc: (snapshot) => g.heapAfterGc(snapshot) });
+  }
   let baseline: NodeChild | undefined;
   if (flags.baselineGateway !== undefined && opts.pipe) {
     baseline = await startNodeChild('gateway baseline', {
@@ -182,7 +194,7 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     settled: false,
     streamSeconds: Math.max(0.01, (flags.prefillMs + (flags.chunks - 1) * flags.intervalMs) / 1000),
     stop: async () => {
-      await Promise.all([gateway.stop(), workers?.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);
+      await Promise.all([gateway.stop(), gatewayUndici?.stop(), workers?.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);
     },
   };
   if (nginxSkipped !== undefined) rig.nginxSkipped = nginxSkipped;

@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import { InvalidOptionError } from '../errors/index.js';
 import { Instrumentation } from '../instrumentation/instrumentation.js';
-import type { FailureKind, LlmCall } from '../instrumentation/llm-call.js';
+import type { ChunkSink, FailureKind, LlmCall } from '../instrumentation/llm-call.js';
 import type { InstrumentationOptions } from '../instrumentation/options.js';
 import {
   needsUsageInjection,
@@ -162,8 +162,13 @@ function observeBody(
   settle: () => void,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  let sink: ChunkSink | undefined;
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        // The caller pulls one read at a time (highWaterMark 0): its queue never says "no more".
+        sink = { write: (bytes) => (controller.enqueue(bytes), true) };
+      },
       async pull(controller) {
         try {
           for (;;) {
@@ -175,18 +180,8 @@ function observeBody(
               controller.close();
               return;
             }
-            if (call.forwardsUnchanged(value)) {
-              // Hand the bytes to the caller first, observe them after.
-              const at = call.now();
-              controller.enqueue(value);
-              call.body(value, at);
-              return;
-            }
-            const out = call.body(value);
-            if (out !== undefined) {
-              controller.enqueue(out);
-              return;
-            }
+            // Handed to the caller first and observed after, whenever they can be; else read on.
+            if (call.pass(value, sink as ChunkSink) !== undefined) return;
           }
         } catch (err) {
           call.fail(classify(err, signal), err);

@@ -4,7 +4,7 @@
 import type { Span } from '@opentelemetry/api';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FailureKind, LlmCall } from '../instrumentation/llm-call.js';
+import type { ChunkSink, FailureKind, LlmCall } from '../instrumentation/llm-call.js';
 import { chunkFrame } from './chunk-frame.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
@@ -47,7 +47,9 @@ const NO_DROP = new Set<string>();
 /** Why an attempt failed before any byte reached the client. */
 function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
   const code = (err as { code?: string }).code ?? '';
-  if (code === 'IW_UPSTREAM_HEADERS_TIMEOUT' || code === 'IW_UPSTREAM_CONNECT_TIMEOUT') return { outcome: 'timeout', kind: 'timeout' };
+  if (code === 'IW_UPSTREAM_HEADERS_TIMEOUT' || code === 'IW_UPSTREAM_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return { outcome: 'timeout', kind: 'timeout' };
+  }
   if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
     return { outcome: 'connect_error', kind: 'upstream_error' };
   }
@@ -58,7 +60,7 @@ function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
  * One client request in flight. The upstream client's handler; one instance serves every attempt of the
  * request, one at a time.
  */
-export class Relay implements UpstreamHandler {
+export class Relay implements UpstreamHandler, ChunkSink {
   readonly call: LlmCall;
   readonly #deps: RelayDeps;
   readonly #res: ServerResponse;
@@ -202,17 +204,8 @@ export class Relay implements UpstreamHandler {
 
   onResponseData(controller: UpstreamController, chunk: Buffer): void {
     if (this.#discard || this.#closed) return;
-    const call = this.call;
-    let ok: boolean;
-    if (call.forwardsUnchanged(chunk)) {
-      // Forward first, observe after: instrumentation adds nothing to the chunk's latency.
-      const at = call.now();
-      ok = this.#send(chunk);
-      call.body(chunk, at);
-    } else {
-      const out = call.body(chunk);
-      ok = out === undefined || this.#send(out);
-    }
+    // Forwarded first and observed after whenever it can be: instrumentation adds nothing to the chunk's latency.
+    const ok = this.call.pass(chunk, this) !== false;
     if (!ok && !this.#paused) {
       // The client reads slower than the replica writes: stop reading the replica until it catches up.
       this.#paused = true;
@@ -229,7 +222,7 @@ export class Relay implements UpstreamHandler {
    * upstream read instead of Node's four queued writes and a writev on the next tick. `res.end()` still writes
    * the last chunk, so Node's view of the response stays whole.
    */
-  #send(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array): boolean {
     if (chunk.length === 0) return true;
     const socket = this.#socket;
     if (socket === undefined) {

@@ -36,10 +36,21 @@ export class Replica {
     this.healthySeries = healthy;
     this.inFlightSeries = inFlight;
     // Streams may be silent for long: the gateway's own stall timeout governs bodies, not the pool's.
-    this.relayPool = new OriginPool(u.origin, {
-      connectTimeoutMs: config.connectTimeout * 1000,
-      headersTimeoutMs: config.firstByteTimeout * 1000,
-    });
+    // INFERWATCH_RELAY_CLIENT=undici relays through undici's Pool instead: the A/B of issue 21 (bench:gateway
+    // --paths gateway,gateway-undici), to choose one HTTP client per replica.
+    this.relayPool =
+      process.env.INFERWATCH_RELAY_CLIENT === 'undici'
+        ? (new Pool(u.origin, {
+            connect: { timeout: config.connectTimeout * 1000 },
+            headersTimeout: config.firstByteTimeout * 1000,
+            bodyTimeout: 0,
+            keepAliveTimeout: 4000,
+            pipelining: 1,
+          }) as unknown as OriginPool)
+        : new OriginPool(u.origin, {
+            connectTimeoutMs: config.connectTimeout * 1000,
+            headersTimeoutMs: config.firstByteTimeout * 1000,
+          });
     this.pool = new Pool(u.origin, {
       connect: { timeout: config.connectTimeout * 1000 },
       headersTimeout: config.healthTimeout * 1000,

@@ -132,8 +132,7 @@ export class Relay implements UpstreamHandler, ChunkSink {
     this.#replica = replica;
     this.#discard = false;
     this.#controller = undefined;
-    replica.inFlight++;
-    replica.inFlightSeries.inc();
+    pool.begin(replica);
     let headers = this.#req.headers;
     if (this.#req.dropClientAuth || replica.apiKey !== undefined || this.#deps.config.upstreamApiKey !== undefined) {
       const { authorization: _a, 'x-api-key': _k, ...rest } = headers;
@@ -147,8 +146,7 @@ export class Relay implements UpstreamHandler, ChunkSink {
   #attemptDone(): void {
     const r = this.#replica;
     if (r !== undefined) {
-      r.inFlight--;
-      r.inFlightSeries.dec();
+      this.#deps.pool.end(r);
     }
   }
 

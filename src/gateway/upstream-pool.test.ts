@@ -31,9 +31,7 @@ test('least-in-flight takes the least busy replica, ties going round so idle rep
   const { pool: p, a, b, c, close } = pool('least-in-flight');
   t.after(close);
   assert.equal(names([p.pick([]), p.pick([]), p.pick([])]), 'abc');
-  a.inFlight = 3;
-  b.inFlight = 1;
-  c.inFlight = 2;
+  for (const [r, n] of [[a, 3], [b, 1], [c, 2]] as const) for (let i = 0; i < n; i++) p.begin(r);
   assert.equal(names([p.pick([]), p.pick([]), p.pick([b])]), 'bbc');
 });
 
@@ -46,4 +44,20 @@ test('replicas out of rotation are passed over while another untried one is in i
   // a failed for this request: an ejected or unhealthy replica beats giving up.
   assert.equal(p.pick([a])?.name, 'b');
   assert.equal(p.pick([a, b])?.name, 'c');
+});
+
+test('begin and end account attempts per replica, in the load least-in-flight reads and in the in-flight gauge', async (t) => {
+  const config = resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams: ['a=http://127.0.0.1:1'], healthInterval: 0 } });
+  const registry = new Registry();
+  const p = new UpstreamPool(config, registry, () => 1000);
+  t.after(() => p.close());
+  const a = p.replicas[0] as Replica;
+  p.begin(a);
+  p.begin(a);
+  p.end(a);
+  assert.equal(a.inFlight, 1);
+  assert.match(await registry.metrics(), /^llm_upstream_requests_in_flight\{upstream="a"\} 1$/m);
+  p.end(a);
+  assert.equal(a.inFlight, 0);
+  assert.match(await registry.metrics(), /^llm_upstream_requests_in_flight\{upstream="a"\} 0$/m);
 });

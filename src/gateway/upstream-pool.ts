@@ -18,14 +18,15 @@ export class Replica {
   readonly relayPool: OriginPool;
   /** Connections for the gateway's own requests: health checks and model listing. */
   readonly pool: Pool;
-  inFlight = 0;
+  /** Attempts open against this replica now; changed only by {@link UpstreamPool.begin} and {@link UpstreamPool.end}. */
+  #inFlight = 0;
   consecutiveFailures = 0;
   /** Monotonic ms until which the replica rests after ejection (0: not ejected). */
   ejectedUntil = 0;
   /** Result of the last active health check (true until one fails). */
   healthCheckOk = true;
   readonly healthySeries: GaugeSeries;
-  readonly inFlightSeries: GaugeSeries;
+  readonly #inFlightSeries: GaugeSeries;
 
   constructor(cfg: UpstreamConfig, config: GatewayConfig, healthy: GaugeSeries, inFlight: GaugeSeries) {
     const u = new URL(cfg.url);
@@ -34,7 +35,7 @@ export class Replica {
     this.basePath = u.pathname === '/' ? '' : u.pathname;
     this.apiKey = cfg.apiKey;
     this.healthySeries = healthy;
-    this.inFlightSeries = inFlight;
+    this.#inFlightSeries = inFlight;
     // Streams may be silent for long: the gateway's own stall timeout governs bodies, not the pool's.
     // INFERWATCH_RELAY_CLIENT=undici relays through undici's Pool instead: the A/B of issue 21 (bench:gateway
     // --paths gateway,gateway-undici), to choose one HTTP client per replica.
@@ -58,6 +59,17 @@ export class Replica {
       pipelining: 1,
     });
     healthy.set(1);
+  }
+
+  /** Attempts open against this replica now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** @internal Accounting of {@link UpstreamPool.begin} / {@link UpstreamPool.end}. */
+  adjustInFlight(by: 1 | -1): void {
+    this.#inFlight += by;
+    this.#inFlightSeries.set(this.#inFlight);
   }
 
   /** Routable: passing its health check and not resting after an ejection. */
@@ -126,6 +138,16 @@ export class UpstreamPool {
       if (best === undefined || r.inFlight < best.inFlight) best = r;
     }
     return best;
+  }
+
+  /** An attempt against `replica` starts: it counts in the replica's load (least-in-flight) and its gauge. */
+  begin(replica: Replica): void {
+    replica.adjustInFlight(1);
+  }
+
+  /** An attempt begun with {@link begin} ended (answered, failed or aborted). Call exactly once per begin. */
+  end(replica: Replica): void {
+    replica.adjustInFlight(-1);
   }
 
   /** Counts one attempt's outcome and updates the replica's failure streak. */

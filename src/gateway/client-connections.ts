@@ -10,7 +10,7 @@ import type { Logger } from '../telemetry/logging/logger.js';
 import { FastCounter, FastGauge, type CounterSeries, type GaugeSeries } from '../telemetry/metrics/fast-metrics.js';
 import type { GatewayConfig } from './config.js';
 import { ERRORS, errorBody, type GatewayError } from './http-errors.js';
-import { responseInProgress } from './node-internals/socket-response.js';
+import { responseInProgress } from '../node-internals/index.js';
 
 /**
  * `createServer` options for the configured limits. Node enforces the head and whole-request deadlines itself

@@ -5,7 +5,7 @@ import type { Span } from '@opentelemetry/api';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ChunkSink, FailureKind, LlmCall } from '../instrumentation/llm-call.js';
-import { chunkFrame } from './chunk-frame.js';
+import { chunkFrame, flattenHead, isChunked } from '../node-internals/index.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
 import { ERRORS, GatewayError, sendError, sseError } from './http-errors.js';
@@ -230,7 +230,7 @@ export class Relay implements UpstreamHandler, ChunkSink {
       const owned = res.socket;
       if (owned !== null && !owned.destroyed) {
         this.#socket = owned;
-        this.#framed = res.chunkedEncoding;
+        this.#framed = isChunked(res);
       }
       return ok;
     }
@@ -360,15 +360,3 @@ export class Relay implements UpstreamHandler, ChunkSink {
     this.#span?.end();
   }
 }
-
-/**
- * Node builds a response's head by appending each header line to a string and keeps the result (`_header`) for
- * the response's life: a rope of about two dozen pieces, ~0.9 KB per stream in flight, which every young-generation
- * GC copies. Reading one character makes V8 flatten it in place (~0.2 KB); the content does not change.
- */
-function flattenHead(res: ServerResponse): void {
-  const head = (res as unknown as { _header?: unknown })._header;
-  // Stored, not discarded: an unused read could be optimised away, and with it the flattening.
-  if (typeof head === 'string') lastHeadByte = head.charCodeAt(0);
-}
-let lastHeadByte = 0;

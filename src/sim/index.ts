@@ -27,7 +27,6 @@ export type { FaultView } from './faults/fault-state.js';
 export { Sequence, type SeqListener, type SeqStatus, type SimFinishReason } from './scheduler/sequence.js';
 export { wallClock, ManualClock, type Clock } from './clock/clock.js';
 export { WallClockDriver, type TimingStats, type WallClockDriverOptions } from './clock/wall-clock-driver.js';
-export { parsePromText, findSamples, sampleValue, type PromFamily, type PromSample, type PromScrape } from './metrics/prom-text-parser.js';
 export { formatPromValue, pythonFloatRepr } from './metrics/prom-format.js';
 export { BUILTIN_GPUS, BUILTIN_MODELS, resolveGpu, resolveModel, loadHfConfigFile, kvBytesPerToken, type GpuSpec, type ModelSpec, type HfConfig } from './specs/index.js';
 export { Prng } from './text/prng.js';

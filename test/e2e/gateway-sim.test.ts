@@ -5,7 +5,8 @@ import { test, type TestContext } from 'node:test';
 import OpenAI from 'openai';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
-import { parsePromText, sampleValue, startSimServer, type SimServer } from '../../src/sim/index.js';
+import { startSimServer, type SimServer } from '../../src/sim/index.js';
+import { parsePromText, sampleValue } from '../support/prom-text-parser.js';
 import { harness, metricValue, type Harness } from '../support/telemetry-harness.js';
 
 async function stack(t: TestContext, flags: Record<string, unknown> = {}): Promise<{ sim: SimServer; gw: Gateway; h: Harness; openai: OpenAI; model: string }> {

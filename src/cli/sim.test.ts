@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { resolveSimConfig } from '../sim/index.js';
 import { register, runSim, simOptionsFromFlags, type SimCommandIo } from './sim.js';
 

@@ -167,7 +167,12 @@ function observeBody(
     {
       start(controller) {
         // The caller pulls one read at a time (highWaterMark 0): its queue never says "no more".
-        sink = { write: (bytes) => (controller.enqueue(bytes), true) };
+        sink = {
+          write: (bytes) => {
+            controller.enqueue(bytes);
+            return true;
+          },
+        };
       },
       async pull(controller) {
         try {

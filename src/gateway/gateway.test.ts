@@ -529,7 +529,10 @@ test('each chunk reaches the client as the replica sends it: the first token arr
   const replicaUrl = await replica((req, res) => {
     req.resume();
     req.on('end', () => {
-      const send = (s: string): void => void (written.push(s), res.write(s));
+      const send = (s: string): void => {
+        written.push(s);
+        res.write(s);
+      };
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       send(chunk('Hel'));
       // Nothing more until the client has shown it read the first token: a relay that held bytes back (to
@@ -828,7 +831,7 @@ test('while it drains, the gateway refuses a request on a kept-alive connection 
   await waitFor(() => gw.inFlight === 1);
   const closing = gw.close(5);
   // Pipelined behind the running stream, on a connection that was open before the close began.
-  socket.write('GET /readyz HTTP/1.1\r\nhost: gw\r\n\r\n' + post('json-ok', false));
+  socket.write(`GET /readyz HTTP/1.1\r\nhost: gw\r\n\r\n${post('json-ok', false)}`);
   await once(socket, 'end');
   await closing;
   const raw = Buffer.concat(parts).toString('latin1');

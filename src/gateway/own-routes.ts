@@ -16,7 +16,10 @@ export function healthz(res: ServerResponse): void {
 export function readyz(ctx: GatewayContext, res: ServerResponse): void {
   const ready = !ctx.draining() && ctx.pool.anyAvailable();
   const status = ready ? 'ready' : 'unavailable';
-  if (!ctx.config.readyzDetails) return json(res, ready ? 200 : 503, { status });
+  if (!ctx.config.readyzDetails) {
+    json(res, ready ? 200 : 503, { status });
+    return;
+  }
   const now = ctx.clock();
   const upstreams = ctx.pool.replicas.map((r) => ({ name: r.name, available: r.available(now), in_flight: r.inFlight }));
   json(res, ready ? 200 : 503, { status, upstreams });

@@ -21,7 +21,11 @@ const headerGetter = {
   keys: (c: IncomingMessage['headers']) => Object.keys(c),
   get: (c: IncomingMessage['headers'], k: string) => c[k],
 };
-const headerSetter = { set: (c: Record<string, string | string[]>, k: string, v: string) => void (c[k] = v) };
+const headerSetter = {
+  set: (c: Record<string, string | string[]>, k: string, v: string): void => {
+    c[k] = v;
+  },
+};
 
 /** Serves one /v1/ request: `path` is the target's path as sent (before normalisation), for the span name. */
 export async function relayRoute(ctx: GatewayContext, intakeDeps: IntakeDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {

@@ -8,7 +8,7 @@ import type { ChunkSink, FailureKind, LlmCall } from '../instrumentation/llm-cal
 import { chunkFrame, flattenHead, isChunked } from '../node-internals/index.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
-import { ERRORS, GatewayError, sendError, sseError } from './http-errors.js';
+import { ERRORS, type GatewayError, sendError, sseError } from './http-errors.js';
 import type { UpstreamController, UpstreamHandler } from './upstream-http/index.js';
 import type { Replica, UpstreamPool } from './upstream-pool.js';
 

@@ -236,9 +236,9 @@ test('an error sent mid-stream after HTTP 200 is an upstream_error with the mess
 });
 
 const brokenStreams: { name: string; bytes: string; status: string }[] = [
-  { name: 'an invalid JSON chunk', bytes: chunk({ content: 'a' }) + 'data: {"choices":[{"delta"\n\n' + chunk({}, 'stop') + DONE, status: 'protocol_error' },
+  { name: 'an invalid JSON chunk', bytes: `${chunk({ content: 'a' })}data: {"choices":[{"delta"\n\n${chunk({}, 'stop')}${DONE}`, status: 'protocol_error' },
   { name: 'a stream that ends without finishing', bytes: chunk({ content: 'a' }) + chunk({ content: 'b' }), status: 'protocol_error' },
-  { name: 'a stream cut mid-event', bytes: chunk({ content: 'a' }) + 'data: {"id":"chatcmpl-7","choi', status: 'protocol_error' },
+  { name: 'a stream cut mid-event', bytes: `${chunk({ content: 'a' })}data: {"id":"chatcmpl-7","choi`, status: 'protocol_error' },
   { name: 'a body that is not SSE at all', bytes: '<html>502 Bad Gateway</html>', status: 'protocol_error' },
   { name: 'a finished stream without [DONE]', bytes: chunk({ content: 'a' }, 'stop'), status: 'success' },
 ];

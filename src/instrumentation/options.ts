@@ -4,7 +4,7 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { DEFAULT_BUCKETS, type HistogramId } from '../catalog/index.js';
-import { InferwatchError, InvalidOptionError } from '../errors/index.js';
+import { type InferwatchError, InvalidOptionError } from '../errors/index.js';
 import { validateBuckets } from '../telemetry/metrics/fast-metrics.js';
 import { validateConstLabels, validateTiers } from '../telemetry/metrics/label-policy.js';
 import type { Logger } from '../telemetry/logging/logger.js';

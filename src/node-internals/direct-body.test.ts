@@ -27,7 +27,11 @@ async function serve(handler: (res: ServerResponse) => void): Promise<{ port: nu
   const server = createServer((_req, res) => handler(res));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { port: (server.address() as AddressInfo).port, close: () => (server.closeAllConnections(), server.close()) };
+  const close = (): void => {
+    server.closeAllConnections();
+    server.close();
+  };
+  return { port: (server.address() as AddressInfo).port, close };
 }
 
 /** Sends a raw request and returns everything the server wrote until it closed. */

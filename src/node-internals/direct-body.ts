@@ -59,6 +59,7 @@ export function flattenHead(res: ServerResponse): void {
   // Stored, not discarded: an unused read could be optimised away, and with it the flattening.
   if (typeof head === 'string') lastHeadByte = head.charCodeAt(0);
 }
+// biome-ignore lint/correctness/noUnusedVariables: written, never read; the write keeps the read from being optimised away
 let lastHeadByte = 0;
 
 /** The head Node keeps for `res` (for tests: it must be a string once the head is written). */

@@ -49,6 +49,7 @@ export class RefusalMatcher {
     }
     this.phrases = phrases.map((p) => normalise(p));
     this.scanChars = scanChars;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, control characters included, on purpose
     this.asciiOnly = this.phrases.every((p) => /^[\x00-\x7f]*$/.test(p));
     this.#build();
   }

@@ -85,7 +85,11 @@ test('a non-streamed chat body is read whole', () => {
 
 test('visible text is handed to the listener until it lets go', () => {
   const seen: string[] = [];
-  const r = new OpenAiResponseReader({ visibleText: { text: (t) => (seen.push(t), seen.length < 2) } });
+  const text = (t: string): boolean => {
+    seen.push(t);
+    return seen.length < 2;
+  };
+  const r = new OpenAiResponseReader({ visibleText: { text } });
   read(r, delta({ content: 'a\\u00e9' }));
   read(r, delta({ content: 'b' }));
   read(r, delta({ content: 'c' }));

@@ -1,7 +1,7 @@
 // Reads an OpenAI-compatible response (/v1/chat/completions or /v1/completions, streamed or not) event by event
 // and keeps what telemetry needs: first output, finish reasons, usage, id and model, in-band errors, and the
 // output text as raw bytes (decoded only if someone asks for it at the end).
-import { ChunkFacts, OpenAiChunkScanner, TextField, type TextSink } from './openai-chunk-scanner.js';
+import { type ChunkFacts, OpenAiChunkScanner, TextField, type TextSink } from './openai-chunk-scanner.js';
 import type { SseEventMeta } from './sse-parser.js';
 
 /** What one event was, as bit flags (several can be set). */

@@ -9,7 +9,7 @@ before(() => loadTokenizer()); // for the expected counts only
 after(() => estimator.close());
 
 test('the worker counts exactly what estimateTokens counts on the main thread', async () => {
-  const texts = ['Hello there, general Kenobi', 'naïve café 🎉 ' + 'y'.repeat(300), '', 'word '.repeat(20_000)];
+  const texts = ['Hello there, general Kenobi', `naïve café 🎉 ${'y'.repeat(300)}`, '', 'word '.repeat(20_000)];
   assert.deepEqual(await estimator.estimate(texts), texts.map((t) => estimateTokens(t)));
 });
 

@@ -105,7 +105,10 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
     const ex = new Exchange(this, handler, bytes, request.method === 'HEAD');
     handler.onRequestStart(ex);
     if (ex.finished) return;
-    if (invalid !== undefined) return ex.fail(invalid, false);
+    if (invalid !== undefined) {
+      ex.fail(invalid, false);
+      return;
+    }
     const conn = this.#takeIdle();
     if (conn !== undefined) conn.send(ex);
     else if (this.#fresh.length > 0) this.#waiting.push(ex);
@@ -135,7 +138,10 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
   // ---- for exchanges and connections ----
 
   connectFor(ex: Exchange): void {
-    if (this.#closed) return ex.fail(poolClosed(), false);
+    if (this.#closed) {
+      ex.fail(poolClosed(), false);
+      return;
+    }
     let conn: Connection | undefined;
     let socket: Socket;
     if (this.#tls === undefined) {
@@ -160,7 +166,10 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
   }
 
   release(conn: Connection): void {
-    if (this.#closed) return conn.destroy();
+    if (this.#closed) {
+      conn.destroy();
+      return;
+    }
     conn.idleSince = performance.now();
     this.#fresh.push(conn);
     this.#turnEnd ??= setImmediate(this.#endTurn);

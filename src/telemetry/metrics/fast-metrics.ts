@@ -55,7 +55,7 @@ abstract class Family<S> implements RegistrableFamily {
         );
       }
       const labels: LabelSet = { ...this.#constLabels };
-      this.labelNames.forEach((n, i) => (labels[n] = values[i] as string));
+      for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i] as string] = values[i] as string;
       entry = { labels, s: this.create() };
       this.series.set(key, entry);
     }

@@ -44,7 +44,8 @@ if (files.length === 0) {
 // without starving the timing-sensitive ones.
 const concurrency = Math.max(2, availableParallelism() * 2);
 run(process.execPath, [
-  '--import', 'tsx',
+  '--import',
+  'tsx',
   '--test',
   `--test-concurrency=${concurrency}`,
   '--test-timeout=180000',

@@ -35,7 +35,11 @@ export class Pooled {
     const r = m.result.recorded;
     this.ttft.addAll(r.ttft);
     this.chunk.addAll(r.chunk);
-    this.rounds.push({ ttft: p50p99(r.ttft), chunk: p50p99(r.chunk), cpuPerChunkUs: (m.proxy.cpuSeconds / Math.max(1, r.chunks)) * 1e6 });
+    this.rounds.push({
+      ttft: p50p99(r.ttft),
+      chunk: p50p99(r.chunk),
+      cpuPerChunkUs: (m.proxy.cpuSeconds / Math.max(1, r.chunks)) * 1e6,
+    });
     this.requests += r.requests;
     this.offered += m.result.offered;
     this.chunks += r.chunks;

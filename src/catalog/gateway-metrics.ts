@@ -33,7 +33,8 @@ export const GATEWAY_METRICS = {
     help: 'Attempts to send a request to an upstream replica, by replica and outcome (ok, http_NNN, connect_error, timeout, reset, aborted).',
     labels: ['upstream', 'outcome'],
     unit: 'events',
-    meaning: 'Failover in action: non-ok outcomes on one replica with ok on another mean the gateway hid a failure from users.',
+    meaning:
+      'Failover in action: non-ok outcomes on one replica with ok on another mean the gateway hid a failure from users.',
   },
   upstreamHealthy: {
     id: 'upstreamHealthy',
@@ -60,7 +61,8 @@ export const GATEWAY_METRICS = {
     help: 'Client connections the gateway holds open now (streaming, receiving a request, or kept alive and idle).',
     labels: [],
     unit: 'events',
-    meaning: 'Connection load; near the maxConnections cap, new clients are refused (see llm_gateway_client_connections_closed_total{reason="over_capacity"}).',
+    meaning:
+      'Connection load; near the maxConnections cap, new clients are refused (see llm_gateway_client_connections_closed_total{reason="over_capacity"}).',
   },
   clientConnectionsClosed: {
     id: 'clientConnectionsClosed',
@@ -69,6 +71,7 @@ export const GATEWAY_METRICS = {
     help: 'Client connections the gateway closed itself, by reason (header_timeout, body_timeout, idle_timeout, over_capacity, bad_request, headers_too_large).',
     labels: ['reason'],
     unit: 'events',
-    meaning: 'Slow or malformed clients being cut off: a rise in header_timeout or body_timeout is a slowloris-style flood or a client on a bad network; over_capacity means the cap turns clients away.',
+    meaning:
+      'Slow or malformed clients being cut off: a rise in header_timeout or body_timeout is a slowloris-style flood or a client on a bad network; over_capacity means the cap turns clients away.',
   },
 } as const satisfies Record<string, MetricDefinition>;

@@ -15,5 +15,10 @@ export {
   type FinishReasonLabel,
   type RefusalReason,
 } from './labels.js';
-export { GATEWAY_METRICS, ATTEMPT_OUTCOMES, CONNECTION_CLOSE_REASONS, type ConnectionCloseReason } from './gateway-metrics.js';
+export {
+  GATEWAY_METRICS,
+  ATTEMPT_OUTCOMES,
+  CONNECTION_CLOSE_REASONS,
+  type ConnectionCloseReason,
+} from './gateway-metrics.js';
 export * from './engines/index.js';

@@ -17,7 +17,12 @@ export function isLoopback(host: string): boolean {
  * @example
  * checkAdminExposure({ host: '0.0.0.0', admin: true, adminPublic: false, listenFlag: '--sim-listen' }); // throws
  */
-export function checkAdminExposure(o: { host: string; admin: boolean; adminPublic: boolean; listenFlag: string }): void {
+export function checkAdminExposure(o: {
+  host: string;
+  admin: boolean;
+  adminPublic: boolean;
+  listenFlag: string;
+}): void {
   if (!o.admin || o.adminPublic || isLoopback(o.host)) return;
   throw new InvalidOptionError(
     o.listenFlag,

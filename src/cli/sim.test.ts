@@ -7,7 +7,9 @@ import { Command, type CommanderError } from 'commander';
 import { resolveSimConfig } from '../sim/index.js';
 import { register, runSim, simOptionsFromFlags, type SimCommandIo } from './sim.js';
 
-function capture(stop: Promise<string> = new Promise(() => {})): SimCommandIo & { outLines: string[]; errLines: string[] } {
+function capture(
+  stop: Promise<string> = new Promise(() => {}),
+): SimCommandIo & { outLines: string[]; errLines: string[] } {
   const outLines: string[] = [];
   const errLines: string[] = [];
   return { outLines, errLines, out: (l) => outLines.push(l), err: (l) => errLines.push(l), stopSignal: () => stop };

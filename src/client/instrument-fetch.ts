@@ -57,13 +57,25 @@ export type InstrumentedFetch = typeof fetch & {
 export function instrumentFetch(options: InstrumentFetchOptions = {}): InstrumentedFetch {
   const { fetch: baseOption, userTier, user, ...core } = options ?? {};
   if (baseOption !== undefined && typeof baseOption !== 'function') {
-    throw new InvalidOptionError('fetch', 'must be a fetch function', 'Pass globalThis.fetch, undici.fetch or a compatible function.');
+    throw new InvalidOptionError(
+      'fetch',
+      'must be a fetch function',
+      'Pass globalThis.fetch, undici.fetch or a compatible function.',
+    );
   }
   if (userTier !== undefined && typeof userTier !== 'string' && typeof userTier !== 'function') {
-    throw new InvalidOptionError('userTier', 'must be a tier name or a function returning one', 'Example: userTier: "pro".');
+    throw new InvalidOptionError(
+      'userTier',
+      'must be a tier name or a function returning one',
+      'Example: userTier: "pro".',
+    );
   }
   if (user !== undefined && typeof user !== 'function') {
-    throw new InvalidOptionError('user', 'must be a function returning the user id', 'Example: user: ({ headers }) => headers.get("x-user-id") ?? undefined.');
+    throw new InvalidOptionError(
+      'user',
+      'must be a function returning the user id',
+      'Example: user: ({ headers }) => headers.get("x-user-id") ?? undefined.',
+    );
   }
   const inst = new Instrumentation(core, () => registry);
   if (typeof userTier === 'string' && !inst.options.tiers.has(userTier)) {

@@ -31,7 +31,10 @@ export function serverOptions(config: GatewayConfig): ServerOptions {
 }
 
 /** Node's client errors, by the reason the gateway counts and the answer it sends. */
-function classify(err: NodeJS.ErrnoException, headerTimeout: number): { reason: ConnectionCloseReason; answer: GatewayError } | undefined {
+function classify(
+  err: NodeJS.ErrnoException,
+  headerTimeout: number,
+): { reason: ConnectionCloseReason; answer: GatewayError } | undefined {
   switch (err.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return { reason: 'header_timeout', answer: ERRORS.headerTimeout(headerTimeout) };
@@ -78,10 +81,19 @@ export class ClientConnections {
     this.#logger = logger;
     this.#headerTimeoutSeconds = config.headerTimeout;
     const G = GATEWAY_METRICS;
-    this.#open = new FastGauge(G.clientConnections.name, G.clientConnections.help, G.clientConnections.labels).register(registry).child();
-    const closed = new FastCounter(G.clientConnectionsClosed.name, G.clientConnectionsClosed.help, G.clientConnectionsClosed.labels).register(registry);
+    this.#open = new FastGauge(G.clientConnections.name, G.clientConnections.help, G.clientConnections.labels)
+      .register(registry)
+      .child();
+    const closed = new FastCounter(
+      G.clientConnectionsClosed.name,
+      G.clientConnectionsClosed.help,
+      G.clientConnectionsClosed.labels,
+    ).register(registry);
     // Every reason exists from the start, at 0, so rate() over it works before the first closing.
-    this.#closed = Object.fromEntries(CONNECTION_CLOSE_REASONS.map((r) => [r, closed.child(r)])) as Record<ConnectionCloseReason, CounterSeries>;
+    this.#closed = Object.fromEntries(CONNECTION_CLOSE_REASONS.map((r) => [r, closed.child(r)])) as Record<
+      ConnectionCloseReason,
+      CounterSeries
+    >;
 
     server.maxConnections = config.maxConnections;
     server.on('connection', (s: Socket) => {

@@ -5,7 +5,14 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createConnection, type Socket } from 'node:net';
 import { after, test } from 'node:test';
-import { Cleanups, deadOrigin, silentReplica, testGateway, testReplica, waitFor } from '../../test/support/gateway-fixtures.js';
+import {
+  Cleanups,
+  deadOrigin,
+  silentReplica,
+  testGateway,
+  testReplica,
+  waitFor,
+} from '../../test/support/gateway-fixtures.js';
 import { post, rawExchange } from '../../test/support/raw-http.js';
 import { metricValue } from '../../test/support/telemetry-harness.js';
 import { defaultMaxConnections, resolveGatewayConfig } from './config.js';
@@ -16,9 +23,12 @@ after(() => cleanups.run());
 const messages = [{ role: 'user' as const, content: 'Say hello' }];
 const chat = (model: string, extra: Record<string, unknown> = {}) => JSON.stringify({ model, messages, ...extra });
 
-test('defect 1: requests ending http_NNN, answered by the gateway or the replica, log and observe a non-negative E2E; the gateway\'s own refusals log its own message', async () => {
+test("defect 1: requests ending http_NNN, answered by the gateway or the replica, log and observe a non-negative E2E; the gateway's own refusals log its own message", async () => {
   const up = await testReplica(cleanups);
-  const { gw, h } = await testGateway(cleanups, [up.origin], { genAiMetrics: true, apiKeys: { 'sk-valid-key-123': 'pro' } });
+  const { gw, h } = await testGateway(cleanups, [up.origin], {
+    genAiMetrics: true,
+    apiKeys: { 'sk-valid-key-123': 'pro' },
+  });
   await new Promise((r) => setTimeout(r, 200)); // uptime: the old bug logged minus the gateway's uptime
   const key = { authorization: 'Bearer sk-valid-key-123' };
   const t0 = performance.now();
@@ -29,7 +39,10 @@ test('defect 1: requests ending http_NNN, answered by the gateway or the replica
     await rawExchange(gw.port, post('/v1/chat/completions', chat('http-500'), key), { responses: 1 }), // replica 500, retried
   ];
   const wall = performance.now() - t0;
-  assert.deepEqual(answers.map((a) => a.responses[0]?.status), [400, 401, 404, 500]);
+  assert.deepEqual(
+    answers.map((a) => a.responses[0]?.status),
+    [400, 401, 404, 500],
+  );
   await gw.instrumentation.flush();
   const lines = h.logs.filter((l) => l.event === 'llm_request_error');
   assert.equal(lines.length, 4);
@@ -48,7 +61,7 @@ test('defect 1: requests ending http_NNN, answered by the gateway or the replica
   }
 });
 
-test('defect 1: a malformed body\'s log line does not quote the body (it may be a prompt)', async () => {
+test("defect 1: a malformed body's log line does not quote the body (it may be a prompt)", async () => {
   const up = await testReplica(cleanups);
   const { gw, h } = await testGateway(cleanups, [up.origin]);
   const r = await rawExchange(gw.port, post('/v1/chat/completions', '"secret-prompt-text'), { responses: 1 });
@@ -60,21 +73,38 @@ test('defect 1: a malformed body\'s log line does not quote the body (it may be 
 
 test('defect 2: a head trickled a line at a time, a silent connection, a body never finished, and a short body are cut off at their deadlines and counted', async () => {
   const up = await testReplica(cleanups);
-  const { gw, h } = await testGateway(cleanups, [up.origin], { headerTimeout: 0.3, bodyTimeout: 0.6, idleTimeout: 0.4 });
+  const { gw, h } = await testGateway(cleanups, [up.origin], {
+    headerTimeout: 0.3,
+    bodyTimeout: 0.6,
+    idleTimeout: 0.4,
+  });
   const slowloris = rawExchange(gw.port, 'POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\n', {
     drip: { parts: Array.from({ length: 100 }, (_, i) => `x-h${i}: v\r\n`), everyMs: 50 },
   });
   const silent = rawExchange(gw.port, '');
-  const unfinishedChunked = rawExchange(gw.port, 'POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n');
-  const shortBody = rawExchange(gw.port, 'POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-length: 1000\r\n\r\n12345678');
-  const trickle = rawExchange(gw.port, 'POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-length: 1000\r\n\r\n', {
-    drip: { parts: Array.from({ length: 100 }, () => 'x'), everyMs: 50 },
-  });
+  const unfinishedChunked = rawExchange(
+    gw.port,
+    'POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n',
+  );
+  const shortBody = rawExchange(
+    gw.port,
+    'POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-length: 1000\r\n\r\n12345678',
+  );
+  const trickle = rawExchange(
+    gw.port,
+    'POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-length: 1000\r\n\r\n',
+    {
+      drip: { parts: Array.from({ length: 100 }, () => 'x'), everyMs: 50 },
+    },
+  );
   const [a, b, c, d, e] = await Promise.all([slowloris, silent, unfinishedChunked, shortBody, trickle]);
   for (const [name, x] of Object.entries({ slowloris: a, silent: b, unfinishedChunked: c, shortBody: d, trickle: e })) {
     assert.ok(x.closed, `${name}: the gateway closed the connection`);
     assert.equal(x.responses[0]?.status, 408, `${name}: 408 before the close`);
-    assert.equal((JSON.parse(x.responses[0]?.body ?? '{}') as { error?: { code?: string } }).error?.code, 'request_timeout');
+    assert.equal(
+      (JSON.parse(x.responses[0]?.body ?? '{}') as { error?: { code?: string } }).error?.code,
+      'request_timeout',
+    );
   }
   await gw.instrumentation.flush();
   const r = h.registry;
@@ -89,7 +119,11 @@ test('defect 2: a head trickled a line at a time, a silent connection, a body ne
 
 test('defect 2: a kept-alive connection idle past idleTimeout is closed and counted; a stream longer than every client deadline is not cut', async () => {
   const up = await testReplica(cleanups);
-  const { gw, h, openai } = await testGateway(cleanups, [up.origin], { headerTimeout: 0.2, bodyTimeout: 0.2, idleTimeout: 0.3 });
+  const { gw, h, openai } = await testGateway(cleanups, [up.origin], {
+    headerTimeout: 0.2,
+    bodyTimeout: 0.2,
+    idleTimeout: 0.3,
+  });
   // stream-slow takes ~400 ms, twice the head and body deadlines.
   const stream = await openai.chat.completions.create({ model: 'stream-slow', messages, stream: true });
   let text = '';
@@ -98,7 +132,10 @@ test('defect 2: a kept-alive connection idle past idleTimeout is closed and coun
   const idle = await rawExchange(gw.port, 'GET /healthz HTTP/1.1\r\nhost: gw\r\n\r\n');
   assert.equal(idle.responses[0]?.status, 200);
   assert.ok(idle.closed, 'closed after idling');
-  await waitFor(async () => (await metricValue(h.registry, 'llm_gateway_client_connections_closed_total', { reason: 'idle_timeout' })) >= 1);
+  await waitFor(
+    async () =>
+      (await metricValue(h.registry, 'llm_gateway_client_connections_closed_total', { reason: 'idle_timeout' })) >= 1,
+  );
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
 });
@@ -109,7 +146,10 @@ test('defect 2: past maxConnections new connections are dropped on accept and co
   const held = await Promise.all([1, 2, 3].map(() => rawConnection(gw.port)));
   const dropped = await rawExchange(gw.port, 'GET /healthz HTTP/1.1\r\nhost: gw\r\n\r\n', { waitMs: 2000 });
   assert.ok(dropped.closed && dropped.responses.length === 0, 'the fourth connection is closed unanswered');
-  assert.equal(await metricValue(h.registry, 'llm_gateway_client_connections_closed_total', { reason: 'over_capacity' }), 1);
+  assert.equal(
+    await metricValue(h.registry, 'llm_gateway_client_connections_closed_total', { reason: 'over_capacity' }),
+    1,
+  );
   assert.equal(await metricValue(h.registry, 'llm_gateway_client_connections'), 3);
   held[0]?.write('GET /healthz HTTP/1.1\r\nhost: gw\r\n\r\n');
   const [reply] = (await once(held[0] as NodeJS.EventEmitter, 'data')) as [Buffer];
@@ -118,7 +158,8 @@ test('defect 2: past maxConnections new connections are dropped on accept and co
 });
 
 test('defect 2: the default connection cap is half the open-files limit, at most 10,000', () => {
-  const limits = (n: string) => `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${n}                 ${n}                 files\n`;
+  const limits = (n: string) =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${n}                 ${n}                 files\n`;
   assert.equal(defaultMaxConnections(limits('1024')), 480);
   assert.equal(defaultMaxConnections(limits('1048576')), 10_000);
   assert.equal(defaultMaxConnections(limits('unlimited')), 10_000);
@@ -129,7 +170,8 @@ test('defect 3: 200 made-up model names and 60 unauthenticated requests (ten and
   const up = await testReplica(cleanups);
   const { gw, h, openai } = await testGateway(cleanups, [up.origin], { maxModels: 20 });
   const batch = async (n: number, make: (i: number) => Promise<unknown>) => {
-    for (let i = 0; i < n; i += 100) await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, j) => make(i + j)));
+    for (let i = 0; i < n; i += 100)
+      await Promise.all(Array.from({ length: Math.min(100, n - i) }, (_, j) => make(i + j)));
   };
   await batch(200, (i) => rawPost(gw.url, chat(`made-up-${i}`)));
   const reply = await openai.chat.completions.create({ model: 'json-ok', messages });
@@ -145,7 +187,14 @@ test('defect 3: 200 made-up model names and 60 unauthenticated requests (ten and
   await rawPost(keyed.gw.url, chat('json-ok'), { authorization: 'Bearer sk-valid-key-123' });
   await keyed.gw.instrumentation.flush();
   assert.equal(await metricValue(keyed.h.registry, 'llm_requests_total', { model: 'unknown', status: 'http_401' }), 60);
-  assert.equal(await metricValue(keyed.h.registry, 'llm_requests_total', { model: 'json-ok', status: 'success', user_tier: 'pro' }), 1);
+  assert.equal(
+    await metricValue(keyed.h.registry, 'llm_requests_total', {
+      model: 'json-ok',
+      status: 'success',
+      user_tier: 'pro',
+    }),
+    1,
+  );
 });
 
 test('defect 3: models a replica lists in /v1/models keep their own label, also when their first request fails', async () => {
@@ -160,10 +209,21 @@ test('defect 3: models a replica lists in /v1/models keep their own label, also 
 test('defect 4: paths that leave /v1/ (dot-segments, encoded dots, encoded separators) are refused with 400 and never reach a replica', async () => {
   const up = await testReplica(cleanups);
   const { gw, h } = await testGateway(cleanups, [up.origin], { upstreamApiKey: 'sk-upstream-secret' });
-  for (const path of ['/v1/../admin/faults', '/v1/%2e%2e/metrics', '/v1/.%2E/admin/faults', '/v1/chat/../../metrics', '/v1/..%2fadmin/faults', '/v1/x%5c..%5cadmin']) {
+  for (const path of [
+    '/v1/../admin/faults',
+    '/v1/%2e%2e/metrics',
+    '/v1/.%2E/admin/faults',
+    '/v1/chat/../../metrics',
+    '/v1/..%2fadmin/faults',
+    '/v1/x%5c..%5cadmin',
+  ]) {
     const r = await rawExchange(gw.port, post(path, '{"type":"stall","seconds":40}'), { responses: 1 });
     assert.equal(r.responses[0]?.status, 400, path);
-    assert.equal((JSON.parse(r.responses[0]?.body ?? '{}') as { error: { code: string } }).error.code, 'invalid_path', path);
+    assert.equal(
+      (JSON.parse(r.responses[0]?.body ?? '{}') as { error: { code: string } }).error.code,
+      'invalid_path',
+      path,
+    );
   }
   assert.equal(up.received.length, 0, 'nothing reached the replica');
   // A dot-segment that stays inside /v1/ is resolved, and the replica gets the resolved path with the credential.
@@ -197,7 +257,10 @@ test('defect 5: /metrics is open by default and needs its token when metricsKey 
   const up = await testReplica(cleanups);
   const open = await testGateway(cleanups, [up.origin]);
   assert.equal((await fetch(`${open.gw.url}/metrics`)).status, 200);
-  const { gw } = await testGateway(cleanups, [`r1=${up.origin}`], { metricsKey: 'metrics-token-0123456789', readyzDetails: true });
+  const { gw } = await testGateway(cleanups, [`r1=${up.origin}`], {
+    metricsKey: 'metrics-token-0123456789',
+    readyzDetails: true,
+  });
   const refused = await fetch(`${gw.url}/metrics`);
   assert.equal(refused.status, 401);
   assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'invalid_api_key');
@@ -208,13 +271,20 @@ test('defect 5: /metrics is open by default and needs its token when metricsKey 
   assert.equal(ok.status, 200);
   assert.match(await ok.text(), /^llm_gateway_client_connections /m);
   const ready = (await (await fetch(`${gw.url}/readyz`)).json()) as { upstreams: { name: string }[] };
-  assert.deepEqual(ready.upstreams.map((u) => u.name), ['r1']);
+  assert.deepEqual(
+    ready.upstreams.map((u) => u.name),
+    ['r1'],
+  );
 });
 
 test('defect 6: a too-short API key is refused with the rule and the option named, and no part of the key', () => {
-  for (const [layer, where] of [['flags', '--api-key'], ['file', 'apiKeys (config file)'], ['env', 'INFERWATCH_API_KEYS']] as const) {
+  for (const [layer, where] of [
+    ['flags', '--api-key'],
+    ['file', 'apiKeys (config file)'],
+    ['env', 'INFERWATCH_API_KEYS'],
+  ] as const) {
     assert.throws(
-      () => resolveGatewayConfig({ [layer]: { upstreams: ['http://127.0.0.1:8000'], apiKeys: { 'short12': 'pro' } } }),
+      () => resolveGatewayConfig({ [layer]: { upstreams: ['http://127.0.0.1:8000'], apiKeys: { short12: 'pro' } } }),
       (err: Error) => {
         assert.match(err.message, /API keys must be at least 8 characters/);
         assert.ok(err.message.includes(`"${where}"`), err.message);
@@ -225,16 +295,25 @@ test('defect 6: a too-short API key is refused with the rule and the option name
   }
 });
 
-test('oversized heads get 431 in OpenAI\'s error shape: one 100 KB header, or 3,000 small ones', async () => {
+test("oversized heads get 431 in OpenAI's error shape: one 100 KB header, or 3,000 small ones", async () => {
   const up = await testReplica(cleanups);
   const { gw, h } = await testGateway(cleanups, [up.origin]);
-  for (const head of [`x-big: ${'a'.repeat(100_000)}\r\n`, Array.from({ length: 3000 }, (_, i) => `x-h${i}: v\r\n`).join('')]) {
+  for (const head of [
+    `x-big: ${'a'.repeat(100_000)}\r\n`,
+    Array.from({ length: 3000 }, (_, i) => `x-h${i}: v\r\n`).join(''),
+  ]) {
     const r = await rawExchange(gw.port, `GET /v1/models HTTP/1.1\r\nhost: gw\r\n${head}\r\n`);
     assert.equal(r.responses[0]?.status, 431);
-    assert.equal((JSON.parse(r.responses[0]?.body ?? '{}') as { error: { code: string } }).error.code, 'request_header_fields_too_large');
+    assert.equal(
+      (JSON.parse(r.responses[0]?.body ?? '{}') as { error: { code: string } }).error.code,
+      'request_header_fields_too_large',
+    );
     assert.ok(r.closed);
   }
-  assert.equal(await metricValue(h.registry, 'llm_gateway_client_connections_closed_total', { reason: 'headers_too_large' }), 2);
+  assert.equal(
+    await metricValue(h.registry, 'llm_gateway_client_connections_closed_total', { reason: 'headers_too_large' }),
+    2,
+  );
 });
 
 test('50 concurrent 5 MiB uploads each read their 413 (the gateway answers, then reads the rest, instead of resetting)', async () => {
@@ -243,7 +322,11 @@ test('50 concurrent 5 MiB uploads each read their 413 (the gateway answers, then
   const big = Buffer.alloc(5 << 20, 0x61);
   const results = await Promise.all(
     Array.from({ length: 50 }, () =>
-      fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', body: big, headers: { 'content-type': 'application/json' } }).then(
+      fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        body: big,
+        headers: { 'content-type': 'application/json' },
+      }).then(
         async (r) => `${r.status} ${((await r.json()) as { error: { code: string } }).error.code}`,
         (e: Error) => `failed: ${String((e.cause as { code?: string } | undefined)?.code ?? e.message)}`,
       ),
@@ -253,8 +336,18 @@ test('50 concurrent 5 MiB uploads each read their 413 (the gateway answers, then
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'http_413' }), 50);
   // The connection stays usable after the rest of the body is read.
-  const r = await rawExchange(gw.port, Buffer.concat([post('/v1/chat/completions', Buffer.alloc(5 << 20, 0x61)), post('/v1/chat/completions', chat('json-ok'))]), { responses: 2 });
-  assert.deepEqual(r.responses.map((x) => x.status), [413, 200]);
+  const r = await rawExchange(
+    gw.port,
+    Buffer.concat([
+      post('/v1/chat/completions', Buffer.alloc(5 << 20, 0x61)),
+      post('/v1/chat/completions', chat('json-ok')),
+    ]),
+    { responses: 2 },
+  );
+  assert.deepEqual(
+    r.responses.map((x) => x.status),
+    [413, 200],
+  );
 });
 
 test('wrong-typed stream_options reach the replica as sent, not rewritten', async () => {
@@ -266,14 +359,24 @@ test('wrong-typed stream_options reach the replica as sent, not rewritten', asyn
     assert.equal(up.received.at(-1)?.raw, body, so);
   }
   // null is the field's default: usage is asked for as when it is absent.
-  await rawExchange(gw.port, post('/v1/chat/completions', '{"model":"stream-ok","messages":[],"stream":true,"stream_options":null}'), { responses: 1 });
+  await rawExchange(
+    gw.port,
+    post('/v1/chat/completions', '{"model":"stream-ok","messages":[],"stream":true,"stream_options":null}'),
+    { responses: 1 },
+  );
   assert.deepEqual(up.received.at(-1)?.body?.stream_options, { include_usage: true });
 });
 
 test('a replica that holds every attempt until its first-byte timeout: the failover deadline ends the request across attempts', async () => {
   const a = await silentReplica(cleanups);
   const b = await silentReplica(cleanups);
-  const { gw, h } = await testGateway(cleanups, [a, b], { firstByteTimeout: 1, failoverDeadline: 1.3, maxAttempts: 5, retryBackoffMs: 10, ejectAfter: 100 });
+  const { gw, h } = await testGateway(cleanups, [a, b], {
+    firstByteTimeout: 1,
+    failoverDeadline: 1.3,
+    maxAttempts: 5,
+    retryBackoffMs: 10,
+    ejectAfter: 100,
+  });
   const r = await rawExchange(gw.port, post('/v1/chat/completions', chat('json-ok')), { responses: 1, waitMs: 20_000 });
   assert.equal(r.responses[0]?.status, 504);
   await gw.instrumentation.flush();
@@ -284,7 +387,12 @@ test('a replica that holds every attempt until its first-byte timeout: the failo
 });
 
 test('the failover deadline also stops retries against replicas that refuse connections', async () => {
-  const { gw, h } = await testGateway(cleanups, [await deadOrigin()], { failoverDeadline: 0.2, maxAttempts: 10, retryBackoffMs: 100, ejectAfter: 100 });
+  const { gw, h } = await testGateway(cleanups, [await deadOrigin()], {
+    failoverDeadline: 0.2,
+    maxAttempts: 10,
+    retryBackoffMs: 100,
+    ejectAfter: 100,
+  });
   const r = await rawExchange(gw.port, post('/v1/chat/completions', chat('json-ok')), { responses: 1 });
   assert.ok([502, 504].includes(r.responses[0]?.status ?? 0), String(r.responses[0]?.status));
   await gw.instrumentation.flush();
@@ -293,7 +401,11 @@ test('the failover deadline also stops retries against replicas that refuse conn
 });
 
 async function rawPost(base: string, body: string, headers: Record<string, string> = {}): Promise<number> {
-  const res = await fetch(`${base}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+  const res = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   await res.arrayBuffer();
   return res.status;
 }

@@ -11,7 +11,9 @@ import { ERRORS } from './http-errors.js';
  * request: a thousand streams cost one timer.
  */
 export function sweepInterval(config: GatewayContext['config']): number {
-  const deadlines = [config.ttftTimeout, config.stallTimeout, config.failoverDeadline].filter((s) => s > 0).map((s) => s * 1000);
+  const deadlines = [config.ttftTimeout, config.stallTimeout, config.failoverDeadline]
+    .filter((s) => s > 0)
+    .map((s) => s * 1000);
   return Math.max(20, Math.min(1000, Math.min(...deadlines, 4000) / 4));
 }
 

@@ -21,7 +21,11 @@ export function readyz(ctx: GatewayContext, res: ServerResponse): void {
     return;
   }
   const now = ctx.clock();
-  const upstreams = ctx.pool.replicas.map((r) => ({ name: r.name, available: r.available(now), in_flight: r.inFlight }));
+  const upstreams = ctx.pool.replicas.map((r) => ({
+    name: r.name,
+    available: r.available(now),
+    in_flight: r.inFlight,
+  }));
   json(res, ready ? 200 : 503, { status, upstreams });
 }
 
@@ -30,13 +34,24 @@ export async function metrics(ctx: GatewayContext, req: IncomingMessage, res: Se
   const key = ctx.config.metricsKey;
   if (key !== undefined && !bearerMatches(req, Buffer.from(key))) {
     req.resume();
-    return sendError(res, ERRORS.unauthorized('GET /metrics needs the metrics token: send it as "Authorization: Bearer <token>".'));
+    return sendError(
+      res,
+      ERRORS.unauthorized('GET /metrics needs the metrics token: send it as "Authorization: Bearer <token>".'),
+    );
   }
   let text: string;
   try {
     text = await ctx.metricsText();
   } catch (err) {
-    return sendError(res, new GatewayError(503, 'server_error', 'metrics_unavailable', `Metrics could not be collected: ${(err as Error).message}`));
+    return sendError(
+      res,
+      new GatewayError(
+        503,
+        'server_error',
+        'metrics_unavailable',
+        `Metrics could not be collected: ${(err as Error).message}`,
+      ),
+    );
   }
   res.writeHead(200, { 'content-type': ctx.registry.contentType });
   res.end(text);
@@ -60,7 +75,11 @@ export async function models(ctx: GatewayContext, req: IncomingMessage, res: Ser
         const headers: Record<string, string> = {};
         const key = r.apiKey ?? config.upstreamApiKey;
         if (key) headers.authorization = `Bearer ${key}`;
-        const up = await undiciRequest(`${r.origin}${r.basePath}/v1/models`, { dispatcher: r.pool, headers, signal: AbortSignal.timeout(config.healthTimeout * 1000) });
+        const up = await undiciRequest(`${r.origin}${r.basePath}/v1/models`, {
+          dispatcher: r.pool,
+          headers,
+          signal: AbortSignal.timeout(config.healthTimeout * 1000),
+        });
         if (up.statusCode !== 200) {
           await up.body.dump();
           return [];

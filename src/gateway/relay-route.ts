@@ -28,7 +28,14 @@ const headerSetter = {
 };
 
 /** Serves one /v1/ request: `path` is the target's path as sent (before normalisation), for the span name. */
-export async function relayRoute(ctx: GatewayContext, intakeDeps: IntakeDeps, req: IncomingMessage, res: ServerResponse, method: string, path: string): Promise<void> {
+export async function relayRoute(
+  ctx: GatewayContext,
+  intakeDeps: IntakeDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  path: string,
+): Promise<void> {
   const { inst, config } = ctx;
   const requestId = headerValue(req, 'x-request-id') ?? randomUUID();
   const responseHeaders = { 'x-request-id': requestId };
@@ -52,7 +59,9 @@ export async function relayRoute(ctx: GatewayContext, intakeDeps: IntakeDeps, re
   }
   if (intake.kind === 'rejected') {
     const { error } = intake;
-    inst.start(intake.request, { requestId, parentContext, tier: intake.tier, user: intake.user }).reject(error.status, error);
+    inst
+      .start(intake.request, { requestId, parentContext, tier: intake.tier, user: intake.user })
+      .reject(error.status, error);
     serverSpan.setAttribute('http.response.status_code', error.status);
     serverSpan.end();
     sendError(res, error, { ...responseHeaders, ...(intake.close ? { connection: 'close' } : {}) });

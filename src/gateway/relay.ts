@@ -47,10 +47,21 @@ const NO_DROP = new Set<string>();
 /** Why an attempt failed before any byte reached the client. */
 function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
   const code = (err as { code?: string }).code ?? '';
-  if (code === 'IW_UPSTREAM_HEADERS_TIMEOUT' || code === 'IW_UPSTREAM_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+  if (
+    code === 'IW_UPSTREAM_HEADERS_TIMEOUT' ||
+    code === 'IW_UPSTREAM_CONNECT_TIMEOUT' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  ) {
     return { outcome: 'timeout', kind: 'timeout' };
   }
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH'
+  ) {
     return { outcome: 'connect_error', kind: 'upstream_error' };
   }
   return { outcome: 'reset', kind: 'upstream_error' };
@@ -140,7 +151,10 @@ export class Relay implements UpstreamHandler, ChunkSink {
       const key = this.#req.path.startsWith('/v1/') ? (replica.apiKey ?? this.#deps.config.upstreamApiKey) : undefined;
       headers = key === undefined ? rest : { ...rest, authorization: `Bearer ${key}` };
     }
-    replica.relayPool.dispatch({ path: replica.basePath + this.#req.path, method: this.#req.method, headers, body: this.#req.body }, this);
+    replica.relayPool.dispatch(
+      { path: replica.basePath + this.#req.path, method: this.#req.method, headers, body: this.#req.body },
+      this,
+    );
   }
 
   #attemptDone(): void {

@@ -29,8 +29,14 @@ export function router(ctx: GatewayContext): (req: IncomingMessage, res: ServerR
   };
   return (req, res) => {
     const onError = (err: unknown): void => {
-      ctx.logger.error({ event: 'gateway_internal_error', error_message: String((err as Error)?.stack ?? err) }, 'gateway_internal_error');
-      sendError(res, new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to handle the request.'));
+      ctx.logger.error(
+        { event: 'gateway_internal_error', error_message: String((err as Error)?.stack ?? err) },
+        'gateway_internal_error',
+      );
+      sendError(
+        res,
+        new GatewayError(500, 'server_error', 'internal_error', 'The gateway failed to handle the request.'),
+      );
     };
     try {
       const pending = route(req, res);

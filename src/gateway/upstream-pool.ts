@@ -93,11 +93,21 @@ export class UpstreamPool {
     this.#config = config;
     this.#clock = clock;
     const G = GATEWAY_METRICS;
-    this.#attempts = new FastCounter(G.upstreamAttempts.name, G.upstreamAttempts.help, G.upstreamAttempts.labels).register(registry);
-    const healthy = new FastGauge(G.upstreamHealthy.name, G.upstreamHealthy.help, G.upstreamHealthy.labels).register(registry);
+    this.#attempts = new FastCounter(
+      G.upstreamAttempts.name,
+      G.upstreamAttempts.help,
+      G.upstreamAttempts.labels,
+    ).register(registry);
+    const healthy = new FastGauge(G.upstreamHealthy.name, G.upstreamHealthy.help, G.upstreamHealthy.labels).register(
+      registry,
+    );
     // Across gateway workers each checks every replica itself: healthy only when every worker routes to it.
     healthy.aggregator = 'min';
-    const inFlight = new FastGauge(G.upstreamInFlight.name, G.upstreamInFlight.help, G.upstreamInFlight.labels).register(registry);
+    const inFlight = new FastGauge(
+      G.upstreamInFlight.name,
+      G.upstreamInFlight.help,
+      G.upstreamInFlight.labels,
+    ).register(registry);
     this.replicas = config.upstreams.map((u) => new Replica(u, config, healthy.child(u.name), inFlight.child(u.name)));
   }
 

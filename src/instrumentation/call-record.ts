@@ -108,15 +108,18 @@ export function logCallStart(c: CallIdentity): void {
 export function recordCall(c: FinishedCall): void {
   const texts = textsToEstimate(c);
   if (texts !== undefined) {
-  c.inst.track(tokenEstimator.estimate(texts).then((counts) => record(c, counts)));
-  return;
+    c.inst.track(tokenEstimator.estimate(texts).then((counts) => record(c, counts)));
+    return;
   }
   record(c, NO_ESTIMATES);
 }
 
 /** Telemetry never throws into the request path: an error is logged and the call goes on. */
 export function reportInternalError(inst: CallHost, requestId: string, err: unknown): void {
-  inst.logger?.error({ event: 'inferwatch_internal_error', request_id: requestId, error_message: String((err as Error)?.stack ?? err) }, 'inferwatch_internal_error');
+  inst.logger?.error(
+    { event: 'inferwatch_internal_error', request_id: requestId, error_message: String((err as Error)?.stack ?? err) },
+    'inferwatch_internal_error',
+  );
 }
 
 /**
@@ -135,9 +138,9 @@ function textsToEstimate(c: FinishedCall): string[] | undefined {
 
 function record(c: FinishedCall, estimates: readonly number[]): void {
   try {
-  recordUnsafe(c, estimates);
+    recordUnsafe(c, estimates);
   } catch (err) {
-  reportInternalError(c.inst, c.requestId, err);
+    reportInternalError(c.inst, c.requestId, err);
   }
 }
 
@@ -233,7 +236,8 @@ function endSpan(
   span.setAttribute(A.ATTR_IW_STATUS, status);
   if (r?.responseModel !== undefined) span.setAttribute(A.ATTR_GEN_AI_RESPONSE_MODEL, r.responseModel);
   if (r?.responseId !== undefined) span.setAttribute(A.ATTR_GEN_AI_RESPONSE_ID, r.responseId);
-  if (r !== undefined && r.finishReasons.length > 0) span.setAttribute(A.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, r.finishReasons);
+  if (r !== undefined && r.finishReasons.length > 0)
+    span.setAttribute(A.ATTR_GEN_AI_RESPONSE_FINISH_REASONS, r.finishReasons);
   if (inputTokens >= 0) span.setAttribute(A.ATTR_GEN_AI_USAGE_INPUT_TOKENS, inputTokens);
   if (outputTokens >= 0) span.setAttribute(A.ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, outputTokens);
   if (estimated) span.setAttribute(A.ATTR_IW_TOKENS_ESTIMATED, true);
@@ -246,7 +250,9 @@ function endSpan(
   if (content.spanContent && r !== undefined) {
     span.setAttribute(
       A.ATTR_GEN_AI_OUTPUT_MESSAGES,
-      JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: previewText(r.visibleText(), content.previewChars) }] }]),
+      JSON.stringify([
+        { role: 'assistant', parts: [{ type: 'text', content: previewText(r.visibleText(), content.previewChars) }] },
+      ]),
     );
   }
   if (errorInfo !== undefined) {
@@ -305,7 +311,8 @@ function logEnd(
   }
   const content = c.inst.options.content;
   if (content.logPrompts) line.prompt_preview = previewText(req.promptText(), content.previewChars);
-  if (content.logResponses && r !== undefined) line.response_preview = previewText(r.visibleText(), content.previewChars);
+  if (content.logResponses && r !== undefined)
+    line.response_preview = previewText(r.visibleText(), content.previewChars);
   log[level](line, line.event as string);
 }
 
@@ -319,7 +326,10 @@ const NO_ESTIMATES: readonly number[] = [];
 /** Output tokens from the counts of the kept visible and other text, scaled when the text cap was hit; -1 if unknown. */
 function estimatedOutputTokens(r: OpenAiResponseReader, visible: number, other: number): number {
   let n = 0;
-  for (const [t, counted] of [[r.visible, visible], [r.other, other]] as const) {
+  for (const [t, counted] of [
+    [r.visible, visible],
+    [r.other, other],
+  ] as const) {
     if (t.total === 0) continue;
     if (counted < 0) return -1;
     n += t.keptFraction < 1 ? Math.round(counted / t.keptFraction) : counted;
@@ -335,10 +345,14 @@ function describeError(
   if (inBand) return { type: inBand.type ?? status, message: scrubPii(inBand.message).slice(0, 500) };
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { type: typeof code === 'string' ? code : error.name || status, message: scrubPii(error.message).slice(0, 500) };
+    return {
+      type: typeof code === 'string' ? code : error.name || status,
+      message: scrubPii(error.message).slice(0, 500),
+    };
   }
   const messages: Partial<Record<string, string>> = {
-    protocol_error: 'response is not a valid OpenAI-compatible body (bad SSE or JSON, or the stream ended before finishing)',
+    protocol_error:
+      'response is not a valid OpenAI-compatible body (bad SSE or JSON, or the stream ended before finishing)',
     client_aborted: 'the client went away before the response ended',
     stalled: 'the stream was silent longer than the stall timeout',
     timeout: 'the request exceeded its deadline',

@@ -404,7 +404,14 @@ export class LlmCall {
   }
 
   #identity(): CallIdentity {
-    return { inst: this.#inst, requestId: this.requestId, request: this.request, context: this.#ctx, user: this.#ctx.user ?? this.request.user, tier: this.#tier };
+    return {
+      inst: this.#inst,
+      requestId: this.requestId,
+      request: this.request,
+      context: this.#ctx,
+      user: this.#ctx.user ?? this.request.user,
+      tier: this.#tier,
+    };
   }
 
   #logStart(): void {

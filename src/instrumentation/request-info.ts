@@ -55,8 +55,7 @@ export function readRequest(operation: Operation, body: unknown, raw?: Uint8Arra
   const b = asObject(body);
   const messages = messagesOf(b);
   const so = b.stream_options;
-  const includeUsage =
-    so !== null && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
+  const includeUsage = so !== null && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
   // null is OpenAI's default value of the field, the same as leaving it out.
   const streamOptionsMalformed =
     so !== undefined &&

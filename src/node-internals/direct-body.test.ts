@@ -61,7 +61,7 @@ test('Node chunks an HTTP/1.1 response without a length, and direct writes after
   const text = await (await fetch(`http://127.0.0.1:${srv.port}/`)).text();
   assert.equal(text, 'data: a\n\ndata: b\n\ndata: c\n\n');
   assert.equal(seen.chunked, true, 'res.chunkedEncoding: the direct writes frame their bytes because of it');
-  assert.equal(typeof seen.head, 'string', "res._header: flattenHead reads it");
+  assert.equal(typeof seen.head, 'string', 'res._header: flattenHead reads it');
 });
 
 test('an HTTP/1.0 response is not chunked, and direct text writes reach the client unframed', async (t) => {

@@ -3,10 +3,14 @@
 // prefix of every chunk of a stream with it, once per chunk; latin1-slice.test.ts fails if a Node version drops
 // it or changes what it returns.
 
-const native = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
+const native = (
+  Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }
+).latin1Slice;
 
 if (typeof native !== 'function') {
-  throw new Error('inferwatch: this Node.js has no Buffer.prototype.latin1Slice; src/node-internals/latin1-slice.ts needs a replacement');
+  throw new Error(
+    'inferwatch: this Node.js has no Buffer.prototype.latin1Slice; src/node-internals/latin1-slice.ts needs a replacement',
+  );
 }
 
 /**

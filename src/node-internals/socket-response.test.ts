@@ -17,11 +17,17 @@ test('Node marks a connection as holding a response from the request until the r
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path: '/' }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+    request({ host: '127.0.0.1', port, path: '/' }, (res) => res.resume().on('end', resolve))
+      .on('error', reject)
+      .end();
   });
   await new Promise((r) => setTimeout(r, 20));
   server.close();
   server.closeAllConnections();
-  assert.equal(seen.during, true, 'socket._httpMessage is set while the response is written: the clientError answer relies on it');
+  assert.equal(
+    seen.during,
+    true,
+    'socket._httpMessage is set while the response is written: the clientError answer relies on it',
+  );
   assert.equal(seen.after, false, 'socket._httpMessage is cleared once the response is done');
 });

@@ -184,7 +184,9 @@ export class OpenAiResponseReader implements TextSink {
       if (this.#wantVisible) {
         const l = this.#listener as VisibleTextListener;
         this.#wantVisible =
-          !escaped && l.utf8 !== undefined ? l.utf8(bytes, start, end) : l.text(escaped ? unescapeJson(decode(bytes, start, end)) : decode(bytes, start, end));
+          !escaped && l.utf8 !== undefined
+            ? l.utf8(bytes, start, end)
+            : l.text(escaped ? unescapeJson(decode(bytes, start, end)) : decode(bytes, start, end));
       }
     } else {
       if (field === TextField.Tool) this.toolCalls = true;
@@ -236,7 +238,8 @@ function countSolid(b: Uint8Array, start: number, end: number): number {
     const c = b[i] as number;
     if (c === 0x5c) {
       const e = b[i + 1];
-      if (e === 0x75) i += 5; // \uXXXX: might be a space; not counted
+      if (e === 0x75)
+        i += 5; // \uXXXX: might be a space; not counted
       else {
         if (e !== 0x6e && e !== 0x72 && e !== 0x74 && e !== 0x66 && e !== 0x62) n++; // \n \r \t \f \b are spaces
         i++;

@@ -84,7 +84,10 @@ export class TokenEstimator {
     const id = this.#nextId++;
     const request: EstimateRequest = {
       id,
-      texts: texts.map((t) => ({ start: t.length > ESTIMATE_MAX_CHARS ? t.slice(0, ESTIMATE_MAX_CHARS) : t, length: t.length })),
+      texts: texts.map((t) => ({
+        start: t.length > ESTIMATE_MAX_CHARS ? t.slice(0, ESTIMATE_MAX_CHARS) : t,
+        length: t.length,
+      })),
     };
     return new Promise((resolve) => {
       if (this.#waiting.size === 0) worker.ref();

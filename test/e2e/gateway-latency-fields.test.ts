@@ -13,7 +13,8 @@ after(() => cleanups.run());
 
 const KEY = 'sk-latency-fields-01';
 const AUTH = { authorization: `Bearer ${KEY}` };
-const body = (model: string, stream: boolean) => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+const body = (model: string, stream: boolean) =>
+  JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 
 /** One way to end a request, and the status it must be counted as. */
 interface Ending {
@@ -21,17 +22,35 @@ interface Ending {
   send(port: number, url: string): Promise<unknown>;
 }
 
-const sse = (model: string) => (port: number) => rawExchange(port, post('/v1/chat/completions', body(model, true), AUTH), { responses: 1, waitMs: 8000 });
-const json = (model: string) => (port: number) => rawExchange(port, post('/v1/chat/completions', body(model, false), AUTH), { responses: 1, waitMs: 8000 });
+const sse = (model: string) => (port: number) =>
+  rawExchange(port, post('/v1/chat/completions', body(model, true), AUTH), { responses: 1, waitMs: 8000 });
+const json = (model: string) => (port: number) =>
+  rawExchange(port, post('/v1/chat/completions', body(model, false), AUTH), { responses: 1, waitMs: 8000 });
 
 const ENDINGS: Ending[] = [
   { status: 'success', send: sse('stream-ok') },
   { status: 'success', send: json('json-ok') },
-  { status: 'http_400', send: (port) => rawExchange(port, post('/v1/chat/completions', '{bad', AUTH), { responses: 1 }) },
-  { status: 'http_401', send: (port) => rawExchange(port, post('/v1/chat/completions', body('json-ok', false)), { responses: 1 }) },
+  {
+    status: 'http_400',
+    send: (port) => rawExchange(port, post('/v1/chat/completions', '{bad', AUTH), { responses: 1 }),
+  },
+  {
+    status: 'http_401',
+    send: (port) => rawExchange(port, post('/v1/chat/completions', body('json-ok', false)), { responses: 1 }),
+  },
   { status: 'http_404', send: json('no-such-model') },
-  { status: 'http_408', send: (port) => rawExchange(port, `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer ${KEY}\r\ncontent-length: 100\r\n\r\n{`) },
-  { status: 'http_413', send: (port) => rawExchange(port, post('/v1/chat/completions', Buffer.alloc(70_000, 0x20), AUTH), { responses: 1 }) },
+  {
+    status: 'http_408',
+    send: (port) =>
+      rawExchange(
+        port,
+        `POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\nauthorization: Bearer ${KEY}\r\ncontent-length: 100\r\n\r\n{`,
+      ),
+  },
+  {
+    status: 'http_413',
+    send: (port) => rawExchange(port, post('/v1/chat/completions', Buffer.alloc(70_000, 0x20), AUTH), { responses: 1 }),
+  },
   { status: 'http_429', send: json('http-429') },
   { status: 'http_500', send: json('http-500') },
   { status: 'upstream_error', send: sse('stream-reset') },
@@ -43,7 +62,12 @@ const ENDINGS: Ending[] = [
     status: 'client_aborted',
     send: async (_port, url) => {
       const ac = new AbortController();
-      const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: body('stream-slow', true), headers: { 'content-type': 'application/json', ...AUTH }, signal: ac.signal });
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        body: body('stream-slow', true),
+        headers: { 'content-type': 'application/json', ...AUTH },
+        signal: ac.signal,
+      });
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
       await reader.read();
       ac.abort();
@@ -87,7 +111,10 @@ test('for every terminal status, every logged, traced and observed duration lies
     for (const field of ['ttft_ms', 'e2e_latency_ms', 'max_gap_ms']) {
       const v = l[field];
       if (v === null || v === undefined) continue;
-      assert.ok(typeof v === 'number' && v >= 0 && v <= wallMs, `${String(l.status)} ${field} = ${String(v)} not in [0, ${wallMs}] (${ctx})`);
+      assert.ok(
+        typeof v === 'number' && v >= 0 && v <= wallMs,
+        `${String(l.status)} ${field} = ${String(v)} not in [0, ${wallMs}] (${ctx})`,
+      );
     }
   }
 
@@ -97,12 +124,17 @@ test('for every terminal status, every logged, traced and observed duration lies
     for (const attr of ['gen_ai.response.time_to_first_chunk', 'inferwatch.stream.max_gap']) {
       const v = span.attributes[attr];
       if (v === undefined) continue;
-      assert.ok(typeof v === 'number' && v >= 0 && v <= wallMs / 1000, `span ${span.name} ${attr} = ${String(v)} (${ctx})`);
+      assert.ok(
+        typeof v === 'number' && v >= 0 && v <= wallMs / 1000,
+        `span ${span.name} ${attr} = ${String(v)} (${ctx})`,
+      );
     }
   }
 
   // Every histogram in seconds: each series' sum within [0, wall x count], its buckets cumulative, +Inf = count.
-  const families = (await h.registry.getMetricsAsJSON()).filter((m) => String(m.type) === 'histogram' && m.name.endsWith('_seconds'));
+  const families = (await h.registry.getMetricsAsJSON()).filter(
+    (m) => String(m.type) === 'histogram' && m.name.endsWith('_seconds'),
+  );
   assert.ok(families.length >= 8, families.map((f) => f.name).join(', '));
   for (const f of families) {
     const series = new Map<string, { sum: number; count: number; buckets: [number, number][] }>();
@@ -116,9 +148,13 @@ test('for every terminal status, every logged, traced and observed duration lies
       else s.buckets.push([le === '+Inf' ? Infinity : Number(le), v.value]);
     }
     for (const [key, s] of series) {
-      assert.ok(s.sum >= 0 && s.sum <= (wallMs / 1000) * s.count, `${f.name}${key}: sum ${s.sum} for ${s.count} observations (${ctx})`);
+      assert.ok(
+        s.sum >= 0 && s.sum <= (wallMs / 1000) * s.count,
+        `${f.name}${key}: sum ${s.sum} for ${s.count} observations (${ctx})`,
+      );
       s.buckets.sort((a, b) => a[0] - b[0]);
-      for (let i = 1; i < s.buckets.length; i++) assert.ok((s.buckets[i]?.[1] ?? 0) >= (s.buckets[i - 1]?.[1] ?? 0), `${f.name}${key} buckets cumulative`);
+      for (let i = 1; i < s.buckets.length; i++)
+        assert.ok((s.buckets[i]?.[1] ?? 0) >= (s.buckets[i - 1]?.[1] ?? 0), `${f.name}${key} buckets cumulative`);
       assert.equal(s.buckets.at(-1)?.[1], s.count, `${f.name}${key}: +Inf bucket = count`);
     }
   }

@@ -34,7 +34,11 @@ export interface RawExchangeOptions {
 }
 
 /** Opens a connection to `port`, writes `bytes`, and collects responses until the server closes or `waitMs`. */
-export async function rawExchange(port: number, bytes: string | Buffer, options: RawExchangeOptions = {}): Promise<RawExchange> {
+export async function rawExchange(
+  port: number,
+  bytes: string | Buffer,
+  options: RawExchangeOptions = {},
+): Promise<RawExchange> {
   const socket = await connect(port);
   const t0 = performance.now();
   const chunks: Buffer[] = [];
@@ -44,7 +48,8 @@ export async function rawExchange(port: number, bytes: string | Buffer, options:
     const wait = setTimeout(() => resolve(false), options.waitMs ?? 5000);
     socket.on('data', (b: Buffer) => {
       chunks.push(b);
-      const complete = (): number => parseResponses(Buffer.concat(chunks).toString('latin1')).filter((r) => r.complete).length;
+      const complete = (): number =>
+        parseResponses(Buffer.concat(chunks).toString('latin1')).filter((r) => r.complete).length;
       if (options.responses !== undefined && complete() >= options.responses) {
         clearTimeout(wait);
         resolve(false);
@@ -137,9 +142,14 @@ export function parseResponses(raw: string): RawResponse[] {
 /** A POST of `body` (JSON text) to `path` with a correct content-length. */
 export function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Buffer {
   const b = Buffer.isBuffer(body) ? body : Buffer.from(body);
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return Buffer.concat([
-    Buffer.from(`POST ${path} HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: ${b.length}\r\n${extra}\r\n`, 'latin1'),
+    Buffer.from(
+      `POST ${path} HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\ncontent-length: ${b.length}\r\n${extra}\r\n`,
+      'latin1',
+    ),
     b,
   ]);
 }

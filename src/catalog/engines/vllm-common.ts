@@ -6,7 +6,13 @@ import type { EngineMetricDefinition } from './engine-metric-definition.js';
 /** A metric's fields common to both versions; bucket bounds are always the version's own. */
 type Common = Omit<EngineMetricDefinition, 'buckets' | 'bucketScheme'>;
 
-const histogram = (name: string, help: string, signal: Common['signal'], unit: Common['unit'], meaning: string): Common => ({
+const histogram = (
+  name: string,
+  help: string,
+  signal: Common['signal'],
+  unit: Common['unit'],
+  meaning: string,
+): Common => ({
   name,
   type: 'histogram',
   help,
@@ -34,7 +40,8 @@ export const VLLM_COMMON = {
     labels: [],
     signal: 'requests_waiting',
     unit: 'requests',
-    meaning: 'Admission backlog, including preempted requests waiting to be recomputed. Above zero for long means the engine is full.',
+    meaning:
+      'Admission backlog, including preempted requests waiting to be recomputed. Above zero for long means the engine is full.',
   },
   preemptions: {
     name: 'vllm:num_preemptions_total',
@@ -43,7 +50,8 @@ export const VLLM_COMMON = {
     labels: [],
     signal: 'preemptions',
     unit: 'events',
-    meaning: 'Requests evicted from the batch because KV blocks ran out; each one is recomputed later. A steady rate means KV pressure.',
+    meaning:
+      'Requests evicted from the batch because KV blocks ran out; each one is recomputed later. A steady rate means KV pressure.',
   },
   promptTokens: {
     name: 'vllm:prompt_tokens_total',
@@ -52,7 +60,8 @@ export const VLLM_COMMON = {
     labels: [],
     signal: 'prompt_tokens',
     unit: 'tokens',
-    meaning: 'Prompt tokens of requests that produced their first token, including prefix-cache hits; its rate is input throughput.',
+    meaning:
+      'Prompt tokens of requests that produced their first token, including prefix-cache hits; its rate is input throughput.',
   },
   generationTokens: {
     name: 'vllm:generation_tokens_total',
@@ -86,7 +95,13 @@ export const VLLM_COMMON = {
     'seconds',
     'Arrival to first output token: queue wait plus prefill. High TTFT with normal ITL points at admission.',
   ),
-  e2e: histogram('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', 'e2e_latency', 'seconds', 'Arrival to last token.'),
+  e2e: histogram(
+    'vllm:e2e_request_latency_seconds',
+    'Histogram of e2e request latency in seconds.',
+    'e2e_latency',
+    'seconds',
+    'Arrival to last token.',
+  ),
   queueTime: histogram(
     'vllm:request_queue_time_seconds',
     'Histogram of time spent in WAITING phase for request.',
@@ -101,9 +116,27 @@ export const VLLM_COMMON = {
     'seconds',
     'First scheduled to last token (prefill plus decode).',
   ),
-  prefillTime: histogram('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', 'prefill_time', 'seconds', 'First scheduled to first token.'),
-  decodeTime: histogram('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', 'decode_time', 'seconds', 'First token to last token.'),
-  requestPromptTokens: histogram('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', 'request_prompt_tokens', 'tokens', 'Prompt length per finished request.'),
+  prefillTime: histogram(
+    'vllm:request_prefill_time_seconds',
+    'Histogram of time spent in PREFILL phase for request.',
+    'prefill_time',
+    'seconds',
+    'First scheduled to first token.',
+  ),
+  decodeTime: histogram(
+    'vllm:request_decode_time_seconds',
+    'Histogram of time spent in DECODE phase for request.',
+    'decode_time',
+    'seconds',
+    'First token to last token.',
+  ),
+  requestPromptTokens: histogram(
+    'vllm:request_prompt_tokens',
+    'Number of prefill tokens processed.',
+    'request_prompt_tokens',
+    'tokens',
+    'Prompt length per finished request.',
+  ),
   requestGenerationTokens: histogram(
     'vllm:request_generation_tokens',
     'Number of generation tokens processed.',
@@ -118,7 +151,13 @@ export const VLLM_COMMON = {
     'tokens',
     'The output budget requests asked for (max_tokens, or what is left of max_model_len).',
   ),
-  paramsN: histogram('vllm:request_params_n', 'Histogram of the n request parameter.', 'request_params_n', 'requests', 'Parallel samples per request.'),
+  paramsN: histogram(
+    'vllm:request_params_n',
+    'Histogram of the n request parameter.',
+    'request_params_n',
+    'requests',
+    'Parallel samples per request.',
+  ),
   paramsMaxTokens: histogram(
     'vllm:request_params_max_tokens',
     'Histogram of the max_tokens request parameter.',
@@ -130,7 +169,15 @@ export const VLLM_COMMON = {
     name: 'vllm:cache_config_info',
     type: 'gauge',
     help: 'Information of the LLMEngine CacheConfig',
-    labels: ['block_size', 'cache_dtype', 'enable_prefix_caching', 'gpu_memory_utilization', 'num_cpu_blocks', 'num_gpu_blocks', 'swap_space'],
+    labels: [
+      'block_size',
+      'cache_dtype',
+      'enable_prefix_caching',
+      'gpu_memory_utilization',
+      'num_cpu_blocks',
+      'num_gpu_blocks',
+      'swap_space',
+    ],
     omitCommonLabels: ['model_name'],
     signal: 'cache_config',
     unit: 'info',
@@ -143,6 +190,9 @@ export const VLLM_COMMON = {
  *
  * @example vllmMetric('ttft', { buckets: VLLM_V1_TTFT_BUCKETS })
  */
-export function vllmMetric(key: keyof typeof VLLM_COMMON, version: Partial<EngineMetricDefinition> = {}): EngineMetricDefinition {
+export function vllmMetric(
+  key: keyof typeof VLLM_COMMON,
+  version: Partial<EngineMetricDefinition> = {},
+): EngineMetricDefinition {
   return { ...VLLM_COMMON[key], ...version };
 }

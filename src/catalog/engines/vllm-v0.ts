@@ -12,7 +12,10 @@ import {
 const latency = { buckets: VLLM_V0_REQUEST_LATENCY_BUCKETS };
 
 const METRICS: readonly EngineMetricDefinition[] = [
-  vllmMetric('running', { help: 'Number of requests currently running on GPU.', meaning: 'Sequences in the running batch.' }),
+  vllmMetric('running', {
+    help: 'Number of requests currently running on GPU.',
+    meaning: 'Sequences in the running batch.',
+  }),
   vllmMetric('waiting', { meaning: 'Admission backlog (not counting swapped requests).' }),
   {
     name: 'vllm:num_requests_swapped',
@@ -22,7 +25,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'requests_swapped',
     unit: 'requests',
     meaning: 'Requests preempted by swapping their KV blocks to CPU memory; above zero means a swap storm.',
-  },  {
+  },
+  {
     name: 'vllm:gpu_cache_usage_perc',
     type: 'gauge',
     help: 'GPU KV-cache usage. 1 means 100 percent usage.',
@@ -30,7 +34,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'kv_cache_usage',
     unit: 'ratio',
     meaning: 'Fraction of GPU KV blocks in use (0-1).',
-  },  {
+  },
+  {
     name: 'vllm:cpu_cache_usage_perc',
     type: 'gauge',
     help: 'CPU KV-cache usage. 1 means 100 percent usage.',
@@ -38,7 +43,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'cpu_kv_cache_usage',
     unit: 'ratio',
     meaning: 'Fraction of CPU swap blocks in use; non-zero only while requests are swapped out.',
-  },  {
+  },
+  {
     name: 'vllm:cpu_prefix_cache_hit_rate',
     type: 'gauge',
     help: 'CPU prefix cache block hit rate.',
@@ -46,7 +52,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'cpu_prefix_cache_hit_rate',
     unit: 'ratio',
     meaning: 'Block hit rate of the CPU prefix cache; -1 when prefix caching is off.',
-  },  {
+  },
+  {
     name: 'vllm:gpu_prefix_cache_hit_rate',
     type: 'gauge',
     help: 'GPU prefix cache block hit rate.',
@@ -54,9 +61,13 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'gpu_prefix_cache_hit_rate',
     unit: 'ratio',
     meaning: 'Cumulative block hit rate of the GPU prefix cache; -1 when prefix caching is off.',
-  },  vllmMetric('preemptions', { meaning: 'Requests preempted (swapped or recomputed) because GPU KV blocks ran out.' }),
+  },
+  vllmMetric('preemptions', { meaning: 'Requests preempted (swapped or recomputed) because GPU KV blocks ran out.' }),
   // V0 counted every prefill token computed, recomputation after preemption included.
-  vllmMetric('promptTokens', { signal: 'prefill_tokens_computed', meaning: 'Prefill tokens computed per step, recomputation after preemption included.' }),
+  vllmMetric('promptTokens', {
+    signal: 'prefill_tokens_computed',
+    meaning: 'Prefill tokens computed per step, recomputation after preemption included.',
+  }),
   vllmMetric('generationTokens'),
   {
     name: 'vllm:tokens_total',
@@ -66,7 +77,11 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'prefill_plus_generation_tokens',
     unit: 'tokens',
     meaning: 'All tokens processed.',
-  },  vllmMetric('iterationTokens', { bucketScheme: 'cudagraph_capture_sizes', meaning: 'Tokens per engine step; V0 used the CUDA-graph batch sizes as bounds.' }),
+  },
+  vllmMetric('iterationTokens', {
+    bucketScheme: 'cudagraph_capture_sizes',
+    meaning: 'Tokens per engine step; V0 used the CUDA-graph batch sizes as bounds.',
+  }),
   vllmMetric('ttft', { buckets: VLLM_V0_TTFT_BUCKETS }),
   {
     name: 'vllm:time_per_output_token_seconds',
@@ -76,8 +91,10 @@ const METRICS: readonly EngineMetricDefinition[] = [
     buckets: VLLM_V0_TPOT_BUCKETS,
     signal: 'itl',
     unit: 'seconds',
-    meaning: 'Despite the name, the gap between consecutive tokens of a request (inter-token latency), one observation per token.',
-  },  vllmMetric('e2e', { ...latency, help: 'Histogram of end to end request latency in seconds.' }),
+    meaning:
+      'Despite the name, the gap between consecutive tokens of a request (inter-token latency), one observation per token.',
+  },
+  vllmMetric('e2e', { ...latency, help: 'Histogram of end to end request latency in seconds.' }),
   vllmMetric('queueTime', latency),
   vllmMetric('inferenceTime', latency),
   vllmMetric('prefillTime', latency),

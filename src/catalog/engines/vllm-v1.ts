@@ -25,15 +25,18 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'engine_sleep_state',
     unit: 'state',
     meaning: 'Sleep mode state; an engine that is asleep serves nothing.',
-  },  {
+  },
+  {
     name: 'vllm:kv_cache_usage_perc',
     type: 'gauge',
     help: 'KV-cache usage. 1 means 100 percent usage.',
     labels: [],
     signal: 'kv_cache_usage',
     unit: 'ratio',
-    meaning: 'Fraction of KV blocks held by requests (0-1). Near 1 means new requests wait and running ones get preempted.',
-  },  {
+    meaning:
+      'Fraction of KV blocks held by requests (0-1). Near 1 means new requests wait and running ones get preempted.',
+  },
+  {
     name: 'vllm:prefix_cache_queries_total',
     type: 'counter',
     help: 'Prefix cache queries, in terms of number of queried tokens.',
@@ -41,7 +44,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'prefix_cache_queries',
     unit: 'tokens',
     meaning: 'Prompt tokens looked up in the prefix cache; the denominator of the hit rate.',
-  },  {
+  },
+  {
     name: 'vllm:prefix_cache_hits_total',
     type: 'counter',
     help: 'Prefix cache hits, in terms of number of cached tokens.',
@@ -49,7 +53,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'prefix_cache_hits',
     unit: 'tokens',
     meaning: 'Prompt tokens served from cached KV blocks; rate(hits)/rate(queries) is the hit rate.',
-  },  vllmMetric('preemptions'),
+  },
+  vllmMetric('preemptions'),
   vllmMetric('promptTokens'),
   vllmMetric('generationTokens'),
   vllmMetric('requestSuccess', { presetLabelValues: { finished_reason: VLLM_V1_FINISHED_REASONS } }),
@@ -68,8 +73,10 @@ const METRICS: readonly EngineMetricDefinition[] = [
     buckets: VLLM_V1_ITL_BUCKETS,
     signal: 'itl',
     unit: 'seconds',
-    meaning: 'Gap between consecutive outputs of a request, one observation per output: decode step time, stalls and preemptions.',
-  },  {
+    meaning:
+      'Gap between consecutive outputs of a request, one observation per output: decode step time, stalls and preemptions.',
+  },
+  {
     name: 'vllm:request_time_per_output_token_seconds',
     type: 'histogram',
     help: 'Histogram of time_per_output_token_seconds per request.',
@@ -78,7 +85,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'request_tpot',
     unit: 'seconds',
     meaning: 'Per-request mean time per output token after the first, recorded when the request finishes.',
-  },  vllmMetric('e2e', { buckets: VLLM_V1_REQUEST_LATENCY_BUCKETS }),
+  },
+  vllmMetric('e2e', { buckets: VLLM_V1_REQUEST_LATENCY_BUCKETS }),
   vllmMetric('queueTime', { buckets: VLLM_V1_REQUEST_LATENCY_BUCKETS }),
   vllmMetric('inferenceTime', { buckets: VLLM_V1_REQUEST_LATENCY_BUCKETS }),
   vllmMetric('prefillTime', { buckets: VLLM_V1_REQUEST_LATENCY_BUCKETS }),
@@ -92,7 +100,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     signal: 'request_prefill_kv_computed_tokens',
     unit: 'tokens',
     meaning: 'Prompt tokens each request actually computed (prompt minus prefix-cache hits).',
-  },  vllmMetric('cacheConfig'),
+  },
+  vllmMetric('cacheConfig'),
 ];
 
 /** vLLM V1 (0.8 onwards; V0 removed in 0.11): labels `model_name` and `engine` on every series. */

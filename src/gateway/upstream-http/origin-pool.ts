@@ -75,12 +75,19 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
 
   constructor(origin: string, options: OriginPoolOptions) {
     const u = new URL(origin);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`OriginPool: unsupported protocol "${u.protocol}" in ${origin}; use http: or https:`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new TypeError(`OriginPool: unsupported protocol "${u.protocol}" in ${origin}; use http: or https:`);
     const secure = u.protocol === 'https:';
     this.#hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     this.#port = u.port === '' ? (secure ? 443 : 80) : Number(u.port);
     this.#authority = u.host;
-    this.#tls = secure ? { servername: isIP(this.#hostname) === 0 ? this.#hostname : undefined, ALPNProtocols: ['http/1.1'], ...options.tls } : undefined;
+    this.#tls = secure
+      ? {
+          servername: isIP(this.#hostname) === 0 ? this.#hostname : undefined,
+          ALPNProtocols: ['http/1.1'],
+          ...options.tls,
+        }
+      : undefined;
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.headersTimeoutMs = options.headersTimeoutMs;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 4000;
@@ -155,7 +162,14 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
     } else {
       socket = tlsConnect({ host: this.#hostname, port: this.#port, ...this.#tls });
     }
-    conn = new Connection(this, socket, this.#idleTimeoutMs, this.#connectTimeoutMs, this.#tls === undefined ? 'connect' : 'secureConnect', this.#tls !== undefined);
+    conn = new Connection(
+      this,
+      socket,
+      this.#idleTimeoutMs,
+      this.#connectTimeoutMs,
+      this.#tls === undefined ? 'connect' : 'secureConnect',
+      this.#tls !== undefined,
+    );
     this.#all.add(conn);
     conn.send(ex);
   }

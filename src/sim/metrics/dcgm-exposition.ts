@@ -9,7 +9,12 @@ import { escapeLabelValue } from './prom-format.js';
 /** The driver version the series report. */
 export const SIM_DRIVER_VERSION = '570.133.20';
 
-const FLOAT_SIGNALS: ReadonlySet<DcgmSignal> = new Set(['power_watts', 'gr_engine_active_ratio', 'tensor_active_ratio', 'dram_active_ratio']);
+const FLOAT_SIGNALS: ReadonlySet<DcgmSignal> = new Set([
+  'power_watts',
+  'gr_engine_active_ratio',
+  'tensor_active_ratio',
+  'dram_active_ratio',
+]);
 
 function readingOf(r: GpuReading, s: DcgmSignal): number {
   switch (s) {
@@ -58,7 +63,10 @@ export function simGpuUuid(seed: number, i: number): string {
 }
 
 /** Renders DCGM fields for `count` identical GPUs (tensor-parallel ranks see the same load). */
-export function renderDcgmMetrics(r: GpuReading, o: { gpu: GpuSpec; count: number; hostname: string; seed: number }): string {
+export function renderDcgmMetrics(
+  r: GpuReading,
+  o: { gpu: GpuSpec; count: number; hostname: string; seed: number },
+): string {
   const labels: string[] = [];
   for (let i = 0; i < o.count; i++) {
     const bus = (0x18 + i * 0x10).toString(16).toUpperCase().padStart(2, '0');

@@ -80,7 +80,9 @@ export class StreamingWriter implements SeqListener {
     }
     let out = '';
     if (this.#sent === 0 && seq.numOutput > 0 && this.#ctx.kind === 'chat') {
-      const usage = this.#ctx.continuousUsage ? `,"usage":{"prompt_tokens":${seq.promptLen},"total_tokens":${seq.promptLen},"completion_tokens":0}` : '';
+      const usage = this.#ctx.continuousUsage
+        ? `,"usage":{"prompt_tokens":${seq.promptLen},"total_tokens":${seq.promptLen},"completion_tokens":0}`
+        : '';
       out += `${this.#head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]${usage}}\n\n`;
     }
     const n = seq.numOutput;

@@ -46,7 +46,7 @@ test('families render through a prom-client Registry as the text exposition form
   assert.match(await registry.metrics(), /^t_ttft_seconds_count\{model="m"\} 0$/m);
 });
 
-test('cluster workers aggregate through prom-client\'s AggregatorRegistry: counters and histograms add up, a gauge follows its aggregator', async () => {
+test("cluster workers aggregate through prom-client's AggregatorRegistry: counters and histograms add up, a gauge follows its aggregator", async () => {
   const workers = [new Registry(), new Registry()];
   const made = workers.map((r) => families(r));
   made.forEach(({ c, g, h }, i) => {

@@ -12,7 +12,6 @@ export { HistogramSeries };
 
 type LabelSet = Record<string, string>;
 
-
 const SEP = '\u0001';
 
 abstract class Family<S> implements RegistrableFamily {

@@ -6,7 +6,10 @@ test('observations land in the first bucket whose bound is at least the value; +
   const h = new HistogramSeries([0.1, 0.5, 1]);
   for (const v of [0, 0.1, 0.10001, 0.5, 0.7, 1, 1.5, 1e9]) h.observe(v);
   assert.deepEqual([...h.counts], [2, 2, 2, 2]);
-  assert.deepEqual([0, 1, 2, 3].map((i) => h.cumulative(i)), [2, 4, 6, 8]);
+  assert.deepEqual(
+    [0, 1, 2, 3].map((i) => h.cumulative(i)),
+    [2, 4, 6, 8],
+  );
   assert.equal(h.count, 8);
   assert.ok(Math.abs(h.sum - (0.1 + 0.10001 + 0.5 + 0.7 + 1 + 1.5 + 1e9)) < 1e-6);
 });

@@ -1,8 +1,8 @@
 // Reads the few fields instrumentation needs from an OpenAI response object (a stream chunk or a whole
 // non-streamed body) straight from its UTF-8 bytes, without building the object.
 //
-// Why not JSON.parse: on the CI machine JSON.parse of a 200-byte chat chunk costs ~1.9 µs, the whole per-chunk
-// budget. This scanner walks the bytes once, skips strings with a tight loop, descends only into `choices[].delta`,
+// Why not JSON.parse: JSON.parse of one chat chunk costs the whole per-chunk budget
+// (docs/benchmarks/2026-11-28-hot-path-costs.md). This scanner walks the bytes once, skips strings with a tight loop, descends only into `choices[].delta`,
 // `choices[].message`, `usage` and `error`, and hands content strings on as byte ranges (still JSON-escaped), so
 // nothing is decoded unless someone needs the text. It checks structure (quotes, brackets, colons, commas) and
 // reports anything else as invalid; it is exact on valid JSON (a property test compares it with JSON.parse).

@@ -1,8 +1,8 @@
 // Counter, gauge and histogram families whose series are resolved once and then updated with plain arithmetic.
 // They plug into a prom-client Registry (same exposition, same registry API), but skip prom-client's per-call
-// label hashing: on the CI machine `histogram.labels(...).observe(v)` costs ~600 ns, an inter-token observation
-// here costs a bucket search and two additions. Observation is the hot path (once per streamed chunk); a scrape is
-// not, so the exposition side is written plainly.
+// label hashing, which costs several times the observation itself (docs/benchmarks/2026-11-28-hot-path-costs.md);
+// an inter-token observation here is a bucket search and two additions. Observation is the hot path (once per
+// streamed chunk); a scrape is not, so the exposition side is written plainly.
 import type { Registry } from 'prom-client';
 import { InferwatchError } from '../../errors/index.js';
 import { HistogramSeries } from './histogram-series.js';

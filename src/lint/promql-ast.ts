@@ -65,6 +65,7 @@ export interface LiteralExpr extends Span {
   readonly kind: 'literal';
 }
 
+/** A PromQL expression, reduced to what the lint needs to know. */
 export type Expr = SelectorExpr | CallExpr | AggregateExpr | BinaryExpr | WrapExpr | LiteralExpr;
 
 /** Where an expression stops parsing. */

@@ -29,3 +29,6 @@ import { VLLM_V1_DIALECT } from './vllm-v1.js';
 
 /** The vLLM dialects by the short name the simulator's `--dialect` flag takes. */
 export const VLLM_DIALECTS: Readonly<Record<'v1' | 'v0', EngineDialect>> = { v1: VLLM_V1_DIALECT, v0: VLLM_V0_DIALECT };
+
+/** Every engine metric dialect inferwatch knows, current first: what `inferwatch lint` names renamed metrics from. */
+export const ENGINE_DIALECTS: readonly EngineDialect[] = [VLLM_V1_DIALECT, VLLM_V0_DIALECT];

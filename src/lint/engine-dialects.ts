@@ -16,14 +16,21 @@ export type DialectAdvice =
   /** A name of a dialect this target speaks: its series may simply not exist yet. */
   | { readonly kind: 'not-yet'; readonly dialect: EngineDialect }
   /** Only other dialects have it; the dialects this target speaks measure nothing like it. */
-  | { readonly kind: 'not-in-dialect'; readonly from: EngineDialect; readonly live: readonly EngineDialect[]; readonly signal: string }
+  | {
+      readonly kind: 'not-in-dialect';
+      readonly from: EngineDialect;
+      readonly live: readonly EngineDialect[];
+      readonly signal: string;
+    }
   /** A name of an engine this target does not run at all. */
   | { readonly kind: 'other-engine'; readonly from: EngineDialect };
 
 const HISTOGRAM_SUFFIXES = ['_bucket', '_count', '_sum'] as const;
 
 function seriesNames(m: EngineMetricDefinition): { name: string; suffix: string }[] {
-  return m.type === 'histogram' ? HISTOGRAM_SUFFIXES.map((s) => ({ name: m.name + s, suffix: s })) : [{ name: m.name, suffix: '' }];
+  return m.type === 'histogram'
+    ? HISTOGRAM_SUFFIXES.map((s) => ({ name: m.name + s, suffix: s }))
+    : [{ name: m.name, suffix: '' }];
 }
 
 /**
@@ -69,7 +76,12 @@ export class DialectCatalog {
   labelOwners(name: string, label: string, live: readonly EngineDialect[]): EngineDialect[] {
     return this.lookup(name)
       .filter((e) => !live.includes(e.dialect))
-      .filter((e) => e.dialect.commonLabels.includes(label) || e.metric.labels.includes(label) || (label === 'le' && e.suffix === '_bucket'))
+      .filter(
+        (e) =>
+          e.dialect.commonLabels.includes(label) ||
+          e.metric.labels.includes(label) ||
+          (label === 'le' && e.suffix === '_bucket'),
+      )
       .map((e) => e.dialect);
   }
 
@@ -85,12 +97,14 @@ export class DialectCatalog {
         const other = metricForSignal(to, e.metric.signal);
         if (!other) continue;
         const replacement = counterpart(e, other);
-        if (replacement !== undefined && names.has(replacement)) return { kind: 'renamed', from: e.dialect, to, replacement };
+        if (replacement !== undefined && names.has(replacement))
+          return { kind: 'renamed', from: e.dialect, to, replacement };
       }
     }
     const first = entries[0]!;
     const sameEngine = live.filter((d) => d.engine === first.dialect.engine);
-    if (sameEngine.length > 0) return { kind: 'not-in-dialect', from: first.dialect, live: sameEngine, signal: first.metric.signal };
+    if (sameEngine.length > 0)
+      return { kind: 'not-in-dialect', from: first.dialect, live: sameEngine, signal: first.metric.signal };
     // Names every dialect of the engine shares tell that it runs, not which version: then there is nothing to add.
     const engineRuns = [...names].some((n) => this.lookup(n).some((e) => e.dialect.engine === first.dialect.engine));
     return engineRuns ? undefined : { kind: 'other-engine', from: first.dialect };

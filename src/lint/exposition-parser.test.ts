@@ -2,7 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpositionSyntaxError, parseExposition } from './exposition-parser.js';
 
-const cases: { name: string; text: string; series: { name: string; labels: Record<string, string> }[]; types?: Record<string, string> }[] = [
+const cases: {
+  name: string;
+  text: string;
+  series: { name: string; labels: Record<string, string> }[];
+  types?: Record<string, string>;
+}[] = [
   {
     name: 'text format 0.0.4: HELP and TYPE lines, labelled and bare samples',
     text: '# HELP vllm:num_requests_waiting Number of requests waiting.\n# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{engine="0",model_name="m"} 0.0\nup 1\n',
@@ -20,7 +25,10 @@ const cases: { name: string; text: string; series: { name: string; labels: Recor
   {
     name: 'special values, exponents, timestamps, CRLF line ends and a trailing comma',
     text: 'a +Inf\r\nb{x="1",} -Inf 1700000000000\r\nc NaN\r\nd 1.5e+09\r\n',
-    series: ['a', 'b', 'c', 'd'].map((name) => ({ name, labels: name === 'b' ? { x: '1' } : ({} as Record<string, string>) })),
+    series: ['a', 'b', 'c', 'd'].map((name) => ({
+      name,
+      labels: name === 'b' ? { x: '1' } : ({} as Record<string, string>),
+    })),
   },
   {
     name: 'OpenMetrics: a counter family without _total, exemplars, # UNIT and # EOF',

@@ -112,7 +112,8 @@ class LineScanner {
   /** The rest of the token up to whitespace. */
   token(): string {
     const from = this.#pos;
-    while (this.#pos < this.#text.length && this.#text[this.#pos] !== ' ' && this.#text[this.#pos] !== '\t') this.#pos++;
+    while (this.#pos < this.#text.length && this.#text[this.#pos] !== ' ' && this.#text[this.#pos] !== '\t')
+      this.#pos++;
     return this.#text.slice(from, this.#pos);
   }
 

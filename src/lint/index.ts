@@ -5,9 +5,22 @@ export { lintRules, referencedNames, type LintRulesOptions } from './lint-rules.
 export { exitStatusOf, type CheckId, type Finding, type LintReport, type Severity } from './finding.js';
 export { formatFinding, formatJson, formatSummary, formatText } from './report-format.js';
 export { parseRuleFile, readRuleFile, type LintRule, type Position, type RuleFile, type RuleRef } from './rule-file.js';
-export { indexScrapes, scrapeMetrics, scrapeOne, SCRAPE_LABEL_HINT, type MetricsScrapeOptions, type Scrape } from './metrics-source.js';
+export {
+  indexScrapes,
+  scrapeMetrics,
+  scrapeOne,
+  SCRAPE_LABEL_HINT,
+  type MetricsScrapeOptions,
+  type Scrape,
+} from './metrics-source.js';
 export { queryPrometheus, type PrometheusQueryOptions } from './prometheus-source.js';
-export { parseExposition, ExpositionSyntaxError, type Exposition, type ExposedSeries, type ExposedType } from './exposition-parser.js';
+export {
+  parseExposition,
+  ExpositionSyntaxError,
+  type Exposition,
+  type ExposedSeries,
+  type ExposedType,
+} from './exposition-parser.js';
 export { SeriesIndex, type Labels, type SeriesIndexInit, type ValueKind } from './series-index.js';
 export { DialectCatalog, type DialectAdvice } from './engine-dialects.js';
 export { parsePromQL, selectorsOf, type Expr, type SelectorExpr } from './promql-ast.js';

@@ -50,40 +50,160 @@ type Want = [Finding['severity'], Finding['check'], string, string?];
 
 const cases: [string, Want[]][] = [
   ['vllm:num_requests_waiting > 20', []],
-  ['rate(vllm:num_preemptions[5m]) > 0', [['error', 'unknown-metric', 'metric "vllm:num_preemptions" has no series (did you mean "vllm:num_preemptions_total"? counters carry _total)', 'vllm:num_preemptions_total']]],
-  ['rate(vllm:e2e_request_latency_seconds_bucket{le="120"}[5m]) > 0', [['error', 'le-spelling', 'le="120" matches no series of "vllm:e2e_request_latency_seconds_bucket": the target spells this bound le="120.0"', 'le="120.0"']]],
-  ['rate(vllm:e2e_request_latency_seconds_bucket{le="100"}[5m]) > 0', [['error', 'unknown-bucket', '(its le values: 60.0, 120.0, +Inf; nearest: 60.0, 120.0)']]],
+  [
+    'rate(vllm:num_preemptions[5m]) > 0',
+    [
+      [
+        'error',
+        'unknown-metric',
+        'metric "vllm:num_preemptions" has no series (did you mean "vllm:num_preemptions_total"? counters carry _total)',
+        'vllm:num_preemptions_total',
+      ],
+    ],
+  ],
+  [
+    'rate(vllm:e2e_request_latency_seconds_bucket{le="120"}[5m]) > 0',
+    [
+      [
+        'error',
+        'le-spelling',
+        'le="120" matches no series of "vllm:e2e_request_latency_seconds_bucket": the target spells this bound le="120.0"',
+        'le="120.0"',
+      ],
+    ],
+  ],
+  [
+    'rate(vllm:e2e_request_latency_seconds_bucket{le="100"}[5m]) > 0',
+    [['error', 'unknown-bucket', '(its le values: 60.0, 120.0, +Inf; nearest: 60.0, 120.0)']],
+  ],
   ['rate(vllm:e2e_request_latency_seconds_bucket{le=~"12.*"}[5m]) > 0', []],
   ['rate(vllm:e2e_request_latency_seconds_bucket{le="+Inf"}[5m]) > 0', []],
-  ['vllm:gpu_cache_usage_perc > 0.9', [['error', 'other-dialect', 'it is the vllm-v0 name, and this target speaks vllm-v1, where it is "vllm:kv_cache_usage_perc"', 'vllm:kv_cache_usage_perc']]],
-  ['(vllm:kv_cache_usage_perc or vllm:gpu_cache_usage_perc) > 0.9', [['info', 'other-dialect', 'its "or" alternative "vllm:kv_cache_usage_perc" has series, so the rule still works here', 'vllm:kv_cache_usage_perc']]],
-  ['vllm:gpu_cache_usage_perc or sglang:token_usage', [['error', 'other-dialect', 'vllm-v0 name', 'vllm:kv_cache_usage_perc'], ['error', 'unknown-metric', 'metric "sglang:token_usage" has no series']]],
-  ['sum(rate(vllm:num_preemption_total[5m])) or vector(0)', [['error', 'unknown-metric', '(did you mean "vllm:num_preemptions_total"?); the "or vector(0)" fallback hides this', 'vllm:num_preemptions_total']]],
+  [
+    'vllm:gpu_cache_usage_perc > 0.9',
+    [
+      [
+        'error',
+        'other-dialect',
+        'it is the vllm-v0 name, and this target speaks vllm-v1, where it is "vllm:kv_cache_usage_perc"',
+        'vllm:kv_cache_usage_perc',
+      ],
+    ],
+  ],
+  [
+    '(vllm:kv_cache_usage_perc or vllm:gpu_cache_usage_perc) > 0.9',
+    [
+      [
+        'info',
+        'other-dialect',
+        'its "or" alternative "vllm:kv_cache_usage_perc" has series, so the rule still works here',
+        'vllm:kv_cache_usage_perc',
+      ],
+    ],
+  ],
+  [
+    'vllm:gpu_cache_usage_perc or sglang:token_usage',
+    [
+      ['error', 'other-dialect', 'vllm-v0 name', 'vllm:kv_cache_usage_perc'],
+      ['error', 'unknown-metric', 'metric "sglang:token_usage" has no series'],
+    ],
+  ],
+  [
+    'sum(rate(vllm:num_preemption_total[5m])) or vector(0)',
+    [
+      [
+        'error',
+        'unknown-metric',
+        '(did you mean "vllm:num_preemptions_total"?); the "or vector(0)" fallback hides this',
+        'vllm:num_preemptions_total',
+      ],
+    ],
+  ],
   ['vllm:num_requests_swapped > 0', [['error', 'other-dialect', 'only vllm-v0 (']]],
   ['absent(vllm:num_requests_swapped)', []],
   ['absent_over_time(vllm:nothing{a="b"}[5m])', []],
-  ['vllm:num_requests_waiting{model_name="mistral-7b"} > 0', [['warning', 'unknown-label-value', 'no series of "vllm:num_requests_waiting" has model_name="mistral-7b" (its model_name values: llama-3.1-8b, qwen2.5-7b)']]],
-  ['vllm:num_requests_waiting{pod="x"} > 0', [['error', 'unknown-label', 'metric "vllm:num_requests_waiting" has no label "pod" (its labels: engine, instance, job, model_name)']]],
+  [
+    'vllm:num_requests_waiting{model_name="mistral-7b"} > 0',
+    [
+      [
+        'warning',
+        'unknown-label-value',
+        'no series of "vllm:num_requests_waiting" has model_name="mistral-7b" (its model_name values: llama-3.1-8b, qwen2.5-7b)',
+      ],
+    ],
+  ],
+  [
+    'vllm:num_requests_waiting{pod="x"} > 0',
+    [
+      [
+        'error',
+        'unknown-label',
+        'metric "vllm:num_requests_waiting" has no label "pod" (its labels: engine, instance, job, model_name)',
+      ],
+    ],
+  ],
   ['vllm:num_requests_waiting{pod=""} > 0', []],
   ['vllm:num_requests_waiting{pod!="x"} > 0', []],
-  ['vllm:num_requests_waiting{instance="engine-0:8000", model_name="qwen2.5-7b"} > 0', [['warning', 'no-matching-series', 'no single series of "vllm:num_requests_waiting" matches {instance="engine-0:8000", model_name="qwen2.5-7b"}']]],
-  ['rate(vllm:request_success_total{finished_reason=~"abort|error"}[5m]) > 0', [['warning', 'unknown-label-value', '(its finished_reason values: length, stop)']]],
+  [
+    'vllm:num_requests_waiting{instance="engine-0:8000", model_name="qwen2.5-7b"} > 0',
+    [
+      [
+        'warning',
+        'no-matching-series',
+        'no single series of "vllm:num_requests_waiting" matches {instance="engine-0:8000", model_name="qwen2.5-7b"}',
+      ],
+    ],
+  ],
+  [
+    'rate(vllm:request_success_total{finished_reason=~"abort|error"}[5m]) > 0',
+    [['warning', 'unknown-label-value', '(its finished_reason values: length, stop)']],
+  ],
   ['up{job="vllm"} == 0', []],
-  ['up{job="vlm"} == 0', [['warning', 'unknown-label-value', 'no series of "up" has job="vlm" (its job values: vllm)']]],
-  ['vllm:num_preemptions_total > 5', [['warning', 'counter-without-rate', 'counter "vllm:num_preemptions_total" is read as a value']]],
+  [
+    'up{job="vlm"} == 0',
+    [['warning', 'unknown-label-value', 'no series of "up" has job="vlm" (its job values: vllm)']],
+  ],
+  [
+    'vllm:num_preemptions_total > 5',
+    [['warning', 'counter-without-rate', 'counter "vllm:num_preemptions_total" is read as a value']],
+  ],
   ['vllm:num_preemptions_total', []],
   ['count(vllm:num_preemptions_total) > 0', []],
   ['vllm:num_requests_waiting > 0 and vllm:num_preemptions_total', []],
   ['increase(vllm:num_preemptions_total[1h]) > 3', []],
-  ['histogram_quantile(0.99, vllm:e2e_request_latency_seconds_bucket) > 60', [['warning', 'counter-without-rate', 'take histogram_quantile() of rate(vllm:e2e_request_latency_seconds_bucket[5m])']]],
-  ['rate(vllm:kv_cache_usage_perc[5m]) > 0', [['error', 'rate-over-gauge', 'rate() over gauge "vllm:kv_cache_usage_perc"']]],
+  [
+    'histogram_quantile(0.99, vllm:e2e_request_latency_seconds_bucket) > 60',
+    [
+      [
+        'warning',
+        'counter-without-rate',
+        'take histogram_quantile() of rate(vllm:e2e_request_latency_seconds_bucket[5m])',
+      ],
+    ],
+  ],
+  [
+    'rate(vllm:kv_cache_usage_perc[5m]) > 0',
+    [['error', 'rate-over-gauge', 'rate() over gauge "vllm:kv_cache_usage_perc"']],
+  ],
   ['resets(vllm:num_requests_waiting[1h]) > 0', [['error', 'rate-over-gauge', 'use changes()']]],
   ['deriv(vllm:kv_cache_usage_perc[5m]) > 0', []],
-  ['sum(rate(vllm:iteration_tokens_total[5m]))', [['error', 'unknown-metric', 'it is a histogram, read through its series "vllm:iteration_tokens_total_bucket", "vllm:iteration_tokens_total_count", "vllm:iteration_tokens_total_sum"', 'vllm:iteration_tokens_total_bucket']]],
+  [
+    'sum(rate(vllm:iteration_tokens_total[5m]))',
+    [
+      [
+        'error',
+        'unknown-metric',
+        'it is a histogram, read through its series "vllm:iteration_tokens_total_bucket", "vllm:iteration_tokens_total_count", "vllm:iteration_tokens_total_sum"',
+        'vllm:iteration_tokens_total_bucket',
+      ],
+    ],
+  ],
   ['{__name__=~"vllm:nope.*"}', [['error', 'unknown-metric', 'no metric name matches __name__=~"vllm:nope.*"']]],
   ['{__name__=~"vllm:num_requests_.*"} > 0', []],
   ['ALERTS{alertname="Other"}', []],
-  ['vllm:engine_sleep_state{sleep_state="asleep"} == 1', [['warning', 'unknown-label-value', '(its sleep_state values: awake, discard_all)']]],
+  [
+    'vllm:engine_sleep_state{sleep_state="asleep"} == 1',
+    [['warning', 'unknown-label-value', '(its sleep_state values: awake, discard_all)']],
+  ],
   ['vllm:nope / vllm:nope', [['error', 'unknown-metric', 'metric "vllm:nope" has no series']]],
   ['sum(rate(foo[5m)', [['error', 'syntax', 'expression does not parse: ']]],
 ];
@@ -144,7 +264,12 @@ test('findings carry the line of the selector, sorted by file order, line and co
   const r = lintRules([b, a], index);
   assert.deepEqual(
     r.findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.check}`),
-    ['b.yml:5:12 unknown-metric', 'a.yml:6:7 unknown-label-value', 'a.yml:8:12 unknown-metric', 'a.yml:9:5 rule-format'],
+    [
+      'b.yml:5:12 unknown-metric',
+      'a.yml:6:7 unknown-label-value',
+      'a.yml:8:12 unknown-metric',
+      'a.yml:9:5 rule-format',
+    ],
   );
   assert.deepEqual([r.errors, r.warnings, r.notes, r.rules, r.selectors], [3, 1, 0, 2, 3]);
   assert.deepEqual(r.files, ['b.yml', 'a.yml']);

@@ -6,7 +6,13 @@ import type { CheckId, Finding, LintReport, Severity } from './finding.js';
 import { parsePromQL, selectorsOf, type Expr, type SelectorExpr } from './promql-ast.js';
 import type { LintRule, RuleFile } from './rule-file.js';
 import { diagnoseSelector, type DiagnosisContext, type SelectorStatus } from './selector-diagnosis.js';
-import { COUNTER_FUNCTIONS, readsSeries, returnsLiveSeries, selectorContexts, type SelectorContext } from './selector-context.js';
+import {
+  COUNTER_FUNCTIONS,
+  readsSeries,
+  returnsLiveSeries,
+  selectorContexts,
+  type SelectorContext,
+} from './selector-context.js';
 import type { SeriesIndex } from './series-index.js';
 
 /** Options of {@link lintRules}. */
@@ -44,7 +50,15 @@ class RuleLinter {
     const parsed = parsePromQL(rule.expr);
     if (!parsed.ok) {
       const p = rule.exprPosition;
-      this.findings.push({ file, ...p, group: rule.group, rule: ruleRef, severity: 'error', check: 'syntax', message: `expression does not parse: ${parsed.error.message} at character ${parsed.error.from + 1}` });
+      this.findings.push({
+        file,
+        ...p,
+        group: rule.group,
+        rule: ruleRef,
+        severity: 'error',
+        check: 'syntax',
+        message: `expression does not parse: ${parsed.error.message} at character ${parsed.error.from + 1}`,
+      });
       return;
     }
     const contexts = selectorContexts(parsed.expr);
@@ -58,11 +72,27 @@ class RuleLinter {
     };
     const isLive = (s: SelectorExpr): boolean => statusOf(s).state !== 'dead';
     const reported = new Set<string>();
-    const report = (c: SelectorContext, i: number, severity: Severity, check: CheckId, message: string, suggestion?: string): void => {
+    const report = (
+      c: SelectorContext,
+      i: number,
+      severity: Severity,
+      check: CheckId,
+      message: string,
+      suggestion?: string,
+    ): void => {
       const key = `${c.selector.text}\0${check}`;
       if (reported.has(key)) return;
       reported.add(key);
-      const f: Finding = { file, ...positions[i]!, group: rule.group, rule: ruleRef, severity, check, message, selector: c.selector.text };
+      const f: Finding = {
+        file,
+        ...positions[i]!,
+        group: rule.group,
+        rule: ruleRef,
+        severity,
+        check,
+        message,
+        selector: c.selector.text,
+      };
       this.findings.push(suggestion === undefined ? f : { ...f, suggestion });
     };
 
@@ -73,7 +103,14 @@ class RuleLinter {
         const { check, severity, message, suggestion } = st.diagnosis;
         const rescuer = c.alternatives.find((a) => returnsLiveSeries(a, isLive));
         if (rescuer) {
-          report(c, i, 'info', check, `${message}; its "or" alternative ${this.#describe(rule.expr, rescuer)} has series, so the rule still works here`, suggestion);
+          report(
+            c,
+            i,
+            'info',
+            check,
+            `${message}; its "or" alternative ${this.#describe(rule.expr, rescuer)} has series, so the rule still works here`,
+            suggestion,
+          );
           return;
         }
         const constant = c.alternatives.find((a) => !readsSeries(a));
@@ -92,14 +129,24 @@ class RuleLinter {
     return text.length <= 60 ? `"${text}"` : `reading "${first?.name ?? first?.text ?? text.slice(0, 57)}"`;
   }
 
-  #valueChecks(c: SelectorContext, i: number, report: (c: SelectorContext, i: number, s: Severity, k: CheckId, m: string) => void): void {
+  #valueChecks(
+    c: SelectorContext,
+    i: number,
+    report: (c: SelectorContext, i: number, s: Severity, k: CheckId, m: string) => void,
+  ): void {
     const name = c.selector.name;
     if (name === undefined) return;
     const kind = this.#ctx.index.valueKind(name);
     const fn = c.rangeFunction;
     if (kind === 'gauge' && fn !== undefined && COUNTER_FUNCTIONS.has(fn)) {
       const instead = fn === 'resets' ? 'changes()' : 'deriv() or delta()';
-      report(c, i, 'error', 'rate-over-gauge', `${fn}() over gauge "${name}": ${fn}() is for counters, and reads every drop of a gauge as a counter reset; use ${instead}`);
+      report(
+        c,
+        i,
+        'error',
+        'rate-over-gauge',
+        `${fn}() over gauge "${name}": ${fn}() is for counters, and reads every drop of a gauge as a counter reset; use ${instead}`,
+      );
     }
     if (kind === 'counter' && c.use === 'value' && !c.bare) {
       const bucket = this.#ctx.index.family(name)?.suffix === '_bucket';
@@ -121,20 +168,35 @@ class RuleLinter {
 export function lintRules(files: readonly RuleFile[], index: SeriesIndex, options: LintRulesOptions = {}): LintReport {
   const dialects = options.dialects ?? new DialectCatalog();
   const recorded = new Set(files.flatMap((f) => f.rules.filter((r) => r.kind === 'record').map((r) => r.name)));
-  const ctx: DiagnosisContext = { index, dialects, recorded, ...(options.missingLabelHint ? { missingLabelHint: options.missingLabelHint } : {}) };
+  const ctx: DiagnosisContext = {
+    index,
+    dialects,
+    recorded,
+    ...(options.missingLabelHint ? { missingLabelHint: options.missingLabelHint } : {}),
+  };
   const linter = new RuleLinter(ctx);
   let rules = 0;
   const order = new Map(files.map((f, i) => [f.path, i]));
   for (const f of files) {
     for (const p of f.problems) {
-      linter.findings.push({ file: f.path, ...p.position, group: p.group, rule: undefined, severity: 'error', check: 'rule-format', message: p.message });
+      linter.findings.push({
+        file: f.path,
+        ...p.position,
+        group: p.group,
+        rule: undefined,
+        severity: 'error',
+        check: 'rule-format',
+        message: p.message,
+      });
     }
     for (const r of f.rules) {
       rules++;
       linter.lint(f.path, r);
     }
   }
-  const findings = [...linter.findings].sort((a, b) => order.get(a.file)! - order.get(b.file)! || a.line - b.line || a.column - b.column);
+  const findings = [...linter.findings].sort(
+    (a, b) => order.get(a.file)! - order.get(b.file)! || a.line - b.line || a.column - b.column,
+  );
   const count = (s: Severity): number => findings.filter((f) => f.severity === s).length;
   return {
     source: index.description,

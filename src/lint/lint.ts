@@ -52,6 +52,9 @@ export async function lint(options: LintOptions): Promise<LintReport> {
     });
     return lintRules(files, index);
   }
-  index = await scrapeMetrics(options.source.metrics, { ...io, ...(options.source.labels ? { labels: options.source.labels } : {}) });
+  index = await scrapeMetrics(options.source.metrics, {
+    ...io,
+    ...(options.source.labels ? { labels: options.source.labels } : {}),
+  });
   return lintRules(files, index, { missingLabelHint: options.missingLabelHint ?? SCRAPE_LABEL_HINT });
 }

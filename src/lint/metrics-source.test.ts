@@ -23,13 +23,19 @@ const TEXT = '# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{
 test('scrapeMetrics indexes each page with its target labels, the per-target series and the declared types', async (t) => {
   const { url, server } = await serve({
     '/metrics': [200, 'text/plain; version=0.0.4', TEXT],
-    '/om': [200, 'application/openmetrics-text; version=1.0.0', '# TYPE llm_requests counter\nllm_requests_total{status="success"} 1\n# EOF\n'],
+    '/om': [
+      200,
+      'application/openmetrics-text; version=1.0.0',
+      '# TYPE llm_requests counter\nllm_requests_total{status="success"} 1\n# EOF\n',
+    ],
   });
   t.after(() => server.close());
   const index = await scrapeMetrics([`${url}/metrics`, `${url}/om`], { labels: { job: 'engines' } });
   const host = new URL(url).host;
   // The exposed `instance` clashes with the target label and is kept as exported_instance, as Prometheus does.
-  assert.deepEqual(index.series('vllm:num_requests_waiting'), [{ model_name: 'm', exported_instance: 'pod-1', instance: host, job: 'engines' }]);
+  assert.deepEqual(index.series('vllm:num_requests_waiting'), [
+    { model_name: 'm', exported_instance: 'pod-1', instance: host, job: 'engines' },
+  ]);
   assert.deepEqual(index.series('up'), [
     { instance: host, job: 'engines' },
     { instance: host, job: 'engines' },
@@ -60,14 +66,21 @@ test('a URL that is not an exposition, or cannot be scraped, is one line naming 
   const cases: [string, RegExp][] = [
     [`${url}/html`, /^http:\/\/.*\/html is not a Prometheus exposition: it answered text\/html$/],
     [`${url}/json`, /^http:\/\/.*\/json is not a Prometheus exposition: it answered application\/json$/],
-    [`${url}/garbage`, /^http:\/\/.*\/garbage is not a Prometheus exposition \(line 1: "world" is not a sample value at column 12: hello world\)$/],
+    [
+      `${url}/garbage`,
+      /^http:\/\/.*\/garbage is not a Prometheus exposition \(line 1: "world" is not a sample value at column 12: hello world\)$/,
+    ],
     [`${url}/empty`, /^http:\/\/.*\/empty is not a Prometheus exposition: the page has no metrics$/],
     [`${url}/500`, /^cannot scrape http:\/\/.*\/500: HTTP 500$/],
     [`${closed.url}/metrics`, /^cannot scrape http:\/\/.*\/metrics: ECONNREFUSED$/],
     ['ftp://x/metrics', /^"ftp:\/\/x\/metrics" is not an http\(s\) URL/],
   ];
   for (const [u, message] of cases) {
-    await assert.rejects(scrapeMetrics([u]), (err: unknown) => err instanceof LintInputError && message.test(err.message), u);
+    await assert.rejects(
+      scrapeMetrics([u]),
+      (err: unknown) => err instanceof LintInputError && message.test(err.message),
+      u,
+    );
   }
 });
 
@@ -82,5 +95,7 @@ test('a scrape that does not answer in time is named as such', async (t) => {
     server.close();
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
-  await assert.rejects(scrapeMetrics([url], { timeoutMs: 200 }), { message: `cannot scrape ${url}: no answer in time` });
+  await assert.rejects(scrapeMetrics([url], { timeoutMs: 200 }), {
+    message: `cannot scrape ${url}: no answer in time`,
+  });
 });

@@ -25,10 +25,17 @@ export interface Scrape {
 }
 
 /** What Prometheus records for every target on every scrape. */
-const SCRAPE_SERIES = ['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added'];
+const SCRAPE_SERIES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+];
 
 /** The hint a missing-label finding carries when the series came from /metrics. */
-export const SCRAPE_LABEL_HINT = 'labels a scrape config adds (job, relabelled ones) are not on /metrics: give them as target labels';
+export const SCRAPE_LABEL_HINT =
+  'labels a scrape config adds (job, relabelled ones) are not on /metrics: give them as target labels';
 
 /** `Accept` as Prometheus sends it: OpenMetrics preferred, the text format accepted. */
 const ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.4,*/*;q=0.1';
@@ -81,7 +88,8 @@ export async function scrapeOne(url: string, options: MetricsScrapeOptions = {})
   } catch {
     throw new LintInputError(`"${url}" is not a URL: give one like http://127.0.0.1:8000/metrics`);
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new LintInputError(`"${url}" is not an http(s) URL: give one like http://127.0.0.1:8000/metrics`);
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new LintInputError(`"${url}" is not an http(s) URL: give one like http://127.0.0.1:8000/metrics`);
   const doFetch = options.fetch ?? fetch;
   let res: Response;
   let text: string;
@@ -93,15 +101,18 @@ export async function scrapeOne(url: string, options: MetricsScrapeOptions = {})
   }
   if (!res.ok) throw new LintInputError(`cannot scrape ${url}: HTTP ${res.status}`);
   const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
-  if (/^(text\/html|application\/json)$/.test(type)) throw new LintInputError(`${url} is not a Prometheus exposition: it answered ${type}`);
+  if (/^(text\/html|application\/json)$/.test(type))
+    throw new LintInputError(`${url} is not a Prometheus exposition: it answered ${type}`);
   let exposition: Exposition;
   try {
     exposition = parseExposition(text);
   } catch (err) {
-    if (err instanceof ExpositionSyntaxError) throw new LintInputError(`${url} is not a Prometheus exposition (${err.message})`, { cause: err });
+    if (err instanceof ExpositionSyntaxError)
+      throw new LintInputError(`${url} is not a Prometheus exposition (${err.message})`, { cause: err });
     throw err;
   }
-  if (exposition.series.length === 0 && exposition.types.size === 0) throw new LintInputError(`${url} is not a Prometheus exposition: the page has no metrics`);
+  if (exposition.series.length === 0 && exposition.types.size === 0)
+    throw new LintInputError(`${url} is not a Prometheus exposition: the page has no metrics`);
   return { url, exposition };
 }
 

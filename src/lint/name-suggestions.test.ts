@@ -5,7 +5,14 @@ import { editDistance, suggestName } from './name-suggestions.js';
 import { SeriesIndex } from './series-index.js';
 
 const index = new SeriesIndex({
-  names: ['vllm:num_preemptions_total', 'vllm:num_requests_waiting', 'llm_ttft_seconds_bucket', 'llm_ttft_seconds_count', 'llm_ttft_seconds_sum', 'DCGM_FI_DEV_GPU_UTIL'],
+  names: [
+    'vllm:num_preemptions_total',
+    'vllm:num_requests_waiting',
+    'llm_ttft_seconds_bucket',
+    'llm_ttft_seconds_count',
+    'llm_ttft_seconds_sum',
+    'DCGM_FI_DEV_GPU_UTIL',
+  ],
   series: new Map(),
   types: new Map<string, ExposedType>([['vllm:num_requests_waiting', 'gauge']]),
   description: 'test',
@@ -13,8 +20,17 @@ const index = new SeriesIndex({
 
 const cases: [string, Record<string, unknown> | undefined][] = [
   ['vllm:num_preemptions', { name: 'vllm:num_preemptions_total', reason: 'counters carry _total' }],
-  ['vllm:num_requests_waiting_total', { name: 'vllm:num_requests_waiting', reason: 'it is a gauge, and only counters carry _total' }],
-  ['llm_ttft_seconds', { name: 'llm_ttft_seconds_bucket', histogramSeries: ['llm_ttft_seconds_bucket', 'llm_ttft_seconds_count', 'llm_ttft_seconds_sum'] }],
+  [
+    'vllm:num_requests_waiting_total',
+    { name: 'vllm:num_requests_waiting', reason: 'it is a gauge, and only counters carry _total' },
+  ],
+  [
+    'llm_ttft_seconds',
+    {
+      name: 'llm_ttft_seconds_bucket',
+      histogramSeries: ['llm_ttft_seconds_bucket', 'llm_ttft_seconds_count', 'llm_ttft_seconds_sum'],
+    },
+  ],
   ['vllm:num_request_waiting', { name: 'vllm:num_requests_waiting' }],
   ['DCGM_FI_DEV_GPU_UTIL_X', { name: 'DCGM_FI_DEV_GPU_UTIL' }], // two edits: near enough for a long name
   ['DCGM_FI_DEV_GPU_UTILIZATION', undefined], // seven: not

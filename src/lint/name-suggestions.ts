@@ -43,7 +43,11 @@ export function suggestName(name: string, index: SeriesIndex): NameSuggestion | 
     const bare = name.slice(0, -'_total'.length);
     if (index.has(bare)) {
       const type = index.family(bare)?.type;
-      return { name: bare, reason: type && type !== 'counter' ? `it is a ${type}, and only counters carry _total` : 'only counters carry _total' };
+      return {
+        name: bare,
+        reason:
+          type && type !== 'counter' ? `it is a ${type}, and only counters carry _total` : 'only counters carry _total',
+      };
     }
   }
   const parts = ['_bucket', '_count', '_sum'].map((s) => name + s).filter((n) => index.has(n));

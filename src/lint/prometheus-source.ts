@@ -20,7 +20,16 @@ export interface PrometheusQueryOptions {
 /** Names per /api/v1/series request: keeps each request small on a large server. */
 const NAMES_PER_REQUEST = 16;
 
-const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary', 'gaugehistogram', 'info', 'stateset', 'unknown']);
+const TYPES: ReadonlySet<string> = new Set([
+  'counter',
+  'gauge',
+  'histogram',
+  'summary',
+  'gaugehistogram',
+  'info',
+  'stateset',
+  'unknown',
+]);
 
 interface ApiAnswer {
   status?: string;
@@ -38,9 +47,12 @@ class PrometheusApi {
     try {
       parsed = new URL(url);
     } catch {
-      throw new LintInputError(`"${url}" is not a URL: give the Prometheus server's address, like http://127.0.0.1:9090`);
+      throw new LintInputError(
+        `"${url}" is not a URL: give the Prometheus server's address, like http://127.0.0.1:9090`,
+      );
     }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new LintInputError(`"${url}" is not an http(s) URL: give one like http://127.0.0.1:9090`);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new LintInputError(`"${url}" is not an http(s) URL: give one like http://127.0.0.1:9090`);
     this.#base = url.endsWith('/') ? url : `${url}/`;
     this.#fetch = options.fetch ?? fetch;
     this.#timeoutMs = options.timeoutMs ?? 10_000;
@@ -63,7 +75,10 @@ class PrometheusApi {
       body = await res.text();
     } catch (err) {
       const e = err as { name?: string; cause?: { code?: string }; message?: string };
-      const why = e.name === 'TimeoutError' ? `no answer within ${this.#timeoutMs / 1000} s` : (e.cause?.code ?? e.message ?? String(err));
+      const why =
+        e.name === 'TimeoutError'
+          ? `no answer within ${this.#timeoutMs / 1000} s`
+          : (e.cause?.code ?? e.message ?? String(err));
       throw new LintInputError(`cannot reach Prometheus at ${this.#base}: ${why}`, { cause: err });
     }
     let answer: ApiAnswer;
@@ -72,7 +87,9 @@ class PrometheusApi {
     } catch {
       if (optional) return undefined;
       const type = (res.headers.get('content-type') ?? 'no content type').split(';')[0];
-      throw new LintInputError(`${this.#base} does not answer like Prometheus's HTTP API (${where}: HTTP ${res.status}, ${type})`);
+      throw new LintInputError(
+        `${this.#base} does not answer like Prometheus's HTTP API (${where}: HTTP ${res.status}, ${type})`,
+      );
     }
     if (answer.status !== 'success') {
       if (optional) return undefined;
@@ -87,7 +104,11 @@ function typesFrom(data: unknown): Map<string, ExposedType> {
   const types = new Map<string, ExposedType>();
   if (data === null || typeof data !== 'object') return types;
   for (const [family, entries] of Object.entries(data as Record<string, { type?: string }[]>)) {
-    const seen = new Set((Array.isArray(entries) ? entries : []).map((e) => e.type).filter((t): t is string => typeof t === 'string' && TYPES.has(t)));
+    const seen = new Set(
+      (Array.isArray(entries) ? entries : [])
+        .map((e) => e.type)
+        .filter((t): t is string => typeof t === 'string' && TYPES.has(t)),
+    );
     if (seen.size === 1) types.set(family, [...seen][0] as ExposedType);
     else if (seen.size > 1) types.set(family, 'unknown');
   }
@@ -99,7 +120,11 @@ function typesFrom(data: unknown): Map<string, ExposedType> {
  *
  * @example const index = await queryPrometheus('http://127.0.0.1:9090', ['vllm:num_requests_waiting']);
  */
-export async function queryPrometheus(url: string, names: Iterable<string>, options: PrometheusQueryOptions = {}): Promise<SeriesIndex> {
+export async function queryPrometheus(
+  url: string,
+  names: Iterable<string>,
+  options: PrometheusQueryOptions = {},
+): Promise<SeriesIndex> {
   const api = new PrometheusApi(url, options);
   const now = options.now?.() ?? Date.now() / 1000;
   const window: [string, string][] = [
@@ -107,7 +132,8 @@ export async function queryPrometheus(url: string, names: Iterable<string>, opti
     ['end', String(now)],
   ];
   const all = await api.call('api/v1/label/__name__/values', window);
-  if (!Array.isArray(all)) throw new LintInputError(`${url} does not answer like Prometheus's HTTP API (label values are not a list)`);
+  if (!Array.isArray(all))
+    throw new LintInputError(`${url} does not answer like Prometheus's HTTP API (label values are not a list)`);
   const live = new Set(all.filter((n): n is string => typeof n === 'string'));
   // Older servers and some Prometheus-compatible stores have no metadata API: types are then unknown, and the
   // checks that need them (counters, rate over gauges) stay quiet.
@@ -117,8 +143,13 @@ export async function queryPrometheus(url: string, names: Iterable<string>, opti
   const series = new Map<string, Labels[]>(wanted.map((n) => [n, []]));
   for (let i = 0; i < wanted.length; i += NAMES_PER_REQUEST) {
     const batch = wanted.slice(i, i + NAMES_PER_REQUEST);
-    const data = await api.call('api/v1/series', [...window, ...batch.map((n): [string, string] => ['match[]', `{__name__=${JSON.stringify(n)}}`])], true);
-    if (!Array.isArray(data)) throw new LintInputError(`${url} does not answer like Prometheus's HTTP API (series are not a list)`);
+    const data = await api.call(
+      'api/v1/series',
+      [...window, ...batch.map((n): [string, string] => ['match[]', `{__name__=${JSON.stringify(n)}}`])],
+      true,
+    );
+    if (!Array.isArray(data))
+      throw new LintInputError(`${url} does not answer like Prometheus's HTTP API (series are not a list)`);
     for (const s of data as Record<string, string>[]) {
       const { __name__: name, ...labels } = s;
       if (name !== undefined) series.get(name)?.push(labels);

@@ -9,11 +9,21 @@ const parse = (text: string): Expr => {
   return r.expr;
 };
 
-const selectorCases: { expr: string; selectors: { name: string | undefined; matchers?: string[]; range?: boolean; text?: string }[] }[] = [
+const selectorCases: {
+  expr: string;
+  selectors: { name: string | undefined; matchers?: string[]; range?: boolean; text?: string }[];
+}[] = [
   { expr: 'vllm:num_requests_waiting > 20', selectors: [{ name: 'vllm:num_requests_waiting', range: false }] },
   {
     expr: 'sum by (model_name) (rate(vllm:num_preemptions_total{engine="0", model_name=~"llama.*"}[5m] offset 1h))',
-    selectors: [{ name: 'vllm:num_preemptions_total', matchers: ['engine=0', 'model_name=~llama.*'], range: true, text: 'vllm:num_preemptions_total{engine="0", model_name=~"llama.*"}' }],
+    selectors: [
+      {
+        name: 'vllm:num_preemptions_total',
+        matchers: ['engine=0', 'model_name=~llama.*'],
+        range: true,
+        text: 'vllm:num_preemptions_total{engine="0", model_name=~"llama.*"}',
+      },
+    ],
   },
   {
     expr: 'histogram_quantile(0.99, sum by (le) (rate(x_bucket{le!="+Inf"}[5m]))) / on(job) group_left x_count',
@@ -23,7 +33,10 @@ const selectorCases: { expr: string; selectors: { name: string | undefined; matc
   { expr: '{__name__=~"vllm:.*"}', selectors: [{ name: undefined, matchers: ['__name__=~vllm:.*'] }] },
   { expr: '{"utf8.name", "quoted.label"="v"}', selectors: [{ name: 'utf8.name', matchers: ['quoted.label=v'] }] },
   { expr: "x{a='single', b=`raw\\n`}", selectors: [{ name: 'x', matchers: ['a=single', 'b=raw\\n'] }] },
-  { expr: 'max_over_time(rate(a_total[1m])[1h:5m]) @ end() and b', selectors: [{ name: 'a_total', range: true }, { name: 'b' }] },
+  {
+    expr: 'max_over_time(rate(a_total[1m])[1h:5m]) @ end() and b',
+    selectors: [{ name: 'a_total', range: true }, { name: 'b' }],
+  },
   { expr: '-(a + 1) > bool 2 unless c', selectors: [{ name: 'a' }, { name: 'c' }] },
   { expr: 'topk(3, count_values("v", build_info)) or vector(1)', selectors: [{ name: 'build_info' }] },
   { expr: '42', selectors: [] },
@@ -36,7 +49,11 @@ for (const c of selectorCases) {
     c.selectors.forEach((want, i) => {
       const s = got[i]!;
       assert.equal(s.name, want.name);
-      if (want.matchers) assert.deepEqual(s.matchers.map((m) => `${m.label}${m.type}${m.value}`), want.matchers);
+      if (want.matchers)
+        assert.deepEqual(
+          s.matchers.map((m) => `${m.label}${m.type}${m.value}`),
+          want.matchers,
+        );
       if (want.range !== undefined) assert.equal(s.range, want.range);
       if (want.text) assert.equal(s.text, want.text);
       assert.equal(c.expr.slice(s.from, s.to), s.text);

@@ -75,7 +75,9 @@ export interface PromQLSyntaxError {
 }
 
 /** A parsed expression, or why it does not parse. */
-export type ParseResult = { readonly ok: true; readonly expr: Expr } | { readonly ok: false; readonly error: PromQLSyntaxError };
+export type ParseResult =
+  | { readonly ok: true; readonly expr: Expr }
+  | { readonly ok: false; readonly error: PromQLSyntaxError };
 
 /** A node of lezer's syntax tree (typed through the parser, so @lezer/common need not be a dependency). */
 type SyntaxNode = ReturnType<typeof parser.parse>['topNode'];
@@ -91,7 +93,24 @@ const WRAPPERS: Readonly<Record<string, WrapExpr['wrapper']>> = {
 };
 
 const BINARY_OPS = new Set([
-  'Pow', 'Mul', 'Div', 'Mod', 'Atan2', 'Add', 'Sub', 'Eql', 'Gte', 'Gtr', 'Lte', 'Lss', 'Neq', 'TrimUpper', 'TrimLower', 'And', 'Unless', 'Or',
+  'Pow',
+  'Mul',
+  'Div',
+  'Mod',
+  'Atan2',
+  'Add',
+  'Sub',
+  'Eql',
+  'Gte',
+  'Gtr',
+  'Lte',
+  'Lss',
+  'Neq',
+  'TrimUpper',
+  'TrimLower',
+  'And',
+  'Unless',
+  'Or',
 ]);
 
 const MATCH_OPS: Readonly<Record<string, MatchType>> = { EqlSingle: '=', Neq: '!=', EqlRegex: '=~', NeqRegex: '!~' };
@@ -126,7 +145,7 @@ class Converter {
         return this.#selector(n, false);
       case 'MatrixSelector': {
         const inner = n.firstChild;
-        if (!inner || inner.name !== 'VectorSelector') throw new SyntaxFailure(n.from, 'a range applies to a selector only');
+        if (inner?.name !== 'VectorSelector') throw new SyntaxFailure(n.from, 'a range applies to a selector only');
         return this.#selector(inner, true);
       }
       case 'FunctionCall': {
@@ -139,14 +158,25 @@ class Converter {
         const op = n.getChild('AggregateOp');
         const body = n.getChild('FunctionCallBody');
         if (!op || !body) throw new SyntaxFailure(n.from, 'malformed aggregation');
-        return { kind: 'aggregate', ...span, op: this.#src(op), args: this.#exprChildren(body).map((c) => this.expr(c)) };
+        return {
+          kind: 'aggregate',
+          ...span,
+          op: this.#src(op),
+          args: this.#exprChildren(body).map((c) => this.expr(c)),
+        };
       }
       case 'BinaryExpr': {
         const sides = this.#exprChildren(n);
         let op: SyntaxNode | null = null;
         for (let c = n.firstChild; c; c = c.nextSibling) if (BINARY_OPS.has(c.name)) op = c;
         if (sides.length !== 2 || !op) throw new SyntaxFailure(n.from, 'malformed binary expression');
-        return { kind: 'binary', ...span, op: this.#src(op).toLowerCase(), lhs: this.expr(sides[0]!), rhs: this.expr(sides[1]!) };
+        return {
+          kind: 'binary',
+          ...span,
+          op: this.#src(op).toLowerCase(),
+          lhs: this.expr(sides[0]!),
+          rhs: this.expr(sides[1]!),
+        };
       }
       case 'NumberDurationLiteral':
       case 'StringLiteral':
@@ -176,8 +206,10 @@ class Converter {
       const labelNode = m.firstChild;
       const opNode = m.getChild('MatchOp')?.firstChild;
       const valueNode = m.lastChild;
-      if (!labelNode || !opNode || !valueNode || valueNode.name !== 'StringLiteral') throw new SyntaxFailure(m.from, 'malformed label matcher');
-      const label = labelNode.name === 'QuotedLabelName' ? this.#string(labelNode.firstChild ?? labelNode) : this.#src(labelNode);
+      if (!labelNode || !opNode || !valueNode || valueNode.name !== 'StringLiteral')
+        throw new SyntaxFailure(m.from, 'malformed label matcher');
+      const label =
+        labelNode.name === 'QuotedLabelName' ? this.#string(labelNode.firstChild ?? labelNode) : this.#src(labelNode);
       const type = MATCH_OPS[opNode.name];
       if (!type) throw new SyntaxFailure(opNode.from, `unknown match operator ${this.#src(opNode)}`);
       const value = this.#string(valueNode);

@@ -1,7 +1,18 @@
 // PromQL string literals to their values: double- and single-quoted strings take Go's escapes, backquoted
 // strings are raw (https://prometheus.io/docs/prometheus/latest/querying/basics/#string-literals).
 
-const SIMPLE: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'" };
+const SIMPLE: Readonly<Record<string, string>> = {
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+};
 
 /**
  * The value of a PromQL string literal as written (quotes included); undefined when it is malformed.

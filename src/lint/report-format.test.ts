@@ -28,7 +28,10 @@ const report = (findings: Finding[]): LintReport => ({
 
 test('a finding prints as file:line: severity: rule: message', () => {
   assert.equal(formatFinding(finding('error', 12)), 'rules.yml:12: error: alert "Preempting": finding on line 12');
-  assert.equal(formatFinding({ ...finding('error', 3), rule: undefined }), 'rules.yml:3: error: group "vllm": finding on line 3');
+  assert.equal(
+    formatFinding({ ...finding('error', 3), rule: undefined }),
+    'rules.yml:3: error: group "vllm": finding on line 3',
+  );
 });
 
 test('the text report hides notes unless asked, and always ends with the summary of all counts', () => {
@@ -40,7 +43,10 @@ test('the text report hides notes unless asked, and always ends with the summary
   ]);
   assert.equal(formatText(r, 'info').length, 4);
   assert.equal(formatText(r, 'error').length, 2);
-  assert.equal(formatSummary(report([])), 'inferwatch lint: 1 file, 8 rules, 11 selectors checked against http://127.0.0.1:8000/metrics (vllm-v1): 0 errors, 0 warnings, 0 notes');
+  assert.equal(
+    formatSummary(report([])),
+    'inferwatch lint: 1 file, 8 rules, 11 selectors checked against http://127.0.0.1:8000/metrics (vllm-v1): 0 errors, 0 warnings, 0 notes',
+  );
 });
 
 test('the JSON report carries every finding by default', () => {

@@ -46,7 +46,10 @@ spec:
 `;
   const f = parseRuleFile(text, 'pr.yaml');
   assert.equal(f.format, 'PrometheusRule');
-  assert.deepEqual(f.rules.map((r) => [r.name, r.exprPosition.line]), [['Preempting', 13]]);
+  assert.deepEqual(
+    f.rules.map((r) => [r.name, r.exprPosition.line]),
+    [['Preempting', 13]],
+  );
 });
 
 test('a kind: List of PrometheusRule objects (kubectl get -o yaml)', () => {
@@ -63,7 +66,10 @@ items:
     - name: b
       rules: [{record: b, expr: sum(up)}]
 `;
-  assert.deepEqual(parseRuleFile(text, 'list.yaml').rules.map((r) => `${r.group}/${r.name}`), ['a/A', 'b/b']);
+  assert.deepEqual(
+    parseRuleFile(text, 'list.yaml').rules.map((r) => `${r.group}/${r.name}`),
+    ['a/A', 'b/b'],
+  );
 });
 
 test('fragments of a block expression are placed on their own lines, repeated ones in order', () => {
@@ -111,7 +117,10 @@ test('badly formed rules come back as problems, and the others are still read', 
     expr: up == 0
 `;
   const f = parseRuleFile(text, 'r.yml');
-  assert.deepEqual(f.rules.map((r) => r.name), ['Fine']);
+  assert.deepEqual(
+    f.rules.map((r) => r.name),
+    ['Fine'],
+  );
   assert.deepEqual(
     f.problems.map((p) => [p.position.line, p.message]),
     [
@@ -122,23 +131,44 @@ test('badly formed rules come back as problems, and the others are still read', 
 });
 
 const badFiles: { name: string; text: string; message: RegExp }[] = [
-  { name: 'text that is not YAML', text: 'groups:\n  - name: [unclosed\n', message: /^bad\.yml is not valid YAML \(line \d+: / },
-  { name: 'YAML without groups', text: 'scrape_configs: []\n', message: /^bad\.yml is not a Prometheus rule file: expected a top-level "groups:" list/ },
+  {
+    name: 'text that is not YAML',
+    text: 'groups:\n  - name: [unclosed\n',
+    message: /^bad\.yml is not valid YAML \(line \d+: /,
+  },
+  {
+    name: 'YAML without groups',
+    text: 'scrape_configs: []\n',
+    message: /^bad\.yml is not a Prometheus rule file: expected a top-level "groups:" list/,
+  },
   { name: 'an empty file', text: '', message: /^bad\.yml is (empty|not a Prometheus rule file)/ },
-  { name: 'groups that are not a list', text: 'groups: {a: 1}\n', message: /^bad\.yml: "groups" must be a list of rule groups$/ },
-  { name: 'a PrometheusRule without spec.groups', text: 'kind: PrometheusRule\nspec: {}\n', message: /^bad\.yml: PrometheusRule without "spec\.groups"$/ },
+  {
+    name: 'groups that are not a list',
+    text: 'groups: {a: 1}\n',
+    message: /^bad\.yml: "groups" must be a list of rule groups$/,
+  },
+  {
+    name: 'a PrometheusRule without spec.groups',
+    text: 'kind: PrometheusRule\nspec: {}\n',
+    message: /^bad\.yml: PrometheusRule without "spec\.groups"$/,
+  },
 ];
 
 for (const c of badFiles) {
   test(`parseRuleFile refuses ${c.name} with one line naming the file`, () => {
-    assert.throws(() => parseRuleFile(c.text, 'bad.yml'), (err: unknown) => err instanceof LintInputError && c.message.test(err.message) && !err.message.includes('\n'));
+    assert.throws(
+      () => parseRuleFile(c.text, 'bad.yml'),
+      (err: unknown) => err instanceof LintInputError && c.message.test(err.message) && !err.message.includes('\n'),
+    );
   });
 }
 
 test('readRuleFile names a missing file and a directory', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'inferwatch-rules-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await assert.rejects(readRuleFile(join(dir, 'nope.yml')), { message: `cannot read rule file ${join(dir, 'nope.yml')}: no such file` });
+  await assert.rejects(readRuleFile(join(dir, 'nope.yml')), {
+    message: `cannot read rule file ${join(dir, 'nope.yml')}: no such file`,
+  });
   await assert.rejects(readRuleFile(dir), { message: `cannot read rule file ${dir}: it is a directory` });
   await writeFile(join(dir, 'ok.yml'), plain);
   assert.equal((await readRuleFile(join(dir, 'ok.yml'))).rules.length, 2);

@@ -1,7 +1,16 @@
 // Prometheus rule files to the rules the lint checks, with positions: plain rule files (`groups:`), Prometheus
 // Operator `PrometheusRule` objects (`spec.groups`), several YAML documents per file, and `kind: List` wrappers.
 import { readFile } from 'node:fs/promises';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode, type Scalar } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node as YamlNode,
+  type Scalar,
+} from 'yaml';
 import { LintInputError } from './lint-input-error.js';
 
 /** A 1-based line and column in a file. */
@@ -87,7 +96,10 @@ class RuleReader {
   groups(node: YamlNode): void {
     if (!isSeq(node)) throw new LintInputError(`${this.#path}: "groups" must be a list of rule groups`);
     for (const g of node.items) {
-      if (!isMap(g)) throw new LintInputError(`${this.#path}:${this.#pos((g as YamlNode | null)?.range?.[0] ?? 0).line}: a rule group must be a mapping with "name" and "rules"`);
+      if (!isMap(g))
+        throw new LintInputError(
+          `${this.#path}:${this.#pos((g as YamlNode | null)?.range?.[0] ?? 0).line}: a rule group must be a mapping with "name" and "rules"`,
+        );
       const name = String(g.get('name') ?? '');
       const rules = g.get('rules', true);
       if (rules === undefined || rules === null) continue;
@@ -99,7 +111,11 @@ class RuleReader {
   #rule(group: string, node: YamlNode): void {
     const at = this.#pos(node.range?.[0] ?? 0);
     if (!isMap(node)) {
-      this.problems.push({ group, position: at, message: 'a rule must be a mapping with "alert" or "record" and "expr"' });
+      this.problems.push({
+        group,
+        position: at,
+        message: 'a rule must be a mapping with "alert" or "record" and "expr"',
+      });
       return;
     }
     const alert = node.get('alert');
@@ -173,7 +189,8 @@ function findWord(text: string, word: string, from: number, to: number): number 
 export function parseRuleFile(text: string, path: string): RuleFile {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false });
-  if (!Array.isArray(docs)) throw new LintInputError(`${path} is empty: expected a Prometheus rule file with "groups:"`);
+  if (!Array.isArray(docs))
+    throw new LintInputError(`${path} is empty: expected a Prometheus rule file with "groups:"`);
   for (const d of docs) {
     const e = d.errors[0];
     if (e) {
@@ -189,7 +206,10 @@ export function parseRuleFile(text: string, path: string): RuleFile {
       reader.groups(found.groups);
     }
   }
-  if (!format) throw new LintInputError(`${path} is not a Prometheus rule file: expected a top-level "groups:" list, or a PrometheusRule with "spec.groups"`);
+  if (!format)
+    throw new LintInputError(
+      `${path} is not a Prometheus rule file: expected a top-level "groups:" list, or a PrometheusRule with "spec.groups"`,
+    );
   return { path, format, rules: reader.rules, problems: reader.problems };
 }
 
@@ -200,7 +220,14 @@ export async function readRuleFile(path: string): Promise<RuleFile> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
     throw new LintInputError(`cannot read rule file ${path}: ${why}`, { cause: err });
   }
   return parseRuleFile(text, path);

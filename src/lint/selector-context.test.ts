@@ -12,7 +12,14 @@ const parse = (text: string): Expr => {
 /** Each selector as `name:use[:rangeFunction][:absent][:bare][:N alternatives]`. */
 const describe = (text: string): string[] =>
   selectorContexts(parse(text)).map((c) =>
-    [c.selector.name, c.use, c.rangeFunction, c.inAbsent ? 'absent' : undefined, c.bare ? 'bare' : undefined, c.alternatives.length ? `${c.alternatives.length} alt` : undefined]
+    [
+      c.selector.name,
+      c.use,
+      c.rangeFunction,
+      c.inAbsent ? 'absent' : undefined,
+      c.bare ? 'bare' : undefined,
+      c.alternatives.length ? `${c.alternatives.length} alt` : undefined,
+    ]
       .filter((x) => x !== undefined)
       .join(':'),
   );
@@ -61,6 +68,9 @@ const liveness: [string, string[], boolean][] = [
 
 for (const [expr, live, want] of liveness) {
   test(`returnsLiveSeries(${expr}) with live {${live.join(', ')}} is ${want}`, () => {
-    assert.equal(returnsLiveSeries(parse(expr), (s) => live.includes(s.name ?? '')), want);
+    assert.equal(
+      returnsLiveSeries(parse(expr), (s) => live.includes(s.name ?? '')),
+      want,
+    );
   });
 }

@@ -30,7 +30,14 @@ export interface SelectorContext {
 export const COUNTER_FUNCTIONS: ReadonlySet<string> = new Set(['rate', 'irate', 'increase', 'resets']);
 
 /** Functions that read whether samples exist, or when, not what they are (pint's counter-safe list, rate family aside). */
-const VALUE_BLIND_FUNCTIONS = new Set(['absent', 'absent_over_time', 'present_over_time', 'count_over_time', 'changes', 'timestamp']);
+const VALUE_BLIND_FUNCTIONS = new Set([
+  'absent',
+  'absent_over_time',
+  'present_over_time',
+  'count_over_time',
+  'changes',
+  'timestamp',
+]);
 const VALUE_BLIND_AGGREGATIONS = new Set(['count', 'group']);
 const ABSENT_FUNCTIONS = new Set(['absent', 'absent_over_time']);
 
@@ -64,7 +71,11 @@ export function selectorContexts(expr: Expr): SelectorContext[] {
         return;
       case 'call': {
         const absent = ABSENT_FUNCTIONS.has(e.fn);
-        const use: ValueUse = COUNTER_FUNCTIONS.has(e.fn) ? 'rate' : VALUE_BLIND_FUNCTIONS.has(e.fn) ? 'ignored' : w.use;
+        const use: ValueUse = COUNTER_FUNCTIONS.has(e.fn)
+          ? 'rate'
+          : VALUE_BLIND_FUNCTIONS.has(e.fn)
+            ? 'ignored'
+            : w.use;
         for (const a of e.args) visit(a, { ...w, inAbsent: w.inAbsent || absent, use }, e.fn);
         return;
       }

@@ -71,18 +71,37 @@ function diagnoseName(name: string, ctx: DiagnosisContext): SelectorStatus {
     );
   }
   const suggestion = suggestName(name, index);
-  if (suggestion?.reason) return dead('unknown-metric', 'error', `${base} (did you mean "${suggestion.name}"? ${suggestion.reason})`, suggestion.name);
+  if (suggestion?.reason)
+    return dead(
+      'unknown-metric',
+      'error',
+      `${base} (did you mean "${suggestion.name}"? ${suggestion.reason})`,
+      suggestion.name,
+    );
   if (suggestion?.histogramSeries) {
     const parts = suggestion.histogramSeries.map((p) => `"${p}"`).join(', ');
-    return dead('unknown-metric', 'error', `${base}: it is a histogram, read through its series ${parts}`, suggestion.name);
+    return dead(
+      'unknown-metric',
+      'error',
+      `${base}: it is a histogram, read through its series ${parts}`,
+      suggestion.name,
+    );
   }
   const declared = index.family(name);
   if (declared) {
-    return dead('no-series-yet', 'warning', `${base} yet: the target declares it (${declared.type}) but exposes no series; labelled series appear on first use`);
+    return dead(
+      'no-series-yet',
+      'warning',
+      `${base} yet: the target declares it (${declared.type}) but exposes no series; labelled series appear on first use`,
+    );
   }
   switch (advice?.kind) {
     case 'not-yet':
-      return dead('no-series-yet', 'warning', `${base}: it is a ${advice.dialect.id} metric, which this target speaks, so it may appear once the engine has work`);
+      return dead(
+        'no-series-yet',
+        'warning',
+        `${base}: it is a ${advice.dialect.id} metric, which this target speaks, so it may appear once the engine has work`,
+      );
     case 'not-in-dialect':
       return dead(
         'other-dialect',
@@ -90,29 +109,54 @@ function diagnoseName(name: string, ctx: DiagnosisContext): SelectorStatus {
         `${base}: only ${advice.from.id} (${advice.from.versions}) has it, and ${advice.live.map((d) => d.id).join(', ')}, which this target speaks, has no ${advice.signal} metric`,
       );
     case 'other-engine':
-      return dead('unknown-metric', 'error', `${base}: it is a ${advice.from.id} metric, and this target exposes no ${advice.from.engine} metrics`);
+      return dead(
+        'unknown-metric',
+        'error',
+        `${base}: it is a ${advice.from.id} metric, and this target exposes no ${advice.from.engine} metrics`,
+      );
     default:
-      return suggestion ? dead('unknown-metric', 'error', `${base} (did you mean "${suggestion.name}"?)`, suggestion.name) : dead('unknown-metric', 'error', base);
+      return suggestion
+        ? dead('unknown-metric', 'error', `${base} (did you mean "${suggestion.name}"?)`, suggestion.name)
+        : dead('unknown-metric', 'error', base);
   }
 }
 
 /** A matcher no series satisfies: the label is missing, or no value fits. */
-function diagnoseMatcher(name: string, m: LabelMatcher, series: readonly Labels[], ctx: DiagnosisContext): SelectorStatus {
+function diagnoseMatcher(
+  name: string,
+  m: LabelMatcher,
+  series: readonly Labels[],
+  ctx: DiagnosisContext,
+): SelectorStatus {
   const present = labelValuesOf(series, m.label);
   const written = formatMatcher(m);
   if (present.length === 0) {
     const live = ctx.dialects.speaks(ctx.index.names);
     const owners = ctx.dialects.labelOwners(name, m.label, live);
     const has = labelNamesOf(series);
-    const hint = owners.length > 0 ? `; "${m.label}" is a ${owners.map((d) => d.id).join('/')} label` : ctx.missingLabelHint ? `; ${ctx.missingLabelHint}` : '';
-    return dead('unknown-label', 'error', `metric "${name}" has no label "${m.label}" (its labels: ${has.length > 0 ? list(has, 12) : 'none'})${hint}`);
+    const hint =
+      owners.length > 0
+        ? `; "${m.label}" is a ${owners.map((d) => d.id).join('/')} label`
+        : ctx.missingLabelHint
+          ? `; ${ctx.missingLabelHint}`
+          : '';
+    return dead(
+      'unknown-label',
+      'error',
+      `metric "${name}" has no label "${m.label}" (its labels: ${has.length > 0 ? list(has, 12) : 'none'})${hint}`,
+    );
   }
   if (LAYOUT_LABELS.has(m.label)) {
     const target = boundValue(m.value);
     const same = m.type === '=' && !Number.isNaN(target) ? present.find((v) => boundValue(v) === target) : undefined;
     if (same !== undefined) {
       const fix = formatMatcher({ ...m, value: same });
-      return dead('le-spelling', 'error', `${written} matches no series of "${name}": the target spells this bound ${fix}`, fix);
+      return dead(
+        'le-spelling',
+        'error',
+        `${written} matches no series of "${name}": the target spells this bound ${fix}`,
+        fix,
+      );
     }
     const bounds = [...present].sort((a, b) => boundValue(a) - boundValue(b));
     let near = '';
@@ -121,9 +165,17 @@ function diagnoseMatcher(name: string, m: LabelMatcher, series: readonly Labels[
       const around = above < 0 ? bounds.slice(-2) : bounds.slice(Math.max(0, above - 1), above + 1);
       near = `; nearest: ${around.join(', ')}`;
     }
-    return dead('unknown-bucket', 'error', `${written} matches no series of "${name}" (its ${m.label} values: ${list(bounds, 8)}${near})`);
+    return dead(
+      'unknown-bucket',
+      'error',
+      `${written} matches no series of "${name}" (its ${m.label} values: ${list(bounds, 8)}${near})`,
+    );
   }
-  return dead('unknown-label-value', 'warning', `no series of "${name}" has ${written} (its ${m.label} values: ${list(present)})`);
+  return dead(
+    'unknown-label-value',
+    'warning',
+    `no series of "${name}" has ${written} (its ${m.label} values: ${list(present)})`,
+  );
 }
 
 /**
@@ -139,7 +191,15 @@ export function diagnoseSelector(sel: SelectorExpr, ctx: DiagnosisContext): Sele
     const nameMatchers = sel.matchers.filter((m) => m.label === '__name__').map(matcherPredicate);
     if (nameMatchers.length === 0 || nameMatchers.some((p) => p === undefined)) return UNCHECKED;
     const matching = [...index.names].filter((n) => nameMatchers.every((p) => p!(n)));
-    if (matching.length === 0) return dead('unknown-metric', 'error', `no metric name matches ${sel.matchers.filter((m) => m.label === '__name__').map(formatMatcher).join(', ')}`);
+    if (matching.length === 0)
+      return dead(
+        'unknown-metric',
+        'error',
+        `no metric name matches ${sel.matchers
+          .filter((m) => m.label === '__name__')
+          .map(formatMatcher)
+          .join(', ')}`,
+      );
     if (matching.length > 1) return UNCHECKED;
     name = matching[0]!;
   }
@@ -157,7 +217,11 @@ export function diagnoseSelector(sel: SelectorExpr, ctx: DiagnosisContext): Sele
     checked.push({ m, p });
   }
   if (checked.length > 1 && !series.some((s) => checked.every(({ m, p }) => p(s[m.label] ?? '')))) {
-    return dead('no-matching-series', 'warning', `no single series of "${name}" matches {${checked.map(({ m }) => formatMatcher(m)).join(', ')}}, though each matcher alone matches some`);
+    return dead(
+      'no-matching-series',
+      'warning',
+      `no single series of "${name}" matches {${checked.map(({ m }) => formatMatcher(m)).join(', ')}}, though each matcher alone matches some`,
+    );
   }
   return LIVE;
 }

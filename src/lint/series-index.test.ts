@@ -41,8 +41,16 @@ for (const [name, kind] of kinds) {
 }
 
 test('familyOf names the family and the suffix that leads to it', () => {
-  assert.deepEqual(familyOf('vllm:e2e_request_latency_seconds_bucket', types), { family: 'vllm:e2e_request_latency_seconds', type: 'histogram', suffix: '_bucket' });
-  assert.deepEqual(familyOf('vllm:num_preemptions_total', types), { family: 'vllm:num_preemptions_total', type: 'counter', suffix: '' });
+  assert.deepEqual(familyOf('vllm:e2e_request_latency_seconds_bucket', types), {
+    family: 'vllm:e2e_request_latency_seconds',
+    type: 'histogram',
+    suffix: '_bucket',
+  });
+  assert.deepEqual(familyOf('vllm:num_preemptions_total', types), {
+    family: 'vllm:num_preemptions_total',
+    type: 'counter',
+    suffix: '',
+  });
   assert.equal(familyOf('vllm:kv_cache_usage_perc_bucket', types), undefined);
 });
 

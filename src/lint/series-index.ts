@@ -22,7 +22,13 @@ const PARTS: Readonly<Record<string, Readonly<Record<string, ValueKind>>>> = {
 };
 
 /** The kind of a family's series named exactly as the family (0.0.4 counters carry `_total` in the family name). */
-const BARE: Readonly<Record<string, ValueKind>> = { counter: 'counter', gauge: 'gauge', summary: 'gauge', info: 'gauge', stateset: 'gauge' };
+const BARE: Readonly<Record<string, ValueKind>> = {
+  counter: 'counter',
+  gauge: 'gauge',
+  summary: 'gauge',
+  info: 'gauge',
+  stateset: 'gauge',
+};
 
 /** The family a series name belongs to, with its declared type and the suffix that leads there. */
 export interface FamilyRef {

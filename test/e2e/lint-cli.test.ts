@@ -27,7 +27,10 @@ const write = async (name: string, text: string): Promise<string> => {
   await writeFile(p, text);
   return p;
 };
-const warningsOnly = await write('warn.yml', 'groups:\n- name: g\n  rules:\n  - alert: Other\n    expr: vllm:num_requests_waiting{model_name="other-model"} > 1\n');
+const warningsOnly = await write(
+  'warn.yml',
+  'groups:\n- name: g\n  rules:\n  - alert: Other\n    expr: vllm:num_requests_waiting{model_name="other-model"} > 1\n',
+);
 const closedPort = await (async () => {
   const s = createServer().listen(0, '127.0.0.1');
   await once(s, 'listening');
@@ -50,7 +53,10 @@ async function cli(args: string[]): Promise<Run> {
   if (running >= 4) await new Promise<void>((r) => waiting.push(r));
   running++;
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'lint', ...args], { cwd: root, env: process.env });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'lint', ...args], {
+      cwd: root,
+      env: process.env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -79,19 +85,36 @@ test('errors: exit 1, one file:line: severity: rule: message line each, then the
   assert.equal(r.stderr, '');
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 3, r.stdout);
-  assert.match(lines[0]!, /^test\/fixtures\/lint\/engine-alerts\.bad\.yaml:\d+: error: alert "EngineRequestsOverTwoMinutes": le="120" matches no series of "vllm:e2e_request_latency_seconds_bucket": the target spells this bound le="120\.0"$/);
-  assert.match(lines[1]!, /^test\/fixtures\/lint\/engine-alerts\.bad\.yaml:\d+: error: alert "EnginePreemptingOften": metric "vllm:num_preemptions" has no series \(did you mean "vllm:num_preemptions_total"\? counters carry _total\)$/);
-  assert.equal(lines[2], `inferwatch lint: 1 file, 8 rules, 11 selectors checked against ${metrics} (vllm-v1): 2 errors, 0 warnings, 1 note`);
+  assert.match(
+    lines[0]!,
+    /^test\/fixtures\/lint\/engine-alerts\.bad\.yaml:\d+: error: alert "EngineRequestsOverTwoMinutes": le="120" matches no series of "vllm:e2e_request_latency_seconds_bucket": the target spells this bound le="120\.0"$/,
+  );
+  assert.match(
+    lines[1]!,
+    /^test\/fixtures\/lint\/engine-alerts\.bad\.yaml:\d+: error: alert "EnginePreemptingOften": metric "vllm:num_preemptions" has no series \(did you mean "vllm:num_preemptions_total"\? counters carry _total\)$/,
+  );
+  assert.equal(
+    lines[2],
+    `inferwatch lint: 1 file, 8 rules, 11 selectors checked against ${metrics} (vllm-v1): 2 errors, 0 warnings, 1 note`,
+  );
 });
 
 test('--json: the whole report, notes included, and the same exit status', async () => {
   const r = await runs.json;
   assert.equal(r.status, 1);
-  const report = JSON.parse(r.stdout) as { errors: number; notes: number; findings: { file: string; line: number; column: number; severity: string; check: string; suggestion?: string }[] };
+  const report = JSON.parse(r.stdout) as {
+    errors: number;
+    notes: number;
+    findings: { file: string; line: number; column: number; severity: string; check: string; suggestion?: string }[];
+  };
   assert.deepEqual([report.errors, report.notes], [2, 1]);
   assert.deepEqual(
     report.findings.map((f) => `${f.severity} ${f.check} ${f.suggestion}`),
-    ['info other-dialect vllm:kv_cache_usage_perc', 'error le-spelling le="120.0"', 'error unknown-metric vllm:num_preemptions_total'],
+    [
+      'info other-dialect vllm:kv_cache_usage_perc',
+      'error le-spelling le="120.0"',
+      'error unknown-metric vllm:num_preemptions_total',
+    ],
   );
   for (const f of report.findings) assert.ok(f.file === MISTAKES && f.line > 0 && f.column > 0);
 });
@@ -99,13 +122,19 @@ test('--json: the whole report, notes included, and the same exit status', async
 test('a clean file: exit 0 and only the summary', async () => {
   const r = await runs.clean;
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /^inferwatch lint: 1 file, 5 rules, \d+ selectors checked against .* \(vllm-v1\): 0 errors, 0 warnings, 0 notes\n$/);
+  assert.match(
+    r.stdout,
+    /^inferwatch lint: 1 file, 5 rules, \d+ selectors checked against .* \(vllm-v1\): 0 errors, 0 warnings, 0 notes\n$/,
+  );
 });
 
 test('warnings exit 1 with --strict', async () => {
   const r = await runs.strict;
   assert.equal(r.status, 1);
-  assert.match(r.stdout, /warn\.yml:5: warning: alert "Other": no series of "vllm:num_requests_waiting" has model_name="other-model" \(its model_name values: meta-llama\/Llama-3\.1-8B-Instruct\)\n/);
+  assert.match(
+    r.stdout,
+    /warn\.yml:5: warning: alert "Other": no series of "vllm:num_requests_waiting" has model_name="other-model" \(its model_name values: meta-llama\/Llama-3\.1-8B-Instruct\)\n/,
+  );
 });
 
 const badInput: [keyof typeof runs, RegExp][] = [

@@ -45,9 +45,15 @@ export async function startPrometheusLite(options: PrometheusLiteOptions): Promi
   const dir = await mkdtemp(join(tmpdir(), 'inferwatch-prom-'));
   const interval = options.scrapeInterval ?? '1s';
   const jobs = Object.entries(options.jobs)
-    .map(([job, targets]) => `  - job_name: ${JSON.stringify(job)}\n    static_configs:\n      - targets: ${JSON.stringify(targets)}`)
+    .map(
+      ([job, targets]) =>
+        `  - job_name: ${JSON.stringify(job)}\n    static_configs:\n      - targets: ${JSON.stringify(targets)}`,
+    )
     .join('\n');
-  await writeFile(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\nscrape_configs:\n${jobs}\n`);
+  await writeFile(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: ${interval}\n  evaluation_interval: ${interval}\nscrape_configs:\n${jobs}\n`,
+  );
   let child: ChildProcess | undefined;
   let log = '';
   const stop = async (): Promise<void> => {
@@ -66,13 +72,23 @@ export async function startPrometheusLite(options: PrometheusLiteOptions): Promi
       log = '';
       child = spawn(
         'prometheus',
-        [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+        [
+          `--config.file=${join(dir, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(dir, 'data')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--log.level=warn',
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       child.stdout!.on('data', (c: Buffer) => (log += c.toString()));
       child.stderr!.on('data', (c: Buffer) => (log += c.toString()));
       const started = await waitReady(url, child, 30_000);
-      if (started) return { url, waitForSeries: (names, timeoutMs = 30_000) => waitForSeries(url, names, timeoutMs, () => log), stop };
+      if (started)
+        return {
+          url,
+          waitForSeries: (names, timeoutMs = 30_000) => waitForSeries(url, names, timeoutMs, () => log),
+          stop,
+        };
       if (attempt >= 2 || !/address already in use/.test(log)) throw new Error(`prometheus did not start:\n${log}`);
     }
   } catch (err) {
@@ -96,13 +112,21 @@ async function waitReady(url: string, child: ChildProcess, timeoutMs: number): P
   throw new Error(`prometheus at ${url} was not ready within ${timeoutMs} ms`);
 }
 
-async function waitForSeries(url: string, names: readonly string[], timeoutMs: number, log: () => string): Promise<void> {
+async function waitForSeries(
+  url: string,
+  names: readonly string[],
+  timeoutMs: number,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await fetch(`${url}/api/v1/label/__name__/values`);
     const have = new Set(((await res.json()) as { data: string[] }).data);
     if (names.every((n) => have.has(n))) return;
-    if (Date.now() > deadline) throw new Error(`prometheus has no series of ${names.filter((n) => !have.has(n)).join(', ')} after ${timeoutMs} ms:\n${log()}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `prometheus has no series of ${names.filter((n) => !have.has(n)).join(', ')} after ${timeoutMs} ms:\n${log()}`,
+      );
     await new Promise((r) => setTimeout(r, 200));
   }
 }

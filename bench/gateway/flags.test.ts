@@ -22,7 +22,7 @@ test('a bad value names the flag', () => {
   assert.throws(() => parseFlags(['--state', 'many']), /--state needs a non-negative number/);
   assert.throws(
     () => parseFlags(['--paths', 'pipe']),
-    /--paths is a list of gateway,gateway-undici,pipe,undici,nginx that includes gateway/,
+    /--paths is a list of gateway,pipe,undici,nginx that includes gateway/,
   );
 });
 

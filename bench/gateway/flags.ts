@@ -34,7 +34,7 @@ export interface BenchFlags {
   /** Also run nginx in the sweep. */
   sweepNginx: boolean;
   /** Paths of the comparison (direct is always measured: the added figures need it). */
-  paths: ('gateway' | 'gateway-undici' | 'pipe' | 'undici' | 'nginx')[];
+  paths: ('gateway' | 'pipe' | 'undici' | 'nginx')[];
   /** The gateway's log level (default info: logging is part of its real cost). */
   gatewayLogLevel: string;
   /** Root of another checkout whose gateway runs as an extra path (before/after comparisons). */
@@ -73,10 +73,8 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --include-usage     clients ask for stream_options.include_usage (default: no, like the openai SDK)
   --seed N            arrival seed (default 1)
   --no-nginx          skip the nginx column
-  --paths LIST        which of gateway,gateway-undici,pipe,undici,nginx to compare (default gateway,pipe,nginx;
-                      direct is always measured; gateway-undici = the same gateway relaying through undici's
-                      Pool instead of its own HTTP client; undici = a bare proxy on undici's Pool, without
-                      instrumentation)
+  --paths LIST        which of gateway,pipe,undici,nginx to compare (default gateway,pipe,nginx; direct is always
+                      measured; undici = a bare proxy on undici's Pool, without instrumentation)
   --gateway-log-level L  the gateway's log level (default info), to see what logging costs
   --baseline-gateway DIR  also run the gateway of another checkout (e.g. git worktree add DIR <rev>, with
                       node_modules linked) as the path "gateway baseline", in the comparison and the sweep; like
@@ -204,10 +202,10 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
       case '--paths': {
         const names = (v() ?? '').split(',').map((x) => x.trim());
         const ok = names.filter((x): x is BenchFlags['paths'][number] =>
-          ['gateway', 'gateway-undici', 'pipe', 'undici', 'nginx'].includes(x),
+          ['gateway', 'pipe', 'undici', 'nginx'].includes(x),
         );
         if (ok.length !== names.length || !ok.includes('gateway'))
-          throw new Error('--paths is a list of gateway,gateway-undici,pipe,undici,nginx that includes gateway');
+          throw new Error('--paths is a list of gateway,pipe,undici,nginx that includes gateway');
         f.paths = ok;
         break;
       }

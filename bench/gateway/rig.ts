@@ -14,7 +14,7 @@ import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
 import { cpuSplit, pinProcess } from './pin.js';
 import { childPids, machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
 
-export type PathKey = 'direct' | 'gateway' | 'gateway-undici' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
+export type PathKey = 'direct' | 'gateway' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
 
 /** One way for a request to reach the upstream. */
 export interface Target {
@@ -136,25 +136,6 @@ export async function startRig(
       heapAfterGc: (snapshot) => gateway.heapAfterGc(snapshot),
     },
   ];
-  let gatewayUndici: NodeChild | undefined;
-  if (opts.pipe && flags.paths.includes('gateway-undici')) {
-    gatewayUndici = await startNodeChild('gateway (undici Pool)', {
-      script: 'gateway-child.ts',
-      args: [upstreamUrl, flags.gatewayLogLevel, entry],
-      execArgv: [...RELAY_V8_FLAGS, ...(opts.execArgv?.gateway ?? [])],
-      env: childEnv({ INFERWATCH_RELAY_CLIENT: 'undici' }),
-      stdoutToDevNull: true,
-    });
-    const g = gatewayUndici;
-    targets.push({
-      key: 'gateway-undici',
-      label: 'gateway, undici Pool',
-      port: g.port,
-      pids: () => [g.pid],
-      gcPauses: () => g.gcPauses(),
-      heapAfterGc: (snapshot) => g.heapAfterGc(snapshot),
-    });
-  }
   let baseline: NodeChild | undefined;
   if (flags.baselineGateway !== undefined && opts.pipe) {
     baseline = await startNodeChild('gateway baseline', {
@@ -264,7 +245,6 @@ export async function startRig(
     stop: async () => {
       await Promise.all([
         gateway.stop(),
-        gatewayUndici?.stop(),
         workers?.stop(),
         baseline?.stop(),
         pipe?.stop(),

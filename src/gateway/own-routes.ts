@@ -2,10 +2,10 @@
 // (the union of what the replicas serve). None is an LLM request, so none is counted in llm_requests_total.
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { request as undiciRequest } from 'undici';
 import type { GatewayContext } from './gateway-context.js';
 import { ERRORS, GatewayError, sendError } from './http-errors.js';
 import { identify } from './identity.js';
+import { smallRequest } from './upstream-http/index.js';
 
 /** GET /healthz: 200 while the process runs. */
 export function healthz(res: ServerResponse): void {
@@ -75,16 +75,12 @@ export async function models(ctx: GatewayContext, req: IncomingMessage, res: Ser
         const headers: Record<string, string> = {};
         const key = r.apiKey ?? config.upstreamApiKey;
         if (key) headers.authorization = `Bearer ${key}`;
-        const up = await undiciRequest(`${r.origin}${r.basePath}/v1/models`, {
-          dispatcher: r.pool,
+        const up = await smallRequest(r.http, `${r.basePath}/v1/models`, {
           headers,
-          signal: AbortSignal.timeout(config.healthTimeout * 1000),
+          timeoutMs: config.healthTimeout * 1000,
         });
-        if (up.statusCode !== 200) {
-          await up.body.dump();
-          return [];
-        }
-        const doc = (await up.body.json()) as { data?: { id?: string }[] };
+        if (up.status !== 200) return [];
+        const doc = JSON.parse(up.body.toString('utf8')) as { data?: { id?: string }[] };
         return Array.isArray(doc.data) ? doc.data : [];
       } catch {
         return [];

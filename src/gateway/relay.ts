@@ -47,12 +47,7 @@ const NO_DROP = new Set<string>();
 /** Why an attempt failed before any byte reached the client. */
 function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
   const code = (err as { code?: string }).code ?? '';
-  if (
-    code === 'IW_UPSTREAM_HEADERS_TIMEOUT' ||
-    code === 'IW_UPSTREAM_CONNECT_TIMEOUT' ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT'
-  ) {
+  if (code === 'IW_UPSTREAM_HEADERS_TIMEOUT' || code === 'IW_UPSTREAM_CONNECT_TIMEOUT') {
     return { outcome: 'timeout', kind: 'timeout' };
   }
   if (
@@ -151,7 +146,7 @@ export class Relay implements UpstreamHandler, ChunkSink {
       const key = this.#req.path.startsWith('/v1/') ? (replica.apiKey ?? this.#deps.config.upstreamApiKey) : undefined;
       headers = key === undefined ? rest : { ...rest, authorization: `Bearer ${key}` };
     }
-    replica.relayPool.dispatch(
+    replica.http.dispatch(
       { path: replica.basePath + this.#req.path, method: this.#req.method, headers, body: this.#req.body },
       this,
     );

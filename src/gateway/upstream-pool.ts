@@ -1,11 +1,10 @@
-// The inference replicas behind the gateway: connection pools, selection (round-robin or least-in-flight),
+// The inference replicas behind the gateway: one HTTP client each, selection (round-robin or least-in-flight),
 // active health checks, passive ejection after consecutive failures, and recovery.
-import { Pool, request as undiciRequest } from 'undici';
 import type { Registry } from 'prom-client';
 import { GATEWAY_METRICS } from '../catalog/index.js';
 import { FastCounter, FastGauge, type CounterSeries, type GaugeSeries } from '../telemetry/metrics/fast-metrics.js';
 import type { GatewayConfig, UpstreamConfig } from './config.js';
-import { OriginPool } from './upstream-http/index.js';
+import { OriginPool, smallRequest } from './upstream-http/index.js';
 
 /** One replica and its state. */
 export class Replica {
@@ -14,10 +13,12 @@ export class Replica {
   /** Path prefix of the replica's base URL ('' for most). */
   readonly basePath: string;
   readonly apiKey: string | undefined;
-  /** Connections for relayed requests (the hot path). */
-  readonly relayPool: OriginPool;
-  /** Connections for the gateway's own requests: health checks and model listing. */
-  readonly pool: Pool;
+  /**
+   * The replica's one HTTP client: kept-alive connections for relayed requests (the hot path) and the gateway's
+   * own (health checks, model lists). Why its own client and not undici's Pool:
+   * docs/benchmarks/2026-12-02-one-http-client.md.
+   */
+  readonly http: OriginPool;
   /** Attempts open against this replica now; changed only by {@link UpstreamPool.begin} and {@link UpstreamPool.end}. */
   #inFlight = 0;
   consecutiveFailures = 0;
@@ -36,27 +37,10 @@ export class Replica {
     this.apiKey = cfg.apiKey;
     this.healthySeries = healthy;
     this.#inFlightSeries = inFlight;
-    // Streams may be silent for long: the gateway's own stall timeout governs bodies, not the pool's.
-    // INFERWATCH_RELAY_CLIENT=undici relays through undici's Pool instead: the A/B of issue 21 (bench:gateway
-    // --paths gateway,gateway-undici), to choose one HTTP client per replica.
-    this.relayPool =
-      process.env.INFERWATCH_RELAY_CLIENT === 'undici'
-        ? (new Pool(u.origin, {
-            connect: { timeout: config.connectTimeout * 1000 },
-            headersTimeout: config.firstByteTimeout * 1000,
-            bodyTimeout: 0,
-            keepAliveTimeout: 4000,
-            pipelining: 1,
-          }) as unknown as OriginPool)
-        : new OriginPool(u.origin, {
-            connectTimeoutMs: config.connectTimeout * 1000,
-            headersTimeoutMs: config.firstByteTimeout * 1000,
-          });
-    this.pool = new Pool(u.origin, {
-      connect: { timeout: config.connectTimeout * 1000 },
-      headersTimeout: config.healthTimeout * 1000,
-      bodyTimeout: config.healthTimeout * 1000,
-      pipelining: 1,
+    // Streams may be silent for long: the gateway's own stall timeout governs bodies, not the client's.
+    this.http = new OriginPool(u.origin, {
+      connectTimeoutMs: config.connectTimeout * 1000,
+      headersTimeoutMs: config.firstByteTimeout * 1000,
     });
     healthy.set(1);
   }
@@ -213,15 +197,10 @@ export class UpstreamPool {
   async #check(r: Replica): Promise<void> {
     let ok = false;
     try {
-      const res = await undiciRequest(`${r.origin}${r.basePath}${this.#config.healthPath}`, {
-        dispatcher: r.pool,
-        method: 'GET',
-        headersTimeout: this.#config.healthTimeout * 1000,
-        bodyTimeout: this.#config.healthTimeout * 1000,
-        signal: AbortSignal.timeout(this.#config.healthTimeout * 1000),
+      const res = await smallRequest(r.http, `${r.basePath}${this.#config.healthPath}`, {
+        timeoutMs: this.#config.healthTimeout * 1000,
       });
-      await res.body.dump();
-      ok = res.statusCode >= 200 && res.statusCode < 300;
+      ok = res.status >= 200 && res.status < 300;
     } catch {
       ok = false;
     }
@@ -243,6 +222,6 @@ export class UpstreamPool {
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await Promise.all(this.replicas.flatMap((r) => [r.relayPool.close(), r.pool.destroy().catch(() => undefined)]));
+    await Promise.all(this.replicas.map((r) => r.http.close()));
   }
 }

@@ -1,8 +1,8 @@
-// Kept-alive connections to one replica, for the gateway's relayed requests. It exists (rather than undici's
-// Pool) for one reason, measured: undici 7 writes a request to a reused idle connection only after a
-// setImmediate (GHSA-35p6-xmwp-9g52), so under load every stream's first byte waits for the rest of the
-// event-loop turn (TTFT p99 12.8 ms against 4.8 ms without it, 200 streams, docs/gateway.md#speed). Here an
-// idle connection keeps reading, and is offered for reuse only after one full loop turn idle: bytes or a
+// Kept-alive connections to one replica: the replica's one HTTP client, for relayed requests and the gateway's
+// own (health checks, model lists). Why not undici's Pool: undici 7 writes a request to a reused idle connection
+// only after a setImmediate (GHSA-35p6-xmwp-9g52), so under load every stream's first byte waits for the rest of
+// the event-loop turn, and it costs more CPU per relayed chunk (docs/benchmarks/2026-12-02-one-http-client.md).
+// Here an idle connection keeps reading, and is offered for reuse only after one full loop turn idle: bytes or a
 // close the replica sent after a response retire it before a request can be written to it.
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';

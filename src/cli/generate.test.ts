@@ -35,5 +35,8 @@ test('a bad config exits 2 with the key path and the fix', (t) => {
   writeFileSync(cfg, 'monitoring:\n  slos:\n    - {name: ttft, kind: latency, threshold: 1.7, objective: 0.95}\n');
   const c = io();
   assert.equal(runGenerate({ out: join(dir, 'out'), config: cfg }, c), 2);
-  assert.match(c.lines[0]!, /^error: Invalid option "monitoring\.slos\[0\]\.threshold": 1\.7 s is not a bucket bound.*nearest are 1\.5 and 2/);
+  assert.match(
+    c.lines[0]!,
+    /^error: Invalid option "monitoring\.slos\[0\]\.threshold": 1\.7 s is not a bucket bound.*nearest are 1\.5 and 2/,
+  );
 });

@@ -27,11 +27,17 @@ export function targetsFromGateway(gw: GatewayConfig, rawKeys: ReadonlySet<strin
     out.engines = gw.upstreams.map((u) => {
       const url = new URL(u.url);
       const base = url.pathname.replace(/\/+$/, '');
-      return { replica: u.name, address: hostPortOf(url), scheme: url.protocol === 'https:' ? 'https' : 'http', metricsPath: `${base}/metrics` };
+      return {
+        replica: u.name,
+        address: hostPortOf(url),
+        scheme: url.protocol === 'https:' ? 'https' : 'http',
+        metricsPath: `${base}/metrics`,
+      };
     });
   }
   if (rawKeys.has('listen')) {
-    const host = gw.host === '0.0.0.0' || gw.host === '::' ? 'localhost' : gw.host.includes(':') ? `[${gw.host}]` : gw.host;
+    const host =
+      gw.host === '0.0.0.0' || gw.host === '::' ? 'localhost' : gw.host.includes(':') ? `[${gw.host}]` : gw.host;
     out.gateways = [{ address: `${host}:${gw.port}`, scheme: 'http', metricsPath: '/metrics' }];
   }
   return out;
@@ -52,8 +58,18 @@ export function loadConfig(path?: string): InferwatchConfig {
   const doc = (parseYaml(readFileSync(path, 'utf8')) ?? {}) as Record<string, unknown>;
   const gateway = resolveGatewayConfig({ file: gatewayRaw }, false);
   const monitoring = doc.monitoring;
-  if (monitoring !== undefined && (monitoring === null || typeof monitoring !== 'object' || Array.isArray(monitoring))) {
-    throw new InvalidOptionError(`monitoring (in ${path})`, 'must be a mapping of keys', 'See docs/monitoring.md for an example.');
+  if (
+    monitoring !== undefined &&
+    (monitoring === null || typeof monitoring !== 'object' || Array.isArray(monitoring))
+  ) {
+    throw new InvalidOptionError(
+      `monitoring (in ${path})`,
+      'must be a mapping of keys',
+      'See docs/monitoring.md for an example.',
+    );
   }
-  return { gateway, monitoring: resolveMonitoring(monitoring, targetsFromGateway(gateway, new Set(Object.keys(gatewayRaw)))) };
+  return {
+    gateway,
+    monitoring: resolveMonitoring(monitoring, targetsFromGateway(gateway, new Set(Object.keys(gatewayRaw)))),
+  };
 }

@@ -21,15 +21,33 @@ export const INHIBIT_RULES = [
   },
 ];
 
-const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} {{ .CommonLabels.model }} {{ .CommonLabels.replica }}';
-const SLACK_TEXT = '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
+const SLACK_TITLE =
+  '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }} {{ .CommonLabels.model }} {{ .CommonLabels.replica }}';
+const SLACK_TEXT =
+  '{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\nRunbook: {{ .Annotations.runbook_url }}\n{{ end }}';
 
 function receiver(name: string, r: ReceiverSettings): Record<string, unknown> {
   switch (r.type) {
     case 'pagerduty':
-      return { name, pagerduty_configs: [{ routing_key_file: r.routingKeyFile, send_resolved: true, description: '{{ .CommonAnnotations.summary }}' }] };
+      return {
+        name,
+        pagerduty_configs: [
+          { routing_key_file: r.routingKeyFile, send_resolved: true, description: '{{ .CommonAnnotations.summary }}' },
+        ],
+      };
     case 'slack':
-      return { name, slack_configs: [{ api_url_file: r.apiUrlFile, ...(r.channel ? { channel: r.channel } : {}), send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT }] };
+      return {
+        name,
+        slack_configs: [
+          {
+            api_url_file: r.apiUrlFile,
+            ...(r.channel ? { channel: r.channel } : {}),
+            send_resolved: true,
+            title: SLACK_TITLE,
+            text: SLACK_TEXT,
+          },
+        ],
+      };
     case 'none':
       return { name };
   }
@@ -45,7 +63,13 @@ export function route(): Record<string, unknown> {
     repeat_interval: '4h',
     routes: [
       // The dead man's switch: repeated often, so its silence is noticed within minutes.
-      { receiver: 'watchdog', matchers: ['alertname = "Watchdog"'], group_wait: '0s', group_interval: '1m', repeat_interval: '1m' },
+      {
+        receiver: 'watchdog',
+        matchers: ['alertname = "Watchdog"'],
+        group_wait: '0s',
+        group_interval: '1m',
+        repeat_interval: '1m',
+      },
       { receiver: 'pager', matchers: ['severity = "critical"'], repeat_interval: '1h' },
       { receiver: 'chat', matchers: ['severity = "warning"'] },
     ],
@@ -57,7 +81,11 @@ export function alertmanagerConfigFile(s: MonitoringSettings): string {
   const doc = {
     route: route(),
     inhibit_rules: INHIBIT_RULES,
-    receivers: [receiver('pager', s.receivers.pager), receiver('chat', s.receivers.chat), receiver('watchdog', s.receivers.watchdog)],
+    receivers: [
+      receiver('pager', s.receivers.pager),
+      receiver('chat', s.receivers.chat),
+      receiver('watchdog', s.receivers.watchdog),
+    ],
   };
   return yamlFile(
     [

@@ -42,7 +42,11 @@ export function collectorConfig(s: MonitoringSettings): Record<string, unknown> 
     service: {
       pipelines: {
         traces: { receivers: ['otlp'], processors: ['memory_limiter'], exporters: ['loadbalancing'] },
-        'traces/sampling': { receivers: ['otlp/sampling'], processors: ['memory_limiter', 'tail_sampling', 'batch'], exporters: ['otlp/backend'] },
+        'traces/sampling': {
+          receivers: ['otlp/sampling'],
+          processors: ['memory_limiter', 'tail_sampling', 'batch'],
+          exporters: ['otlp/backend'],
+        },
       },
     },
   };
@@ -53,8 +57,8 @@ export function collectorConfigFile(s: MonitoringSettings): string {
   return yamlFile(
     [
       GENERATED,
-      'OpenTelemetry Collector (contrib: tail_sampling and loadbalancing are contrib components). Not run by inferwatch\'s tests:',
-      'no collector binary was available; its keys are checked against the collector\'s documentation.',
+      "OpenTelemetry Collector (contrib: tail_sampling and loadbalancing are contrib components). Not run by inferwatch's tests:",
+      "no collector binary was available; its keys are checked against the collector's documentation.",
       `Run several instances with the same file and list each as ${'`'}monitoring.collector.peers${'`'} (host:${SAMPLING_PORT}).`,
     ],
     collectorConfig(s),

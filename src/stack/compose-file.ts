@@ -20,7 +20,9 @@ export const IMAGES = {
   nodeExporter: 'prom/node-exporter:v1.8.2',
 } as const;
 
-const ALL_GPUS = { resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } } };
+const ALL_GPUS = {
+  resources: { reservations: { devices: [{ driver: 'nvidia', count: 'all', capabilities: ['gpu'] }] } },
+};
 
 /** The compose document (validated against the Compose Specification schema in tests). */
 export function composeDocument(_s: MonitoringSettings): Record<string, unknown> {
@@ -29,6 +31,7 @@ export function composeDocument(_s: MonitoringSettings): Record<string, unknown>
       vllm: {
         profiles: ['gpu'],
         image: IMAGES.vllm,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a Compose variable with its default, for Compose to fill in
         command: ['--model', '${VLLM_MODEL:-meta-llama/Llama-3.1-8B-Instruct}', '--port', '8000'],
         // Passed through from the environment of `docker compose up`, never written here.
         environment: ['HUGGING_FACE_HUB_TOKEN'],
@@ -53,12 +56,25 @@ export function composeDocument(_s: MonitoringSettings): Record<string, unknown>
       },
       gateway: {
         image: IMAGES.inferwatch,
-        command: ['gateway', '--listen', '0.0.0.0:4000', '--upstream', 'engine-0=http://engine:8000', '--otlp-endpoint', 'http://otel-collector:4318/v1/traces'],
+        command: [
+          'gateway',
+          '--listen',
+          '0.0.0.0:4000',
+          '--upstream',
+          'engine-0=http://engine:8000',
+          '--otlp-endpoint',
+          'http://otel-collector:4318/v1/traces',
+        ],
         ports: ['4000:4000'],
       },
       prometheus: {
         image: IMAGES.prometheus,
-        command: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--enable-feature=exemplar-storage', '--web.enable-lifecycle'],
+        command: [
+          '--config.file=/etc/prometheus/prometheus.yml',
+          '--storage.tsdb.path=/prometheus',
+          '--enable-feature=exemplar-storage',
+          '--web.enable-lifecycle',
+        ],
         volumes: ['./prometheus:/etc/prometheus:ro', 'prometheus-data:/prometheus'],
         ports: ['9090:9090'],
       },
@@ -71,7 +87,10 @@ export function composeDocument(_s: MonitoringSettings): Record<string, unknown>
       },
       grafana: {
         image: IMAGES.grafana,
-        volumes: ['./grafana/provisioning:/etc/grafana/provisioning:ro', './grafana/dashboards:/var/lib/grafana/dashboards:ro'],
+        volumes: [
+          './grafana/provisioning:/etc/grafana/provisioning:ro',
+          './grafana/dashboards:/var/lib/grafana/dashboards:ro',
+        ],
         ports: ['3000:3000'],
       },
       'otel-collector': {

@@ -1,6 +1,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -9,7 +18,16 @@ import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 import { dashboards, DEFAULT_MONITORING, renderPromQL } from '../catalog/index.js';
 import { CUSTOM } from './test-support/configs.js';
-import { checkStack, collectorConfig, composeDocument, generateStack, interpolate, MANIFEST, rateIntervalSeconds, writeStack } from './index.js';
+import {
+  checkStack,
+  collectorConfig,
+  composeDocument,
+  generateStack,
+  interpolate,
+  MANIFEST,
+  rateIntervalSeconds,
+  writeStack,
+} from './index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -35,8 +53,17 @@ function golden(name: string, files: Map<string, string>): void {
       writeFileSync(join(dir, rel), text);
     }
   }
-  assert.deepEqual(listFiles(dir), [...files.keys()].sort(), `golden/${name} lists other files (UPDATE_GOLDEN=1 npm run test:unit -- src/stack to refresh)`);
-  for (const [rel, text] of files) assert.equal(text, readFileSync(join(dir, rel), 'utf8'), `golden/${name}/${rel} differs (UPDATE_GOLDEN=1 to refresh after review)`);
+  assert.deepEqual(
+    listFiles(dir),
+    [...files.keys()].sort(),
+    `golden/${name} lists other files (UPDATE_GOLDEN=1 npm run test:unit -- src/stack to refresh)`,
+  );
+  for (const [rel, text] of files)
+    assert.equal(
+      text,
+      readFileSync(join(dir, rel), 'utf8'),
+      `golden/${name}/${rel} differs (UPDATE_GOLDEN=1 to refresh after review)`,
+    );
 }
 
 function tmp(t: TestContext): string {
@@ -47,7 +74,8 @@ function tmp(t: TestContext): string {
 
 test('the default stack matches its golden files', () => golden('default', generateStack(DEFAULT_MONITORING)));
 
-test('a non-default stack with --k8s matches its golden files', () => golden('custom', generateStack(CUSTOM, { k8s: true })));
+test('a non-default stack with --k8s matches its golden files', () =>
+  golden('custom', generateStack(CUSTOM, { k8s: true })));
 
 test('generation is deterministic and pure', () => {
   assert.deepEqual(generateStack(CUSTOM, { k8s: true }), generateStack(CUSTOM, { k8s: true }));
@@ -61,7 +89,11 @@ test('generation is deterministic and pure', () => {
 function withoutDraft4Ids(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withoutDraft4Ids);
   if (node === null || typeof node !== 'object') return node;
-  return Object.fromEntries(Object.entries(node).filter(([k, v]) => !(k === 'id' && typeof v === 'string')).map(([k, v]) => [k, withoutDraft4Ids(v)]));
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !(k === 'id' && typeof v === 'string'))
+      .map(([k, v]) => [k, withoutDraft4Ids(v)]),
+  );
 }
 
 test('the compose file validates against the Compose Specification schema', () => {
@@ -79,25 +111,41 @@ test('the compose file validates against the Compose Specification schema', () =
   }
   // The validator does reject what Compose rejects.
   assert.equal(validate({ services: { x: { image: 'a', profiles: 'gpu' } } }), false);
-  assert.equal(validate({ services: { x: { deploy: { resources: { reservations: { devices: [{ capability: ['gpu'] }] } } } } } }), false);
+  assert.equal(
+    validate({ services: { x: { deploy: { resources: { reservations: { devices: [{ capability: ['gpu'] }] } } } } } }),
+    false,
+  );
 });
 
 test('the --k8s PrometheusRule carries exactly the expressions of the rule files', () => {
   const files = generateStack(CUSTOM, { k8s: true });
-  const fromFiles = [...(parse(files.get('prometheus/rules/recording.yml')!) as { groups: unknown[] }).groups, ...(parse(files.get('prometheus/rules/alerts.yml')!) as { groups: unknown[] }).groups];
+  const fromFiles = [
+    ...(parse(files.get('prometheus/rules/recording.yml')!) as { groups: unknown[] }).groups,
+    ...(parse(files.get('prometheus/rules/alerts.yml')!) as { groups: unknown[] }).groups,
+  ];
   const rule = parse(files.get('k8s/prometheus-rule.yaml')!) as { kind: string; spec: { groups: unknown[] } };
   assert.equal(rule.kind, 'PrometheusRule');
   assert.deepEqual(rule.spec.groups, fromFiles);
-  const am = parse(files.get('k8s/alertmanager-config.yaml')!) as { spec: { receivers: Array<Record<string, unknown>> } };
+  const am = parse(files.get('k8s/alertmanager-config.yaml')!) as {
+    spec: { receivers: Array<Record<string, unknown>> };
+  };
   // Credentials are Secret references, never values.
-  assert.deepEqual((am.spec.receivers[1]?.slackConfigs as Array<{ apiURL: unknown }>)[0]?.apiURL, { name: 'inferwatch-alertmanager', key: 'slack-api-url' });
+  assert.deepEqual((am.spec.receivers[1]?.slackConfigs as Array<{ apiURL: unknown }> | undefined)?.[0]?.apiURL, {
+    name: 'inferwatch-alertmanager',
+    key: 'slack-api-url',
+  });
 });
 
 test('no credential or webhook URL is ever written, only the files that hold them', () => {
   const text = [...generateStack(CUSTOM, { k8s: true }).values()].join('\n');
   assert.ok(!/hooks\.slack\.com|events\.pagerduty\.com/.test(text));
-  const am = parse(generateStack(DEFAULT_MONITORING).get('alertmanager/alertmanager.yml')!) as { receivers: Array<Record<string, Array<Record<string, unknown>>>> };
-  assert.equal(am.receivers[0]?.pagerduty_configs?.[0]?.routing_key_file, '/etc/alertmanager/secrets/pagerduty-routing-key');
+  const am = parse(generateStack(DEFAULT_MONITORING).get('alertmanager/alertmanager.yml')!) as {
+    receivers: Array<Record<string, Array<Record<string, unknown>>>>;
+  };
+  assert.equal(
+    am.receivers[0]?.pagerduty_configs?.[0]?.routing_key_file,
+    '/etc/alertmanager/secrets/pagerduty-routing-key',
+  );
   assert.equal(am.receivers[1]?.slack_configs?.[0]?.api_url_file, '/etc/alertmanager/secrets/slack-api-url');
 });
 
@@ -107,8 +155,33 @@ const COLLECTOR_KEYS: Record<string, readonly string[]> = {
   otlpReceiver: ['protocols'],
   protocols: ['grpc', 'http'],
   tailSampling: ['decision_wait', 'num_traces', 'expected_new_traces_per_sec', 'decision_cache', 'policies'],
-  policy: ['name', 'type', 'status_code', 'latency', 'probabilistic', 'and', 'composite', 'numeric_attribute', 'string_attribute'],
-  policyTypes: ['always_sample', 'latency', 'numeric_attribute', 'probabilistic', 'status_code', 'string_attribute', 'rate_limiting', 'span_count', 'trace_state', 'boolean_attribute', 'ottl_condition', 'and', 'composite', 'drop'],
+  policy: [
+    'name',
+    'type',
+    'status_code',
+    'latency',
+    'probabilistic',
+    'and',
+    'composite',
+    'numeric_attribute',
+    'string_attribute',
+  ],
+  policyTypes: [
+    'always_sample',
+    'latency',
+    'numeric_attribute',
+    'probabilistic',
+    'status_code',
+    'string_attribute',
+    'rate_limiting',
+    'span_count',
+    'trace_state',
+    'boolean_attribute',
+    'ottl_condition',
+    'and',
+    'composite',
+    'drop',
+  ],
   loadbalancing: ['routing_key', 'protocol', 'resolver', 'timeout', 'retry_on_failure', 'sending_queue'],
   routingKeys: ['traceID', 'service', 'resource', 'metric', 'streamID'],
   resolver: ['static', 'dns', 'k8s', 'aws_cloud_map'],
@@ -116,7 +189,8 @@ const COLLECTOR_KEYS: Record<string, readonly string[]> = {
 };
 
 test('the collector config uses only documented keys, keeps errors and slow traces, and waits longer than a long stream', () => {
-  const c = collectorConfig(DEFAULT_MONITORING) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  // biome-ignore lint/suspicious/noExplicitAny: a YAML document walked key by key
+  const c = collectorConfig(DEFAULT_MONITORING) as any;
   const only = (obj: Record<string, unknown>, keys: readonly string[], where: string): void => {
     for (const k of Object.keys(obj)) assert.ok(keys.includes(k), `${where}.${k} is not a documented key`);
   };
@@ -132,7 +206,10 @@ test('the collector config uses only documented keys, keeps errors and slow trac
     assert.ok(COLLECTOR_KEYS.policyTypes!.includes(p.type), p.type);
     assert.ok(p[p.type] !== undefined, `policy ${p.name} has no ${p.type} block`);
   }
-  assert.deepEqual(ts.policies.map((p: { type: string }) => p.type), ['status_code', 'latency', 'probabilistic']);
+  assert.deepEqual(
+    ts.policies.map((p: { type: string }) => p.type),
+    ['status_code', 'latency', 'probabilistic'],
+  );
   assert.deepEqual(ts.policies[0].status_code.status_codes, ['ERROR']);
   assert.equal(ts.decision_wait, '300s');
   only(c.exporters.loadbalancing, COLLECTOR_KEYS.loadbalancing!, 'loadbalancing');
@@ -150,24 +227,51 @@ test('the collector config uses only documented keys, keeps errors and slow trac
 test('dashboards are classic-schema JSON whose targets are the catalog panels rendered, in catalog order', () => {
   const files = generateStack(DEFAULT_MONITORING);
   for (const d of dashboards(DEFAULT_MONITORING)) {
-    const json = JSON.parse(files.get(`grafana/dashboards/${d.uid}.json`)!) as { schemaVersion: number; uid: string; panels: Array<Record<string, any>>; templating: { list: Array<{ name: string }> } }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const json = JSON.parse(files.get(`grafana/dashboards/${d.uid}.json`)!) as {
+      schemaVersion: number;
+      uid: string;
+      // biome-ignore lint/suspicious/noExplicitAny: dashboard JSON walked field by field
+      panels: Array<Record<string, any>>;
+      templating: { list: Array<{ name: string }> };
+    };
     assert.equal(json.uid, d.uid);
     assert.ok(json.schemaVersion >= 36 && !('elements' in json), 'classic dashboard schema');
-    assert.deepEqual(json.templating.list.map((v) => v.name), ['datasource', ...d.variables.map((v) => v.name)]);
+    assert.deepEqual(
+      json.templating.list.map((v) => v.name),
+      ['datasource', ...d.variables.map((v) => v.name)],
+    );
     const panels = json.panels.filter((p) => p.type !== 'row');
-    assert.deepEqual(panels.map((p) => p.title), d.panels.map((p) => p.title));
+    assert.deepEqual(
+      panels.map((p) => p.title),
+      d.panels.map((p) => p.title),
+    );
     d.panels.forEach((p, i) => {
       const targets = panels[i]!.targets as Array<{ expr: string; legendFormat: string; exemplar?: boolean }>;
-      assert.deepEqual(targets.map((t) => t.expr), p.series.map((s) => renderPromQL(s.expr)));
-      assert.deepEqual(targets.map((t) => t.exemplar === true), p.series.map((s) => s.exemplar === true));
-      assert.ok(targets.every((t) => !/or\s+vector\(/.test(t.expr)), `${p.title}: no constant fallbacks`);
+      assert.deepEqual(
+        targets.map((t) => t.expr),
+        p.series.map((s) => renderPromQL(s.expr)),
+      );
+      assert.deepEqual(
+        targets.map((t) => t.exemplar === true),
+        p.series.map((s) => s.exemplar === true),
+      );
+      assert.ok(
+        targets.every((t) => !/or\s+vector\(/.test(t.expr)),
+        `${p.title}: no constant fallbacks`,
+      );
     });
     const kv = panels.find((p) => p.title.startsWith('KV cache usage'))!;
-    assert.deepEqual(kv.fieldConfig.defaults.thresholds.steps.map((s: { value: number | null }) => s.value), [null, 0.8, 0.9]);
+    assert.deepEqual(
+      kv.fieldConfig.defaults.thresholds.steps.map((s: { value: number | null }) => s.value),
+      [null, 0.8, 0.9],
+    );
     assert.equal(kv.fieldConfig.defaults.custom.thresholdsStyle.mode, 'line');
   }
   const overview = dashboards(DEFAULT_MONITORING)[0]!;
-  assert.deepEqual([...new Set(overview.panels.map((p) => p.row))], ['Traffic and errors', 'Latency', 'Engine', 'Tokens', 'Quality', 'GPU', 'SLO']);
+  assert.deepEqual(
+    [...new Set(overview.panels.map((p) => p.row))],
+    ['Traffic and errors', 'Latency', 'Engine', 'Tokens', 'Quality', 'GPU', 'SLO'],
+  );
   const exemplars = overview.panels.filter((p) => p.series.some((s) => s.exemplar)).map((p) => p.id);
   assert.deepEqual(exemplars, ['gateway-ttft', 'gateway-e2e']);
 });
@@ -176,7 +280,12 @@ test('Grafana variables are substituted as Grafana does', () => {
   assert.equal(rateIntervalSeconds(15, 10), 40);
   assert.equal(rateIntervalSeconds(60, 10), 70);
   assert.equal(
-    interpolate('rate(x{model=~"$model", replica=~"${replica}"}[$__rate_interval])', { intervalSeconds: 2, scrapeSeconds: 1, variables: { model: ['a.b', 'c'], replica: '.*' } }),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${var} syntax, which interpolate() replaces
+    interpolate('rate(x{model=~"$model", replica=~"${replica}"}[$__rate_interval])', {
+      intervalSeconds: 2,
+      scrapeSeconds: 1,
+      variables: { model: ['a.b', 'c'], replica: '.*' },
+    }),
     'rate(x{model=~"(a\\.b|c)", replica=~".*"}[4000ms])',
   );
 });
@@ -186,7 +295,10 @@ test('the writer never replaces a file it did not write, and --check names every
   const files = generateStack(DEFAULT_MONITORING);
   mkdirSync(join(dir, 'prometheus/rules'), { recursive: true });
   writeFileSync(join(dir, 'prometheus/rules/alerts.yml'), '# my own alerts\n');
-  assert.throws(() => writeStack(dir, files), /Refusing to overwrite 1 file\(s\).*prometheus\/rules\/alerts\.yml.*prometheus\/rules\/custom/);
+  assert.throws(
+    () => writeStack(dir, files),
+    /Refusing to overwrite 1 file\(s\).*prometheus\/rules\/alerts\.yml.*prometheus\/rules\/custom/,
+  );
   assert.equal(readFileSync(join(dir, 'prometheus/rules/alerts.yml'), 'utf8'), '# my own alerts\n');
   assert.ok(!existsSync(join(dir, 'README.md')), 'nothing is written when anything is in the way');
   rmSync(join(dir, 'prometheus/rules/alerts.yml'));

@@ -24,9 +24,16 @@ import {
 } from '@grafana/grafana-foundation-sdk/common';
 import { DataqueryBuilder } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
-import { dashboards, renderPromQL, type DashboardDefinition, type MonitoringSettings, type PanelDefinition } from '../catalog/index.js';
+import {
+  dashboards,
+  renderPromQL,
+  type DashboardDefinition,
+  type MonitoringSettings,
+  type PanelDefinition,
+} from '../catalog/index.js';
 
 /** Every panel's data source: the dashboard's `datasource` variable. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's data source variable, filled in by Grafana
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' };
 
 function panel(p: PanelDefinition, id: number): PanelBuilder {
@@ -38,16 +45,29 @@ function panel(p: PanelDefinition, id: number): PanelBuilder {
     .datasource(DATASOURCE)
     .height(8)
     .span(12)
-    .legend(new VizLegendOptionsBuilder().showLegend(true).displayMode(LegendDisplayMode.List).placement(LegendPlacement.Bottom))
+    .legend(
+      new VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(LegendDisplayMode.List)
+        .placement(LegendPlacement.Bottom),
+    )
     .tooltip(new VizTooltipOptionsBuilder().mode(TooltipDisplayMode.Multi).sort(SortOrder.Descending));
   if (p.min !== undefined) b.min(p.min);
   if (p.max !== undefined) b.max(p.max);
   if (p.thresholds && p.thresholds.length > 0) {
-    b.thresholds(new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps([{ value: null, color: 'green' }, ...p.thresholds.map((t) => ({ value: t.value, color: t.color }))]));
+    b.thresholds(
+      new ThresholdsConfigBuilder()
+        .mode(ThresholdsMode.Absolute)
+        .steps([{ value: null, color: 'green' }, ...p.thresholds.map((t) => ({ value: t.value, color: t.color }))]),
+    );
     b.thresholdsStyle(new GraphThresholdsStyleConfigBuilder().mode(GraphThresholdsStyleMode.Line));
   }
   p.series.forEach((s, i) => {
-    const q = new DataqueryBuilder().refId(String.fromCharCode(65 + i)).expr(renderPromQL(s.expr)).legendFormat(s.legend).range();
+    const q = new DataqueryBuilder()
+      .refId(String.fromCharCode(65 + i))
+      .expr(renderPromQL(s.expr))
+      .legendFormat(s.legend)
+      .range();
     if (s.exemplar) q.exemplar(true);
     b.withTarget(q);
   });
@@ -93,6 +113,7 @@ export function dashboardJson(d: DashboardDefinition): Record<string, unknown> {
 /** grafana/dashboards/<uid>.json for each dashboard. */
 export function dashboardFiles(s: MonitoringSettings): Map<string, string> {
   const out = new Map<string, string>();
-  for (const d of dashboards(s)) out.set(`grafana/dashboards/${d.uid}.json`, `${JSON.stringify(dashboardJson(d), null, 2)}\n`);
+  for (const d of dashboards(s))
+    out.set(`grafana/dashboards/${d.uid}.json`, `${JSON.stringify(dashboardJson(d), null, 2)}\n`);
   return out;
 }

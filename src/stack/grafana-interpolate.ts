@@ -25,12 +25,15 @@ const escapeRegex = (v: string): string => v.replace(/[\\^$.*+?()[\]{}|]/g, '\\$
 /** The query text Grafana sends for `expr`. */
 export function interpolate(expr: string, vars: GrafanaVars): string {
   const rate = `${Math.round(rateIntervalSeconds(vars.intervalSeconds, vars.scrapeSeconds) * 1000)}ms`;
-  let out = expr.replaceAll('$__rate_interval', rate).replaceAll('$__interval', `${Math.round(vars.intervalSeconds * 1000)}ms`);
+  let out = expr
+    .replaceAll('$__rate_interval', rate)
+    .replaceAll('$__interval', `${Math.round(vars.intervalSeconds * 1000)}ms`);
   // Longest names first, so `$model_name` is not cut by `$model`.
   for (const name of Object.keys(vars.variables).sort((a, b) => b.length - a.length)) {
     const v = vars.variables[name] as string | readonly string[];
     // Multi-value variables in a regex matcher become an escaped alternation, as Grafana formats them.
-    const text = typeof v === 'string' ? v : v.length === 1 ? escapeRegex(v[0] as string) : `(${v.map(escapeRegex).join('|')})`;
+    const text =
+      typeof v === 'string' ? v : v.length === 1 ? escapeRegex(v[0] as string) : `(${v.map(escapeRegex).join('|')})`;
     out = out.replaceAll(`\${${name}}`, text).replaceAll(`$${name}`, text);
   }
   return out;

@@ -30,6 +30,15 @@ export function datasourcesFile(s: MonitoringSettings): string {
 export function dashboardProviderFile(): string {
   return yamlFile([GENERATED], {
     apiVersion: 1,
-    providers: [{ name: 'inferwatch', folder: 'inferwatch', type: 'file', disableDeletion: false, allowUiUpdates: false, options: { path: '/var/lib/grafana/dashboards' } }],
+    providers: [
+      {
+        name: 'inferwatch',
+        folder: 'inferwatch',
+        type: 'file',
+        disableDeletion: false,
+        allowUiUpdates: false,
+        options: { path: '/var/lib/grafana/dashboards' },
+      },
+    ],
   });
 }

@@ -1,8 +1,22 @@
 // Public face of the stack generators: settings in, files out (pure), plus the one writer and the check.
 export { generateStack, type GenerateOptions } from './generate.js';
-export { writeStack, checkStack, MANIFEST, CUSTOM_DIRS, type WriteReport, type StackDifference } from './write-stack.js';
+export {
+  writeStack,
+  checkStack,
+  MANIFEST,
+  CUSTOM_DIRS,
+  type WriteReport,
+  type StackDifference,
+} from './write-stack.js';
 export { prometheusConfigFile, scrapeConfigs, RULE_FILES } from './prometheus-config.js';
-export { recordingRulesFile, alertRulesFile, recordingGroupDocs, alertGroupDocs, type RuleDoc, type RuleGroupDoc } from './rule-files.js';
+export {
+  recordingRulesFile,
+  alertRulesFile,
+  recordingGroupDocs,
+  alertGroupDocs,
+  type RuleDoc,
+  type RuleGroupDoc,
+} from './rule-files.js';
 export { alertmanagerConfigFile, route, GROUP_BY, INHIBIT_RULES } from './alertmanager-config.js';
 export { dashboardJson, dashboardFiles } from './grafana-dashboards.js';
 export { datasourcesFile, dashboardProviderFile } from './grafana-provisioning.js';

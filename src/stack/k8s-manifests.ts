@@ -13,7 +13,10 @@ import { alertGroupDocs, recordingGroupDocs } from './rule-files.js';
 import { GENERATED } from './yaml-text.js';
 
 /** Labels on every generated object (a Prometheus custom resource selects rules and monitors by them). */
-export const K8S_LABELS = { 'app.kubernetes.io/part-of': 'inferwatch', 'app.kubernetes.io/managed-by': 'inferwatch-generate' };
+export const K8S_LABELS = {
+  'app.kubernetes.io/part-of': 'inferwatch',
+  'app.kubernetes.io/managed-by': 'inferwatch-generate',
+};
 
 /** The Secret the AlertmanagerConfig reads credentials from (create it yourself; keys below). */
 export const ALERTMANAGER_SECRET = 'inferwatch-alertmanager';
@@ -23,9 +26,23 @@ const setJob = (job: string) => ({ targetLabel: 'job', replacement: job, action:
 function receiver(name: string, r: ReceiverSettings): Record<string, unknown> {
   switch (r.type) {
     case 'pagerduty':
-      return { name, pagerdutyConfigs: [{ routingKey: { name: ALERTMANAGER_SECRET, key: 'pagerduty-routing-key' }, sendResolved: true }] };
+      return {
+        name,
+        pagerdutyConfigs: [
+          { routingKey: { name: ALERTMANAGER_SECRET, key: 'pagerduty-routing-key' }, sendResolved: true },
+        ],
+      };
     case 'slack':
-      return { name, slackConfigs: [{ apiURL: { name: ALERTMANAGER_SECRET, key: 'slack-api-url' }, ...(r.channel ? { channel: r.channel } : {}), sendResolved: true }] };
+      return {
+        name,
+        slackConfigs: [
+          {
+            apiURL: { name: ALERTMANAGER_SECRET, key: 'slack-api-url' },
+            ...(r.channel ? { channel: r.channel } : {}),
+            sendResolved: true,
+          },
+        ],
+      };
     case 'none':
       return { name };
   }
@@ -34,7 +51,9 @@ function receiver(name: string, r: ReceiverSettings): Record<string, unknown> {
 const eqMatch = (name: string, value: string) => ({ name, value, matchType: '=' as const });
 
 /** The objects, validated. */
-export function k8sObjects(s: MonitoringSettings): { file: string; objects: { toJSON(): unknown; validate(): void }[] }[] {
+export function k8sObjects(
+  s: MonitoringSettings,
+): { file: string; objects: { toJSON(): unknown; validate(): void }[] }[] {
   const meta = (name: string) => ({ name, labels: { ...K8S_LABELS } });
   const rule = new PrometheusRule({
     metadata: meta('inferwatch-rules'),
@@ -50,7 +69,10 @@ export function k8sObjects(s: MonitoringSettings): { file: string; objects: { to
           path: '/metrics',
           interval: s.intervals.engine as never,
           // The pod is the replica: engine series and (below) its GPUs' DCGM series join on it.
-          relabelings: [{ sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'replica', action: 'replace' }, setJob(JOBS.engine)],
+          relabelings: [
+            { sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'replica', action: 'replace' },
+            setJob(JOBS.engine),
+          ],
         },
       ],
     },
@@ -59,7 +81,9 @@ export function k8sObjects(s: MonitoringSettings): { file: string; objects: { to
     metadata: meta('inferwatch-gateway'),
     spec: {
       selector: { matchLabels: { 'app.kubernetes.io/name': 'inferwatch-gateway' } },
-      endpoints: [{ port: 'http', path: '/metrics', interval: s.intervals.gateway as never, relabelings: [setJob(JOBS.gateway)] }],
+      endpoints: [
+        { port: 'http', path: '/metrics', interval: s.intervals.gateway as never, relabelings: [setJob(JOBS.gateway)] },
+      ],
     },
   });
   const dcgm = new ServiceMonitor({
@@ -87,19 +111,35 @@ export function k8sObjects(s: MonitoringSettings): { file: string; objects: { to
         groupInterval: '5m',
         repeatInterval: '4h',
         routes: [
-          { receiver: 'watchdog', matchers: [eqMatch('alertname', 'Watchdog')], groupWait: '0s', groupInterval: '1m', repeatInterval: '1m' },
+          {
+            receiver: 'watchdog',
+            matchers: [eqMatch('alertname', 'Watchdog')],
+            groupWait: '0s',
+            groupInterval: '1m',
+            repeatInterval: '1m',
+          },
           { receiver: 'pager', matchers: [eqMatch('severity', 'critical')], repeatInterval: '1h' },
           { receiver: 'chat', matchers: [eqMatch('severity', 'warning')] },
         ],
       },
-      receivers: [receiver('pager', s.receivers.pager), receiver('chat', s.receivers.chat), receiver('watchdog', s.receivers.watchdog)] as never,
+      receivers: [
+        receiver('pager', s.receivers.pager),
+        receiver('chat', s.receivers.chat),
+        receiver('watchdog', s.receivers.watchdog),
+      ] as never,
       inhibitRules: [
         {
           sourceMatch: [eqMatch('alertname', 'VLLMKVCacheExhaustion')],
-          targetMatch: [{ name: 'alertname', value: 'VLLMRequestQueueBackup|VLLMTTFTDegradation|VLLMKVCacheHigh', matchType: '=~' }],
+          targetMatch: [
+            { name: 'alertname', value: 'VLLMRequestQueueBackup|VLLMTTFTDegradation|VLLMKVCacheHigh', matchType: '=~' },
+          ],
           equal: ['model', 'replica'],
         },
-        { sourceMatch: [eqMatch('severity', 'critical')], targetMatch: [eqMatch('severity', 'warning')], equal: ['alertname', 'model', 'replica', 'slo'] },
+        {
+          sourceMatch: [eqMatch('severity', 'critical')],
+          targetMatch: [eqMatch('severity', 'warning')],
+          equal: ['alertname', 'model', 'replica', 'slo'],
+        },
       ],
     },
   });

@@ -45,8 +45,18 @@ export function scrapeConfigs(s: MonitoringSettings): Record<string, unknown>[] 
       relabel_configs: [REPLICA_FROM_HOST],
     });
   }
-  if (t.gateways.length > 0) jobs.push({ job_name: JOBS.gateway, scrape_interval: s.intervals.gateway, static_configs: t.gateways.map((g) => staticConfig(g)) });
-  if (t.nodes.length > 0) jobs.push({ job_name: JOBS.node, scrape_interval: s.intervals.node, static_configs: t.nodes.map((n) => staticConfig(n)) });
+  if (t.gateways.length > 0)
+    jobs.push({
+      job_name: JOBS.gateway,
+      scrape_interval: s.intervals.gateway,
+      static_configs: t.gateways.map((g) => staticConfig(g)),
+    });
+  if (t.nodes.length > 0)
+    jobs.push({
+      job_name: JOBS.node,
+      scrape_interval: s.intervals.node,
+      static_configs: t.nodes.map((n) => staticConfig(n)),
+    });
   return jobs;
 }
 

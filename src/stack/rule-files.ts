@@ -42,12 +42,20 @@ function alertDoc(r: AlertRule): RuleDoc {
 
 /** The recording groups as rule-file documents. */
 export function recordingGroupDocs(s: MonitoringSettings): RuleGroupDoc[] {
-  return recordingRuleGroups(s, alertQuantiles(s)).map((g: RuleGroup<RecordingRule>) => ({ name: g.name, interval: s.intervals.evaluation, rules: g.rules.map(recordingDoc) }));
+  return recordingRuleGroups(s, alertQuantiles(s)).map((g: RuleGroup<RecordingRule>) => ({
+    name: g.name,
+    interval: s.intervals.evaluation,
+    rules: g.rules.map(recordingDoc),
+  }));
 }
 
 /** The alert groups as rule-file documents. */
 export function alertGroupDocs(s: MonitoringSettings): RuleGroupDoc[] {
-  return alertRuleGroups(s).map((g) => ({ name: g.name, interval: s.intervals.evaluation, rules: g.rules.map(alertDoc) }));
+  return alertRuleGroups(s).map((g) => ({
+    name: g.name,
+    interval: s.intervals.evaluation,
+    rules: g.rules.map(alertDoc),
+  }));
 }
 
 /** prometheus/rules/recording.yml */
@@ -65,7 +73,10 @@ export function recordingRulesFile(s: MonitoringSettings): string {
 /** prometheus/rules/alerts.yml */
 export function alertRulesFile(s: MonitoringSettings): string {
   return yamlFile(
-    [GENERATED, 'Alerts over the recorded series; every alert has a runbook section in README.md. Your own alerts: rules/custom/*.yml.'],
+    [
+      GENERATED,
+      'Alerts over the recorded series; every alert has a runbook section in README.md. Your own alerts: rules/custom/*.yml.',
+    ],
     { groups: alertGroupDocs(s) },
   );
 }

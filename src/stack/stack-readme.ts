@@ -15,24 +15,47 @@ import {
 import { alertRuleGroups } from '../catalog/index.js';
 
 const FILES: Array<[string, string]> = [
-  ['prometheus/prometheus.yml', 'Scrape jobs (engines, gateway, DCGM, node exporter), rule files, Alertmanager targets.'],
-  ['prometheus/rules/recording.yml', 'Engine metrics of every dialect normalised per replica and model; gateway metrics per model; GPU memory; cost; SLO error ratios and budget.'],
+  [
+    'prometheus/prometheus.yml',
+    'Scrape jobs (engines, gateway, DCGM, node exporter), rule files, Alertmanager targets.',
+  ],
+  [
+    'prometheus/rules/recording.yml',
+    'Engine metrics of every dialect normalised per replica and model; gateway metrics per model; GPU memory; cost; SLO error ratios and budget.',
+  ],
   ['prometheus/rules/alerts.yml', 'The alerts below.'],
-  ['prometheus/rules/custom/', 'Your own rules (`*.yml`): loaded by prometheus.yml, never touched by `inferwatch generate`.'],
-  ['alertmanager/alertmanager.yml', 'Routing (critical → pager, warning → chat, Watchdog → its own receiver), grouping and inhibition.'],
+  [
+    'prometheus/rules/custom/',
+    'Your own rules (`*.yml`): loaded by prometheus.yml, never touched by `inferwatch generate`.',
+  ],
+  [
+    'alertmanager/alertmanager.yml',
+    'Routing (critical → pager, warning → chat, Watchdog → its own receiver), grouping and inhibition.',
+  ],
   ['alertmanager/secrets/', 'Yours: the credential files alertmanager.yml names. Never generated.'],
-  ['grafana/dashboards/*.json', 'The overview and per-replica dashboards (classic dashboard schema). Your own: grafana/dashboards/custom/.'],
-  ['grafana/provisioning/', 'Prometheus and Jaeger data sources (exemplars link to traces) and the dashboard provider.'],
-  ['otel/collector.yaml', 'OpenTelemetry Collector: OTLP in, trace-ID load balancing, tail sampling, export to Jaeger/Tempo.'],
+  [
+    'grafana/dashboards/*.json',
+    'The overview and per-replica dashboards (classic dashboard schema). Your own: grafana/dashboards/custom/.',
+  ],
+  [
+    'grafana/provisioning/',
+    'Prometheus and Jaeger data sources (exemplars link to traces) and the dashboard provider.',
+  ],
+  [
+    'otel/collector.yaml',
+    'OpenTelemetry Collector: OTLP in, trace-ID load balancing, tail sampling, export to Jaeger/Tempo.',
+  ],
   ['docker-compose.yml', 'The whole stack: `sim` profile (no GPU) or `gpu` profile (vLLM + DCGM exporter).'],
 ];
 
 function threshold(def: AlertDefinition, s: MonitoringSettings): string {
   const p = alertParams(def, s.alerts[def.name]);
   const parts: string[] = [];
-  if (def.defaults.threshold !== undefined) parts.push(`threshold ${p.threshold}${def.thresholdUnit ? ` (${def.thresholdUnit})` : ''}`);
+  if (def.defaults.threshold !== undefined)
+    parts.push(`threshold ${p.threshold}${def.thresholdUnit ? ` (${def.thresholdUnit})` : ''}`);
   if (def.defaults.quantile !== undefined) parts.push(`quantile ${p.quantile}`);
-  if (def.defaults.comparedTo !== undefined) parts.push(`compared with ${p.comparedTo} earlier, requests at least ${p.requestRatio} of then`);
+  if (def.defaults.comparedTo !== undefined)
+    parts.push(`compared with ${p.comparedTo} earlier, requests at least ${p.requestRatio} of then`);
   parts.push(p.for ? `for ${p.for}` : 'no `for`: fires at the first evaluation');
   return parts.join(', ');
 }
@@ -60,7 +83,10 @@ function alertSection(def: AlertDefinition, s: MonitoringSettings, expr: string)
 
 function burnSection(s: MonitoringSettings): string {
   const rows = s.burnRateWindows.map((b) => `| ${b.severity} | ${b.long} | ${b.short} | ${b.factor} |`);
-  const slos = s.slos.map((o) => `- \`${o.name}\`: ${o.description} Objective ${o.objective} over ${o.period}; budget ${round(1 - o.objective)} of events.`);
+  const slos = s.slos.map(
+    (o) =>
+      `- \`${o.name}\`: ${o.description} Objective ${o.objective} over ${o.period}; budget ${round(1 - o.objective)} of events.`,
+  );
   return [
     `### ${BURN_RATE_ALERT}`,
     '',
@@ -72,7 +98,7 @@ function burnSection(s: MonitoringSettings): string {
     '|---|---|---|---|',
     ...rows,
     '',
-    '**What it means.** The SLO\'s error ratio exceeds the burn rate times the budget rate (1 − objective) over both the long and the short window: at this pace the budget is gone early. Availability counts requests ending in http_5xx, upstream_error, protocol_error, timeout or stalled as bad (client aborts and 4xx are not the service\'s fault); a latency SLO counts requests over its threshold (a bucket bound of the histogram).',
+    "**What it means.** The SLO's error ratio exceeds the burn rate times the budget rate (1 − objective) over both the long and the short window: at this pace the budget is gone early. Availability counts requests ending in http_5xx, upstream_error, protocol_error, timeout or stalled as bad (client aborts and 4xx are not the service's fault); a latency SLO counts requests over its threshold (a bucket bound of the histogram).",
     '',
     '**Why these windows.** The multi-window, multi-burn-rate scheme of the Google SRE workbook for a 30-day budget: 14.4× over 1 h spends 2% of the budget, 6× over 6 h 5%, 3× over 1 d and 1× over 3 d 10%. The short window (1/12 of the long) makes the alert stop soon after the burn stops. No `for`: the windows already filter blips.',
     '',
@@ -88,16 +114,22 @@ function burnSection(s: MonitoringSettings): string {
 /** README.md */
 export function stackReadme(s: MonitoringSettings, opts: { k8s: boolean }): string {
   const exprs = new Map<string, string>();
-  for (const g of alertRuleGroups(s)) for (const r of g.rules) if (!exprs.has(r.alert)) exprs.set(r.alert, renderPromQL(r.expr, { pretty: true, width: 100 }));
+  for (const g of alertRuleGroups(s))
+    for (const r of g.rules)
+      if (!exprs.has(r.alert)) exprs.set(r.alert, renderPromQL(r.expr, { pretty: true, width: 100 }));
   const alerts = ALERT_DEFINITIONS.filter((d) => alertEnabled(d, s));
   const skipped = ALERT_DEFINITIONS.filter((d) => !alertEnabled(d, s)).map((d) => `\`${d.name}\``);
   const files = [...FILES];
-  if (opts.k8s) files.push(['k8s/', 'PrometheusRule (the same rule groups), PodMonitor (engines), ServiceMonitors (gateway, DCGM), AlertmanagerConfig.']);
+  if (opts.k8s)
+    files.push([
+      'k8s/',
+      'PrometheusRule (the same rule groups), PodMonitor (engines), ServiceMonitors (gateway, DCGM), AlertmanagerConfig.',
+    ]);
   const t = s.targets;
   return [
     '# LLM serving monitoring stack',
     '',
-    'Generated by `inferwatch generate` from one definition (inferwatch\'s catalog) and your configuration. Do not edit the',
+    "Generated by `inferwatch generate` from one definition (inferwatch's catalog) and your configuration. Do not edit the",
     'generated files: run `inferwatch generate` again; `inferwatch generate --check` fails when they differ from what it',
     'would write (for CI). Your own rules and dashboards go in `prometheus/rules/custom/` and `grafana/dashboards/custom/`.',
     '',
@@ -121,7 +153,7 @@ export function stackReadme(s: MonitoringSettings, opts: { k8s: boolean }): stri
     'docker build -t inferwatch:local /path/to/inferwatch   # the gateway and simulator image (Dockerfile in the repo)',
     'mkdir -p alertmanager/secrets && printf %s "$PAGERDUTY_ROUTING_KEY" > alertmanager/secrets/pagerduty-routing-key',
     'printf %s "$SLACK_WEBHOOK_URL" > alertmanager/secrets/slack-api-url',
-    'docker compose --profile sim up -d    # no GPU: inferwatch\'s simulated vLLM',
+    "docker compose --profile sim up -d    # no GPU: inferwatch's simulated vLLM",
     'docker compose --profile gpu up -d    # vLLM on NVIDIA GPUs, with the DCGM exporter',
     '```',
     '',
@@ -131,8 +163,8 @@ export function stackReadme(s: MonitoringSettings, opts: { k8s: boolean }): stri
     '',
     '**Not run where this was generated.** No image was pulled and `docker compose` was not run (no image registry or',
     'Docker engine there): the compose file is validated against the Compose Specification schema. The OpenTelemetry',
-    'Collector was not run (no collector binary): its configuration is checked against the collector\'s documented keys.',
-    'No Grafana server ran either: every panel\'s query is run on a real Prometheus scraping inferwatch\'s simulated',
+    "Collector was not run (no collector binary): its configuration is checked against the collector's documented keys.",
+    "No Grafana server ran either: every panel's query is run on a real Prometheus scraping inferwatch's simulated",
     'engine and gateway. The rules, routes and inhibitions are tested with promtool, amtool and a live Prometheus and',
     'Alertmanager (2.42, 0.25).',
     '',

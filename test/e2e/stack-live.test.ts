@@ -32,7 +32,9 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
     const files = generateStack(resolveMonitoring({ receivers: RECEIVERS }));
     const am = await startAlertmanager(files.get('alertmanager/alertmanager.yml')!, SECRETS);
     t.after(() => am.close());
-    const a = (alertname: string, severity: string, more: Record<string, string> = {}) => ({ labels: { alertname, severity, model: MODEL, ...more } });
+    const a = (alertname: string, severity: string, more: Record<string, string> = {}) => ({
+      labels: { alertname, severity, model: MODEL, ...more },
+    });
     await am.post([
       a('VLLMKVCacheExhaustion', 'critical', { replica: 'r1' }),
       a('VLLMRequestQueueBackup', 'warning', { replica: 'r1' }),
@@ -44,21 +46,37 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
       a('LLMErrorBudgetBurn', 'warning', { slo: 'ttft' }),
       { labels: { alertname: 'Watchdog', severity: 'none' } },
     ]);
-    const state = (alerts: Awaited<ReturnType<AlertmanagerServer['alerts']>>, name: string, match: Record<string, string>) =>
-      alerts.find((x) => x.labels.alertname === name && Object.entries(match).every(([k, v]) => x.labels[k] === v))?.status.state;
+    const state = (
+      alerts: Awaited<ReturnType<AlertmanagerServer['alerts']>>,
+      name: string,
+      match: Record<string, string>,
+    ) =>
+      alerts.find((x) => x.labels.alertname === name && Object.entries(match).every(([k, v]) => x.labels[k] === v))
+        ?.status.state;
     const alerts = await eventually('all alerts processed', async () => {
       const all = await am.alerts();
       return all.length === 9 && all.every((x) => x.status.state !== 'unprocessed') ? all : undefined;
     });
     assert.equal(state(alerts, 'VLLMKVCacheExhaustion', { replica: 'r1' }), 'active');
-    for (const name of ['VLLMRequestQueueBackup', 'VLLMTTFTDegradation', 'VLLMKVCacheHigh']) assert.equal(state(alerts, name, { replica: 'r1' }), 'suppressed', name);
-    assert.equal(state(alerts, 'VLLMRequestQueueBackup', { replica: 'r2' }), 'active', 'another replica\'s queue is not inhibited');
+    for (const name of ['VLLMRequestQueueBackup', 'VLLMTTFTDegradation', 'VLLMKVCacheHigh'])
+      assert.equal(state(alerts, name, { replica: 'r1' }), 'suppressed', name);
+    assert.equal(
+      state(alerts, 'VLLMRequestQueueBackup', { replica: 'r2' }),
+      'active',
+      "another replica's queue is not inhibited",
+    );
     assert.equal(state(alerts, 'LLMErrorBudgetBurn', { severity: 'critical' }), 'active');
-    assert.equal(state(alerts, 'LLMErrorBudgetBurn', { severity: 'warning', slo: 'availability' }), 'suppressed', 'the page inhibits the ticket of the same SLO');
+    assert.equal(
+      state(alerts, 'LLMErrorBudgetBurn', { severity: 'warning', slo: 'availability' }),
+      'suppressed',
+      'the page inhibits the ticket of the same SLO',
+    );
     assert.equal(state(alerts, 'LLMErrorBudgetBurn', { severity: 'warning', slo: 'ttft' }), 'active');
     const groups = await am.groups();
     const receiverOf = (name: string, extra: Record<string, string> = {}) =>
-      groups.find((g) => g.alerts.some((x) => x.labels.alertname === name && Object.entries(extra).every(([k, v]) => x.labels[k] === v)))?.receiver.name;
+      groups.find((g) =>
+        g.alerts.some((x) => x.labels.alertname === name && Object.entries(extra).every(([k, v]) => x.labels[k] === v)),
+      )?.receiver.name;
     assert.equal(receiverOf('VLLMKVCacheExhaustion'), 'pager');
     assert.equal(receiverOf('VLLMRequestQueueBackup', { replica: 'r2' }), 'chat');
     assert.equal(receiverOf('Watchdog'), 'watchdog');
@@ -84,7 +102,14 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
       legacy = await startSimServer({ seed: 12, admin: true, dialect: 'v0', maxModelLen: 8192 });
       gw = await startGateway(
         resolveGatewayConfig({
-          flags: { listen: '127.0.0.1:0', upstreams: [`sim-v1=${small.url}`, `sim-v0=${legacy.url}`], healthInterval: 1, stallThreshold: 0.5, stallTimeout: 60, logLevel: 'silent' },
+          flags: {
+            listen: '127.0.0.1:0',
+            upstreams: [`sim-v1=${small.url}`, `sim-v0=${legacy.url}`],
+            healthInterval: 1,
+            stallThreshold: 0.5,
+            stallTimeout: 60,
+            logLevel: 'silent',
+          },
         }),
       );
       const amFiles = generateStack(resolveMonitoring({ receivers: RECEIVERS }));
@@ -92,8 +117,16 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
       settings = resolveMonitoring({
         targets: {
           engines: [
-            { replica: 'sim-v1', address: addr(small.url), dcgm: { address: addr(small.url), metricsPath: '/dcgm/metrics' } },
-            { replica: 'sim-v0', address: addr(legacy.url), dcgm: { address: addr(legacy.url), metricsPath: '/dcgm/metrics' } },
+            {
+              replica: 'sim-v1',
+              address: addr(small.url),
+              dcgm: { address: addr(small.url), metricsPath: '/dcgm/metrics' },
+            },
+            {
+              replica: 'sim-v0',
+              address: addr(legacy.url),
+              dcgm: { address: addr(legacy.url), metricsPath: '/dcgm/metrics' },
+            },
           ],
           gateways: [addr(gw.url)],
           nodes: [],
@@ -118,7 +151,11 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
         prices: [{ model: MODEL, inputPerMillion: 0.1, outputPerMillion: 0.4 }],
       });
       const files = generateStack(settings);
-      const promFiles = new Map([...files].filter(([p]) => p.startsWith('prometheus/')).map(([p, text]) => [p.slice('prometheus/'.length), text]));
+      const promFiles = new Map(
+        [...files]
+          .filter(([p]) => p.startsWith('prometheus/'))
+          .map(([p, text]) => [p.slice('prometheus/'.length), text]),
+      );
       prom = await startPrometheus({ files: promFiles });
       await eventually('every target up', async () => {
         const up = await prom.query('up');
@@ -135,7 +172,11 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
     });
 
     const fault = async (sim: SimServer, body: unknown): Promise<void> => {
-      const res = await fetch(`${sim.url}/admin/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${sim.url}/admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       assert.ok(res.ok, await res.text());
     };
 
@@ -147,25 +188,43 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
           { type: 'short_outputs', fraction: 0.2, tokens: 1, seconds: 30 },
         ]);
       }
-      const r = await runLoad({ baseURL: `${gw.url}/v1`, model: MODEL, requests: 80, concurrency: 6, maxTokens: 24, streamShare: 0.8 });
+      const r = await runLoad({
+        baseURL: `${gw.url}/v1`,
+        model: MODEL,
+        requests: 80,
+        concurrency: 6,
+        maxTokens: 24,
+        streamShare: 0.8,
+      });
       assert.ok(r.ok > 0 && r.failed > 0, `ok ${r.ok}, failed ${r.failed}`);
       for (const sim of [small, legacy]) await fetch(`${sim.url}/admin/faults`, { method: 'DELETE' });
       // The gateway's view of the faults is in Prometheus.
       await eventually('errors, refusals and empty answers recorded', async () => {
         const q = async (e: string) => (await prom.query(e)).length > 0;
-        return (await q('llm_requests_total{status!="success"}')) && (await q('llm_refusals_total > 0')) && (await q('llm_empty_responses_total > 0')) ? true : undefined;
+        return (await q('llm_requests_total{status!="success"}')) &&
+          (await q('llm_refusals_total > 0')) &&
+          (await q('llm_empty_responses_total > 0'))
+          ? true
+          : undefined;
       });
     });
 
-    test('load exhausts one replica\'s KV cache: VLLMKVCacheExhaustion reaches Alertmanager, the queue alert of that replica is inhibited there', async () => {
+    test("load exhausts one replica's KV cache: VLLMKVCacheExhaustion reaches Alertmanager, the queue alert of that replica is inhibited there", async () => {
       const ac = new AbortController();
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
-      const prompt = (i: number) => Array.from({ length: 120 }, (_, k) => `word${(i * 7919 + k * 31) % 5000}`).join(' ');
+      const prompt = (i: number) =>
+        Array.from({ length: 120 }, (_, k) => `word${(i * 7919 + k * 31) % 5000}`).join(' ');
       const streams = Array.from({ length: 40 }, (_, i) =>
         (async () => {
           const s = await client.chat.completions.create(
             // ignore_eos keeps every answer going to max_tokens (a vLLM sampling parameter the simulator honours).
-            { model: MODEL, stream: true, max_tokens: 2000, messages: [{ role: 'user', content: prompt(i) }], ignore_eos: true } as OpenAI.ChatCompletionCreateParamsStreaming,
+            {
+              model: MODEL,
+              stream: true,
+              max_tokens: 2000,
+              messages: [{ role: 'user', content: prompt(i) }],
+              ignore_eos: true,
+            } as OpenAI.ChatCompletionCreateParamsStreaming,
             { signal: ac.signal },
           );
           for await (const _ of s) {
@@ -178,10 +237,13 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
           'VLLMKVCacheExhaustion active and VLLMRequestQueueBackup suppressed in Alertmanager for sim-v1',
           async () => {
             const all = await am.alerts();
-            const find = (name: string) => all.find((x) => x.labels.alertname === name && x.labels.replica === 'sim-v1');
+            const find = (name: string) =>
+              all.find((x) => x.labels.alertname === name && x.labels.replica === 'sim-v1');
             const exhausted = find('VLLMKVCacheExhaustion');
             const queue = find('VLLMRequestQueueBackup');
-            return exhausted?.status.state === 'active' && queue?.status.state === 'suppressed' ? { exhausted, queue } : undefined;
+            return exhausted?.status.state === 'active' && queue?.status.state === 'suppressed'
+              ? { exhausted, queue }
+              : undefined;
           },
           120_000,
         );
@@ -198,16 +260,31 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
     test('a stall mid-stream fires LLMStreamStalls', async () => {
       const ac = new AbortController();
       // Background streams keep the denominator (streams with a first token) alive over the rate window.
-      const background = runLoad({ baseURL: `${gw.url}/v1`, model: MODEL, requests: 400, concurrency: 2, maxTokens: 40, signal: ac.signal });
+      const background = runLoad({
+        baseURL: `${gw.url}/v1`,
+        model: MODEL,
+        requests: 400,
+        concurrency: 2,
+        maxTokens: 40,
+        signal: ac.signal,
+      });
       try {
         // Preempted streams of the KV test may have paused past the stall threshold: start from a quiet alert.
-        await eventually('LLMStreamStalls inactive before the fault', async () => ((await prom.alerts()).some((a) => a.labels.alertname === 'LLMStreamStalls') ? undefined : true), 90_000);
-        await eventually('background streams under way', async () => ((await prom.query('model:inferwatch_gateway_streams:rate5s > 0')).length > 0 ? true : undefined));
+        await eventually(
+          'LLMStreamStalls inactive before the fault',
+          async () => ((await prom.alerts()).some((a) => a.labels.alertname === 'LLMStreamStalls') ? undefined : true),
+          90_000,
+        );
+        await eventually('background streams under way', async () =>
+          (await prom.query('model:inferwatch_gateway_streams:rate5s > 0')).length > 0 ? true : undefined,
+        );
         for (const sim of [small, legacy]) await fault(sim, { type: 'stall', seconds: 2 });
         const firing = await eventually(
           'LLMStreamStalls firing and in Alertmanager',
           async () => {
-            const p = (await prom.alerts()).find((a) => a.labels.alertname === 'LLMStreamStalls' && a.state === 'firing');
+            const p = (await prom.alerts()).find(
+              (a) => a.labels.alertname === 'LLMStreamStalls' && a.state === 'firing',
+            );
             const inAm = (await am.alerts()).find((a) => a.labels.alertname === 'LLMStreamStalls');
             return p && inAm ? p : undefined;
           },
@@ -221,7 +298,7 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
       }
     });
 
-    test('every dashboard panel\'s query returns data (Grafana variables substituted as Grafana does)', async () => {
+    test("every dashboard panel's query returns data (Grafana variables substituted as Grafana does)", async () => {
       const end = Date.now() / 1000;
       const step = 2;
       const vars = { intervalSeconds: step, scrapeSeconds: 1, variables: { model: '.*', replica: 'sim-v1' } };
@@ -243,10 +320,17 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
       assert.deepEqual(await prom.queryRange('vllm:gpu_cache_usage_perc{replica="sim-v1"}', started, end, step), []);
       assert.ok(queries > 40, `${queries} panel queries`);
       // And the rules evaluate without errors.
-      const broken = (await prom.ruleGroups()).flatMap((g) => g.rules.filter((r) => r.health === 'err').map((r) => `${g.name}/${r.name}: ${r.lastError}`));
+      const broken = (await prom.ruleGroups()).flatMap((g) =>
+        g.rules.filter((r) => r.health === 'err').map((r) => `${g.name}/${r.name}: ${r.lastError}`),
+      );
       assert.deepEqual(broken, []);
       // The KV panel's replica dimension saw the exhausted replica near full.
-      const kv = await prom.queryRange('max_over_time(replica:inferwatch_engine_kv_cache_usage:ratio{replica="sim-v1"}[1h])', end - 1, end, 1);
+      const kv = await prom.queryRange(
+        'max_over_time(replica:inferwatch_engine_kv_cache_usage:ratio{replica="sim-v1"}[1h])',
+        end - 1,
+        end,
+        1,
+      );
       assert.ok((kv[0]?.values.at(-1)?.[1] ?? 0) > 0.9);
     });
   });

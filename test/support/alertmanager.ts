@@ -39,7 +39,10 @@ export interface AlertmanagerServer {
 }
 
 /** Starts Alertmanager with `config` (YAML text); `files` are written next to it (credential files). */
-export async function startAlertmanager(config: string, files: Readonly<Record<string, string>> = {}): Promise<AlertmanagerServer> {
+export async function startAlertmanager(
+  config: string,
+  files: Readonly<Record<string, string>> = {},
+): Promise<AlertmanagerServer> {
   const dir = mkdtempSync(join(tmpdir(), 'iw-alertmanager-'));
   writeFileSync(join(dir, 'alertmanager.yml'), config);
   for (const [rel, text] of Object.entries(files)) writeFileSync(join(dir, rel), text);
@@ -92,7 +95,13 @@ export async function startAlertmanager(config: string, files: Readonly<Record<s
         const res = await fetch(`${v2}/alerts`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify(alerts.map((a) => ({ labels: a.labels, annotations: a.annotations ?? {}, startsAt: new Date().toISOString() }))),
+          body: JSON.stringify(
+            alerts.map((a) => ({
+              labels: a.labels,
+              annotations: a.annotations ?? {},
+              startsAt: new Date().toISOString(),
+            })),
+          ),
         });
         if (!res.ok) throw new Error(`POST alerts: ${res.status} ${await res.text()}`);
       },

@@ -33,13 +33,21 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     for (;;) {
       const i = next++;
       if (i >= o.requests || o.signal?.aborted) return;
-      const messages = [{ role: 'user' as const, content: o.prompt?.(i) ?? `Question ${i}: why does the KV cache fill up?` }];
+      const messages = [
+        { role: 'user' as const, content: o.prompt?.(i) ?? `Question ${i}: why does the KV cache fill up?` },
+      ];
       try {
         if ((i % 100) / 100 < share) {
-          const stream = await client.chat.completions.create({ model: o.model, messages, stream: true, max_tokens: o.maxTokens ?? 32 }, { signal: o.signal });
+          const stream = await client.chat.completions.create(
+            { model: o.model, messages, stream: true, max_tokens: o.maxTokens ?? 32 },
+            { signal: o.signal },
+          );
           for await (const c of stream) if (c.choices[0]?.delta.content) result.tokens++;
         } else {
-          const r = await client.chat.completions.create({ model: o.model, messages, max_tokens: o.maxTokens ?? 32 }, { signal: o.signal });
+          const r = await client.chat.completions.create(
+            { model: o.model, messages, max_tokens: o.maxTokens ?? 32 },
+            { signal: o.signal },
+          );
           result.tokens += r.usage?.completion_tokens ?? 0;
         }
         result.ok++;

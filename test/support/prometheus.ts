@@ -104,16 +104,29 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
       dir,
       query: async (expr, time) => {
         const q = new URLSearchParams({ query: expr, ...(time !== undefined ? { time: String(time) } : {}) });
-        const data = await api<{ resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> }>(`${url}/api/v1/query?${q}`);
+        const data = await api<{
+          resultType: string;
+          result: Array<{ metric: Record<string, string>; value: [number, string] }>;
+        }>(`${url}/api/v1/query?${q}`);
         return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
       },
       queryRange: async (expr, start, end, step) => {
         const q = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: String(step) });
-        const data = await api<{ result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }>(`${url}/api/v1/query_range?${q}`);
-        return data.result.map((r) => ({ metric: r.metric, values: r.values.map(([t, v]) => [t, Number(v)] as const) }));
+        const data = await api<{ result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> }>(
+          `${url}/api/v1/query_range?${q}`,
+        );
+        return data.result.map((r) => ({
+          metric: r.metric,
+          values: r.values.map(([t, v]) => [t, Number(v)] as const),
+        }));
       },
       alerts: async () => (await api<{ alerts: PromAlert[] }>(`${url}/api/v1/alerts`)).alerts,
-      ruleGroups: async () => (await api<{ groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> }>(`${url}/api/v1/rules`)).groups,
+      ruleGroups: async () =>
+        (
+          await api<{
+            groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }>;
+          }>(`${url}/api/v1/rules`)
+        ).groups,
       close,
     };
   }
@@ -140,7 +153,12 @@ async function waitReady(url: string, exited: Promise<void>): Promise<boolean> {
 }
 
 /** Polls `check` until it returns a value (not undefined) or `timeoutMs` passes; the error names `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000, everyMs = 500): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 90_000,
+  everyMs = 500,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

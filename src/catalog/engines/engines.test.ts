@@ -117,5 +117,8 @@ test('SGLang maps onto the signals the alerts read, under its own names', () => 
 });
 
 test('ENGINE_DIALECTS lists current vLLM, legacy vLLM and SGLang, each id once', () => {
-  assert.deepEqual(ENGINE_DIALECTS.map((d) => d.id), ['vllm-v1', 'vllm-v0', 'sglang']);
+  assert.deepEqual(
+    ENGINE_DIALECTS.map((d) => d.id),
+    ['vllm-v1', 'vllm-v0', 'sglang'],
+  );
 });

@@ -15,7 +15,13 @@ export {
 export * from './vllm-buckets.js';
 export { VLLM_V1_DIALECT, VLLM_V1_FINISHED_REASONS } from './vllm-v1.js';
 export { VLLM_V0_DIALECT } from './vllm-v0.js';
-export { SGLANG_DIALECT, SGLANG_TTFT_BUCKETS, SGLANG_ITL_BUCKETS, SGLANG_E2E_BUCKETS, SGLANG_QUEUE_TIME_BUCKETS } from './sglang.js';
+export {
+  SGLANG_DIALECT,
+  SGLANG_TTFT_BUCKETS,
+  SGLANG_ITL_BUCKETS,
+  SGLANG_E2E_BUCKETS,
+  SGLANG_QUEUE_TIME_BUCKETS,
+} from './sglang.js';
 export {
   DCGM_FIELDS,
   DCGM_LABELS,
@@ -33,8 +39,9 @@ import { SGLANG_DIALECT } from './sglang.js';
 export const VLLM_DIALECTS: Readonly<Record<'v1' | 'v0', EngineDialect>> = { v1: VLLM_V1_DIALECT, v0: VLLM_V0_DIALECT };
 
 /**
- * Every engine dialect the monitoring stack reads, newest vLLM first. Normalising rules are derived from this list
- * signal by signal ({@link metricForSignal}), so a dialect added here reaches every rule and panel.
+ * Every engine dialect inferwatch knows, newest vLLM first. Normalising rules are derived from this list signal by
+ * signal ({@link metricForSignal}), so a dialect added here reaches every rule and panel, and `inferwatch lint` names
+ * a renamed metric's dialect from it.
  */
 export const ENGINE_DIALECTS: readonly EngineDialect[] = [VLLM_V1_DIALECT, VLLM_V0_DIALECT, SGLANG_DIALECT];
 

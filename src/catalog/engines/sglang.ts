@@ -51,7 +51,7 @@ const METRICS: readonly EngineMetricDefinition[] = [
     labels: SCHEDULER_LABELS,
     signal: 'kv_cache_usage',
     unit: 'ratio',
-    meaning: 'Fraction of the KV token pool in use (0-1); SGLang\'s counterpart of vLLM\'s KV cache usage.',
+    meaning: "Fraction of the KV token pool in use (0-1); SGLang's counterpart of vLLM's KV cache usage.",
   },
   {
     name: 'sglang:cache_hit_rate',
@@ -69,7 +69,7 @@ const METRICS: readonly EngineMetricDefinition[] = [
     labels: SCHEDULER_LABELS,
     signal: 'preemptions',
     unit: 'events',
-    meaning: 'Retractions, SGLang\'s preemption: running requests evicted when the KV pool runs out, to be recomputed.',
+    meaning: "Retractions, SGLang's preemption: running requests evicted when the KV pool runs out, to be recomputed.",
   },
   {
     name: 'sglang:prompt_tokens_total',
@@ -116,7 +116,8 @@ const METRICS: readonly EngineMetricDefinition[] = [
     buckets: SGLANG_ITL_BUCKETS,
     signal: 'itl',
     unit: 'seconds',
-    meaning: 'Per-token decode gap: an output event of n tokens is observed n times at interval/n (so _count counts tokens).',
+    meaning:
+      'Per-token decode gap: an output event of n tokens is observed n times at interval/n (so _count counts tokens).',
   },
   {
     name: 'sglang:e2e_request_latency_seconds',
@@ -136,7 +137,7 @@ const METRICS: readonly EngineMetricDefinition[] = [
     buckets: SGLANG_QUEUE_TIME_BUCKETS,
     signal: 'queue_time',
     unit: 'seconds',
-    meaning: 'Time in the scheduler\'s waiting queue.',
+    meaning: "Time in the scheduler's waiting queue.",
   },
 ];
 

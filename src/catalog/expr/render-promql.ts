@@ -40,7 +40,9 @@ const compound = (e: SeriesExpr | ScalarExpr): boolean => e.kind === 'binary' ||
  * matching (PromQL's binary operators are left-associative, so `a or b or c` is `(a or b) or c`).
  */
 function chainsLeft(parent: SeriesExpr, x: SeriesExpr | ScalarExpr): boolean {
-  return parent.kind === 'set' && x.kind === 'set' && x.op === parent.op && (x.on ?? []).join() === (parent.on ?? []).join();
+  return (
+    parent.kind === 'set' && x.kind === 'set' && x.op === parent.op && (x.on ?? []).join() === (parent.on ?? []).join()
+  );
 }
 
 function oneLine(e: SeriesExpr | ScalarExpr): string {

@@ -191,7 +191,8 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
 function checkWindow(w: Window, what: string): void {
   if (w === RATE_INTERVAL) return;
-  if (w === '' || !DURATION.test(w)) throw new Error(`${what}: "${w}" is not a Prometheus duration such as 30s, 5m or 1h`);
+  if (w === '' || !DURATION.test(w))
+    throw new Error(`${what}: "${w}" is not a Prometheus duration such as 30s, 5m or 1h`);
 }
 
 function checkLabel(l: string): void {
@@ -272,14 +273,20 @@ export interface MatchOptions {
 }
 
 /** `lhs op rhs`. Numbers become scalars. */
-export function binary(op: ArithmeticOp | ComparisonOp, lhs: Operand, rhs: Operand, opts: MatchOptions = {}): BinaryExpr {
+export function binary(
+  op: ArithmeticOp | ComparisonOp,
+  lhs: Operand,
+  rhs: Operand,
+  opts: MatchOptions = {},
+): BinaryExpr {
   const l = operand(lhs);
   const r = operand(rhs);
   if (l.kind === 'scalar' && r.kind === 'scalar') throw new Error('a binary expression needs at least one vector');
   const comparison = op !== '+' && op !== '-' && op !== '*' && op !== '/';
   if (comparison && l.kind === 'scalar') throw new Error('put the scalar on the right of a comparison');
   if (opts.groupLeft && !opts.on) throw new Error('groupLeft needs on(labels)');
-  if ((opts.on || opts.groupLeft) && (l.kind === 'scalar' || r.kind === 'scalar')) throw new Error('vector matching needs two vectors');
+  if ((opts.on || opts.groupLeft) && (l.kind === 'scalar' || r.kind === 'scalar'))
+    throw new Error('vector matching needs two vectors');
   opts.on?.forEach(checkLabel);
   const out: BinaryExpr = { kind: 'binary', op, lhs: l, rhs: r };
   return {
@@ -314,7 +321,13 @@ export function or(first: SeriesExpr, ...rest: SeriesExpr[]): SeriesExpr {
 }
 
 /** `label_replace(arg, dst, replacement, src, regex)`. */
-export function labelReplace(arg: SeriesExpr, dst: string, replacement: string, src: string, regex: string): LabelReplaceExpr {
+export function labelReplace(
+  arg: SeriesExpr,
+  dst: string,
+  replacement: string,
+  src: string,
+  regex: string,
+): LabelReplaceExpr {
   checkLabel(dst);
   checkLabel(src);
   return { kind: 'label_replace', arg, dst, replacement, src, regex };
@@ -389,7 +402,13 @@ export function formatDuration(seconds: number): Window {
   let ms = Math.round(seconds * 1000);
   if (ms <= 0) throw new Error(`duration ${seconds}s is not positive`);
   let out = '';
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+    ['ms', 1],
+  ] as const) {
     const n = Math.floor(ms / size);
     if (n > 0) {
       out += `${n}${unit}`;

@@ -106,7 +106,12 @@ function gatewayLatencyPanel(s: MonitoringSettings, id: 'ttft' | 'itl' | 'e2e', 
   };
 }
 
-function engineLatencyPanel(s: MonitoringSettings, id: LatencyId, description: string, by: 'model' | 'replica'): PanelDefinition {
+function engineLatencyPanel(
+  s: MonitoringSettings,
+  id: LatencyId,
+  description: string,
+  by: 'model' | 'replica',
+): PanelDefinition {
   const n = recordNames(s);
   const record = by === 'model' ? n.modelEngineQuantile(id) : n.engineQuantile(id);
   return {
@@ -123,7 +128,12 @@ function engineLatencyPanel(s: MonitoringSettings, id: LatencyId, description: s
 }
 
 /** The KV usage panel, with lines at the two KV alerts' thresholds. */
-function kvPanel(s: MonitoringSettings, title: string, description: string, series: readonly PanelSeries[]): PanelDefinition {
+function kvPanel(
+  s: MonitoringSettings,
+  title: string,
+  description: string,
+  series: readonly PanelSeries[],
+): PanelDefinition {
   const high = alertThreshold(s, 'VLLMKVCacheHigh');
   const full = alertThreshold(s, 'VLLMKVCacheExhaustion');
   return {
@@ -150,7 +160,8 @@ function gpuPanels(s: MonitoringSettings, filter: readonly Matcher[]): PanelDefi
       id: 'gpu-memory',
       title: 'GPU memory used',
       unit: 'percentunit',
-      description: 'Framebuffer used / (used + free) per GPU (DCGM). vLLM reserves its KV cache up front, so this sits near gpu_memory_utilization under any load; above it, something else allocates.',
+      description:
+        'Framebuffer used / (used + free) per GPU (DCGM). vLLM reserves its KV cache up front, so this sits near gpu_memory_utilization under any load; above it, something else allocates.',
       row: 'GPU',
       min: 0,
       max: 1,
@@ -161,7 +172,8 @@ function gpuPanels(s: MonitoringSettings, filter: readonly Matcher[]): PanelDefi
       id: 'gpu-utilisation',
       title: 'GPU utilisation',
       unit: 'percent',
-      description: 'Share of time any kernel ran (DCGM_FI_DEV_GPU_UTIL). Coarse: it reads 100 during a hung kernel too.',
+      description:
+        'Share of time any kernel ran (DCGM_FI_DEV_GPU_UTIL). Coarse: it reads 100 during a hung kernel too.',
       row: 'GPU',
       min: 0,
       max: 100,
@@ -171,7 +183,8 @@ function gpuPanels(s: MonitoringSettings, filter: readonly Matcher[]): PanelDefi
       id: 'gpu-power',
       title: 'GPU power',
       unit: 'watt',
-      description: 'Board power draw per GPU; a drop under steady load with falling clocks means power capping or throttling.',
+      description:
+        'Board power draw per GPU; a drop under steady load with falling clocks means power capping or throttling.',
       row: 'GPU',
       series: [{ expr: gpuMax('power_watts'), legend: '{{replica}} GPU {{gpu}}' }],
     },
@@ -179,7 +192,8 @@ function gpuPanels(s: MonitoringSettings, filter: readonly Matcher[]): PanelDefi
       id: 'gpu-sm-clock',
       title: 'SM clock',
       unit: 'rotmhz',
-      description: 'Streaming-multiprocessor clock per GPU: below the boost clock under load means thermal or power throttling (ITL rises with it).',
+      description:
+        'Streaming-multiprocessor clock per GPU: below the boost clock under load means thermal or power throttling (ITL rises with it).',
       row: 'GPU',
       series: [{ expr: gpuMax('sm_clock_mhz'), legend: '{{replica}} GPU {{gpu}}' }],
     },
@@ -197,7 +211,8 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'requests',
       title: 'Requests per second',
       unit: 'reqps',
-      description: 'Requests finished per second by model, as the gateway counts them (every request exactly once, whatever happened to it).',
+      description:
+        'Requests finished per second by model, as the gateway counts them (every request exactly once, whatever happened to it).',
       row: 'Traffic and errors',
       series: [{ expr: sumBy(['model'], gwRate(m.requests.name)), legend: '{{model}}' }],
     },
@@ -205,43 +220,80 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'failed-requests',
       title: 'Failed requests by status',
       unit: 'reqps',
-      description: 'Requests per second that did not succeed, by terminal status: http_NNN, upstream_error, protocol_error, timeout, stalled, client_aborted.',
+      description:
+        'Requests per second that did not succeed, by terminal status: http_NNN, upstream_error, protocol_error, timeout, stalled, client_aborted.',
       row: 'Traffic and errors',
-      series: [{ expr: sumBy(['model', 'status'], gwRate(m.requests.name, [match('status', '!=', 'success')])), legend: '{{model}} {{status}}' }],
+      series: [
+        {
+          expr: sumBy(['model', 'status'], gwRate(m.requests.name, [match('status', '!=', 'success')])),
+          legend: '{{model}} {{status}}',
+        },
+      ],
     },
     {
       id: 'error-ratio',
       title: 'Error ratio (service faults)',
       unit: 'percentunit',
-      description: 'Share of requests ending in a service fault (5xx, upstream or protocol error, timeout, stall); client aborts and 4xx are not counted as faults. LLMErrorRatioHigh reads this series.',
+      description:
+        'Share of requests ending in a service fault (5xx, upstream or protocol error, timeout, stall); client aborts and 4xx are not counted as faults. LLMErrorRatioHigh reads this series.',
       row: 'Traffic and errors',
       min: 0,
       thresholds: [{ value: alertThreshold(s, 'LLMErrorRatioHigh'), color: 'red' }],
       series: [{ expr: selector(n.errors, model), legend: '{{model}}' }],
     },
-    gatewayLatencyPanel(s, 'ttft', 'Time to first token as callers feel it (queue, prefill, network, relay). Points on the graph are exemplars: click one for its trace.'),
-    gatewayLatencyPanel(s, 'itl', 'Gap between consecutive output chunks at the gateway: decode speed as streamed to callers.'),
-    gatewayLatencyPanel(s, 'e2e', 'Request sent to last byte, successful requests. Exemplars link to the trace of a slow request.'),
-    engineLatencyPanel(s, 'ttft', 'Engine-side TTFT (arrival to first token) over every replica of the model; the gap to the gateway\'s TTFT is network and relay.', 'model'),
-    engineLatencyPanel(s, 'itl', 'Engine-side inter-token latency: decode step time, preemption pauses and stalls.', 'model'),
+    gatewayLatencyPanel(
+      s,
+      'ttft',
+      'Time to first token as callers feel it (queue, prefill, network, relay). Points on the graph are exemplars: click one for its trace.',
+    ),
+    gatewayLatencyPanel(
+      s,
+      'itl',
+      'Gap between consecutive output chunks at the gateway: decode speed as streamed to callers.',
+    ),
+    gatewayLatencyPanel(
+      s,
+      'e2e',
+      'Request sent to last byte, successful requests. Exemplars link to the trace of a slow request.',
+    ),
+    engineLatencyPanel(
+      s,
+      'ttft',
+      "Engine-side TTFT (arrival to first token) over every replica of the model; the gap to the gateway's TTFT is network and relay.",
+      'model',
+    ),
+    engineLatencyPanel(
+      s,
+      'itl',
+      'Engine-side inter-token latency: decode step time, preemption pauses and stalls.',
+      'model',
+    ),
     engineLatencyPanel(s, 'e2e', 'Engine-side arrival to last token.', 'model'),
-    engineLatencyPanel(s, 'queue', 'Time requests wait in the engine before their first schedule: grows with KV pressure and a full batch.', 'model'),
+    engineLatencyPanel(
+      s,
+      'queue',
+      'Time requests wait in the engine before their first schedule: grows with KV pressure and a full batch.',
+      'model',
+    ),
     {
       id: 'running-waiting',
       title: 'Requests running and waiting (engine)',
       unit: 'short',
-      description: 'Sequences in the running batches and in the waiting queues, summed over the model\'s replicas (requests add up; ratios never do). Swapped: legacy V0 engines only.',
+      description:
+        "Sequences in the running batches and in the waiting queues, summed over the model's replicas (requests add up; ratios never do). Swapped: legacy V0 engines only.",
       row: 'Engine',
       series: [
         { expr: sumBy(['model'], selector(n.running, model)), legend: 'running {{model}}' },
         { expr: sumBy(['model'], selector(n.waiting, model)), legend: 'waiting {{model}}' },
-        ...(hasSignal(s, 'requests_swapped') ? [{ expr: sumBy(['model'], selector(n.swapped, model)), legend: 'swapped {{model}}' }] : []),
+        ...(hasSignal(s, 'requests_swapped')
+          ? [{ expr: sumBy(['model'], selector(n.swapped, model)), legend: 'swapped {{model}}' }]
+          : []),
       ],
     },
     kvPanel(
       s,
       'KV cache usage (mean and max over replicas)',
-      'Share of KV blocks in use. The mean shows the model\'s headroom, the max its fullest replica; usage is never summed across replicas.',
+      "Share of KV blocks in use. The mean shows the model's headroom, the max its fullest replica; usage is never summed across replicas.",
       [
         { expr: avgBy(['model'], selector(n.kvUsage, model)), legend: 'mean {{model}}' },
         { expr: maxBy(['model'], selector(n.kvUsage, model)), legend: 'max {{model}}' },
@@ -251,7 +303,8 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'preemptions',
       title: 'Preemptions per second (engine)',
       unit: 'ops',
-      description: 'Running requests evicted to free KV blocks (recomputed later; SGLang calls them retractions). A steady rate means the cache is too small for the traffic.',
+      description:
+        'Running requests evicted to free KV blocks (recomputed later; SGLang calls them retractions). A steady rate means the cache is too small for the traffic.',
       row: 'Engine',
       series: [{ expr: sumBy(['model'], selector(n.preemptions, model)), legend: '{{model}}' }],
     },
@@ -259,7 +312,8 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'tokens',
       title: 'Tokens per second',
       unit: 'short',
-      description: 'Prompt (in) and generated (out) tokens per second through the gateway: the GPU-normalised load, where requests per second are not.',
+      description:
+        'Prompt (in) and generated (out) tokens per second through the gateway: the GPU-normalised load, where requests per second are not.',
       row: 'Tokens',
       series: [
         { expr: sumBy(['model'], gwRate(`${m.inputTokens.name}_sum`)), legend: 'in {{model}}' },
@@ -282,7 +336,8 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'quality',
       title: 'Refusals, empty answers, truncation and stalls',
       unit: 'percentunit',
-      description: 'Failures that still return 200: refusals and empty answers (share of successful responses), truncation (share of finish reasons that are `length`), stalls (share of streams with a silence past the stall threshold).',
+      description:
+        'Failures that still return 200: refusals and empty answers (share of successful responses), truncation (share of finish reasons that are `length`), stalls (share of streams with a silence past the stall threshold).',
       row: 'Quality',
       min: 0,
       series: [
@@ -296,7 +351,8 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'finish-reasons',
       title: 'Finish reasons',
       unit: 'ops',
-      description: 'Finished choices per second by finish_reason: stop, length (truncated), content_filter, tool_calls, none (stream ended without one).',
+      description:
+        'Finished choices per second by finish_reason: stop, length (truncated), content_filter, tool_calls, none (stream ended without one).',
       row: 'Quality',
       series: [{ expr: sumBy(['reason'], gwRate(m.finishReasons.name)), legend: '{{reason}}' }],
     },
@@ -305,7 +361,8 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'slo-burn-rate',
       title: `SLO burn rate (${firstCritical?.long ?? '1h'})`,
       unit: 'short',
-      description: 'Error ratio divided by the budget rate (1 − objective): 1 spends the budget exactly over the period; the fast-burn page fires above the first pair\'s factor.',
+      description:
+        "Error ratio divided by the budget rate (1 − objective): 1 spends the budget exactly over the period; the fast-burn page fires above the first pair's factor.",
       row: 'SLO',
       min: 0,
       thresholds: [
@@ -313,7 +370,10 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
         { value: firstCritical?.factor ?? 14.4, color: 'red' },
       ],
       series: s.slos.map((slo) => ({
-        expr: div(selector(n.sloErrors(firstCritical?.long ?? '1h'), [match('slo', '=', slo.name), modelVar]), round(1 - slo.objective)),
+        expr: div(
+          selector(n.sloErrors(firstCritical?.long ?? '1h'), [match('slo', '=', slo.name), modelVar]),
+          round(1 - slo.objective),
+        ),
         legend: `${slo.name} {{model}}`,
       })),
     },
@@ -321,16 +381,22 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'slo-error-budget',
       title: 'Error budget left',
       unit: 'percentunit',
-      description: 'Share of each SLO\'s error budget not yet spent over its period (negative: overspent).',
+      description: "Share of each SLO's error budget not yet spent over its period (negative: overspent).",
       row: 'SLO',
-      series: s.slos.map((slo) => ({ expr: selector(n.sloBudget, [match('slo', '=', slo.name), modelVar]), legend: `${slo.name} {{model}}` })),
+      series: s.slos.map((slo) => ({
+        expr: selector(n.sloBudget, [match('slo', '=', slo.name), modelVar]),
+        legend: `${slo.name} {{model}}`,
+      })),
     },
   );
   return {
     uid: 'inferwatch-overview',
     title: 'inferwatch: LLM serving overview',
-    description: 'Traffic, errors, latency (gateway and engine), engine saturation, tokens, quality, GPUs and SLOs per model.',
-    variables: [{ name: 'model', label: 'Model', match: `{__name__=~"${n.running}|${n.requests}"}`, valuesOf: 'model' }],
+    description:
+      'Traffic, errors, latency (gateway and engine), engine saturation, tokens, quality, GPUs and SLOs per model.',
+    variables: [
+      { name: 'model', label: 'Model', match: `{__name__=~"${n.running}|${n.requests}"}`, valuesOf: 'model' },
+    ],
     panels,
   };
 }
@@ -345,25 +411,27 @@ export function replicaDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'running-waiting',
       title: 'Requests running and waiting',
       unit: 'short',
-      description: 'The replica\'s running batch and waiting queue.',
+      description: "The replica's running batch and waiting queue.",
       row: 'Engine',
       series: [
         { expr: selector(n.running, r), legend: 'running {{replica}}' },
         { expr: selector(n.waiting, r), legend: 'waiting {{replica}}' },
       ],
     },
-    kvPanel(s, 'KV cache usage', 'Share of the replica\'s KV blocks in use.', [{ expr: selector(n.kvUsage, r), legend: '{{replica}}' }]),
+    kvPanel(s, 'KV cache usage', "Share of the replica's KV blocks in use.", [
+      { expr: selector(n.kvUsage, r), legend: '{{replica}}' },
+    ]),
     {
       id: 'preemptions',
       title: 'Preemptions per second',
       unit: 'ops',
-      description: 'Requests evicted from the replica\'s batch to free KV blocks.',
+      description: "Requests evicted from the replica's batch to free KV blocks.",
       row: 'Engine',
       series: [{ expr: selector(n.preemptions, r), legend: '{{replica}}' }],
     },
-    engineLatencyPanel(s, 'ttft', 'The replica\'s TTFT percentiles.', 'replica'),
-    engineLatencyPanel(s, 'itl', 'The replica\'s inter-token latency percentiles.', 'replica'),
-    engineLatencyPanel(s, 'e2e', 'The replica\'s end-to-end latency percentiles.', 'replica'),
+    engineLatencyPanel(s, 'ttft', "The replica's TTFT percentiles.", 'replica'),
+    engineLatencyPanel(s, 'itl', "The replica's inter-token latency percentiles.", 'replica'),
+    engineLatencyPanel(s, 'e2e', "The replica's end-to-end latency percentiles.", 'replica'),
     {
       id: 'tokens',
       title: 'Tokens per second',
@@ -379,27 +447,38 @@ export function replicaDashboard(s: MonitoringSettings): DashboardDefinition {
       id: 'upstream-attempts',
       title: 'Gateway attempts on this replica',
       unit: 'ops',
-      description: 'Attempts the gateway made against the replica per second by outcome: non-ok outcomes here with ok elsewhere are failovers users did not see.',
+      description:
+        'Attempts the gateway made against the replica per second by outcome: non-ok outcomes here with ok elsewhere are failovers users did not see.',
       row: 'Gateway',
-      series: [{ expr: sumBy(['upstream', 'outcome'], rate(selector(GATEWAY_METRICS.upstreamAttempts.name, upstream), RATE_INTERVAL)), legend: '{{upstream}} {{outcome}}' }],
+      series: [
+        {
+          expr: sumBy(
+            ['upstream', 'outcome'],
+            rate(selector(GATEWAY_METRICS.upstreamAttempts.name, upstream), RATE_INTERVAL),
+          ),
+          legend: '{{upstream}} {{outcome}}',
+        },
+      ],
     },
     {
       id: 'upstream-healthy',
-      title: 'In the gateway\'s rotation',
+      title: "In the gateway's rotation",
       unit: 'short',
       description: '1 while the gateway routes to the replica, 0 while it is ejected or failing its health check.',
       row: 'Gateway',
       min: 0,
       max: 1,
       // The lowest value over gateway instances: 0 as soon as one of them has taken the replica out.
-      series: [{ expr: minBy(['upstream'], selector(GATEWAY_METRICS.upstreamHealthy.name, upstream)), legend: '{{upstream}}' }],
+      series: [
+        { expr: minBy(['upstream'], selector(GATEWAY_METRICS.upstreamHealthy.name, upstream)), legend: '{{upstream}}' },
+      ],
     },
     ...gpuPanels(s, r),
   ];
   return {
     uid: 'inferwatch-replica',
     title: 'inferwatch: replica',
-    description: 'One inference replica: its engine, its GPUs and the gateway\'s view of it.',
+    description: "One inference replica: its engine, its GPUs and the gateway's view of it.",
     variables: [{ name: 'replica', label: 'Replica', match: n.kvUsage, valuesOf: 'replica' }],
     panels,
   };

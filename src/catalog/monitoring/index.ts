@@ -2,7 +2,15 @@
 // dashboards, all as structured definitions over the series algebra.
 export * from './settings.js';
 export * from './rule-types.js';
-export { configuredDialects, dialectMetrics, engineGauge, engineRate, engineSelectors, hasSignal, type DialectMetric } from './normalized-series.js';
+export {
+  configuredDialects,
+  dialectMetrics,
+  engineGauge,
+  engineRate,
+  engineSelectors,
+  hasSignal,
+  type DialectMetric,
+} from './normalized-series.js';
 export { BAD_STATUS_REGEX, gatewayJob, latencyBoundSets, sloEvents, type BoundSet, type SloEvents } from './slo.js';
 export {
   LATENCIES,

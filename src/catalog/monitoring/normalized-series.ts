@@ -3,7 +3,13 @@
 // `model_name` copied to `model`. `or` keeps the first dialect's series when an engine exposes two names for one
 // signal (vLLM 0.10 printed both kv_cache_usage_perc and the deprecated gpu_cache_usage_perc), so nothing is
 // counted twice.
-import { ENGINE_DIALECTS, metricForSignal, type EngineDialect, type EngineMetricDefinition, type EngineSignal } from '../engines/index.js';
+import {
+  ENGINE_DIALECTS,
+  metricForSignal,
+  type EngineDialect,
+  type EngineMetricDefinition,
+  type EngineSignal,
+} from '../engines/index.js';
 import { copyLabel, or, rate, selector, type Matcher, type SeriesExpr, type Window } from '../expr/index.js';
 import type { MonitoringSettings } from './settings.js';
 
@@ -15,14 +21,19 @@ export interface DialectMetric {
 
 /** The configured dialects, in ENGINE_DIALECTS order. */
 export function configuredDialects(settings: Pick<MonitoringSettings, 'engineDialects'>): EngineDialect[] {
-  return ENGINE_DIALECTS.filter((d) => settings.engineDialects.includes(d.id as MonitoringSettings['engineDialects'][number]));
+  return ENGINE_DIALECTS.filter((d) =>
+    settings.engineDialects.includes(d.id as MonitoringSettings['engineDialects'][number]),
+  );
 }
 
 /**
  * For each configured dialect, the metric of the first of `signals` it exposes; one entry per metric name
  * (vLLM V1 and V0 share most names).
  */
-export function dialectMetrics(settings: Pick<MonitoringSettings, 'engineDialects'>, signals: readonly EngineSignal[]): DialectMetric[] {
+export function dialectMetrics(
+  settings: Pick<MonitoringSettings, 'engineDialects'>,
+  signals: readonly EngineSignal[],
+): DialectMetric[] {
   const out: DialectMetric[] = [];
   const seen = new Set<string>();
   for (const dialect of configuredDialects(settings)) {
@@ -58,13 +69,25 @@ const toModel = (e: SeriesExpr): SeriesExpr => copyLabel(e, 'model_name', 'model
  * @example renderPromQL(engineGauge(s, ['kv_cache_usage']))
  * // label_replace(vllm:kv_cache_usage_perc, "model", ...) or label_replace(vllm:gpu_cache_usage_perc, ...) or ...
  */
-export function engineGauge(settings: Pick<MonitoringSettings, 'engineDialects'>, signals: readonly EngineSignal[]): SeriesExpr {
-  return orAll(dialectMetrics(settings, signals).map(({ metric }) => toModel(selector(metric.name))), signals.join('/'));
+export function engineGauge(
+  settings: Pick<MonitoringSettings, 'engineDialects'>,
+  signals: readonly EngineSignal[],
+): SeriesExpr {
+  return orAll(
+    dialectMetrics(settings, signals).map(({ metric }) => toModel(selector(metric.name))),
+    signals.join('/'),
+  );
 }
 
 /** The bare selectors of a signal in every dialect (no relabelling), for presence checks. */
-export function engineSelectors(settings: Pick<MonitoringSettings, 'engineDialects'>, signals: readonly EngineSignal[]): SeriesExpr {
-  return orAll(dialectMetrics(settings, signals).map(({ metric }) => selector(metric.name)), signals.join('/'));
+export function engineSelectors(
+  settings: Pick<MonitoringSettings, 'engineDialects'>,
+  signals: readonly EngineSignal[],
+): SeriesExpr {
+  return orAll(
+    dialectMetrics(settings, signals).map(({ metric }) => selector(metric.name)),
+    signals.join('/'),
+  );
 }
 
 /**
@@ -78,6 +101,8 @@ export function engineRate(
   suffix: '' | '_bucket' | '_count' | '_sum' = '',
   matchers: (d: DialectMetric) => readonly Matcher[] = () => [],
 ): SeriesExpr {
-  const parts = dialectMetrics(settings, signals).map((dm) => toModel(rate(selector(`${dm.metric.name}${suffix}`, matchers(dm)), window)));
+  const parts = dialectMetrics(settings, signals).map((dm) =>
+    toModel(rate(selector(`${dm.metric.name}${suffix}`, matchers(dm)), window)),
+  );
   return orAll(parts, signals.join('/'));
 }

@@ -84,7 +84,10 @@ export function recordNames(settings: Pick<MonitoringSettings, 'windows'>) {
 }
 
 /** Quantiles recorded: the dashboards' plus any an alert reads. */
-export function recordedQuantiles(settings: Pick<MonitoringSettings, 'quantiles'>, extra: readonly number[] = []): number[] {
+export function recordedQuantiles(
+  settings: Pick<MonitoringSettings, 'quantiles'>,
+  extra: readonly number[] = [],
+): number[] {
   return [...new Set([...settings.quantiles, ...extra])].sort((a, b) => a - b);
 }
 
@@ -97,7 +100,10 @@ export function sloWindows(settings: Pick<MonitoringSettings, 'burnRateWindows'>
 const q = (n: number): string => String(n);
 
 /** Recording rules over the engines' metrics (every configured dialect). */
-export function engineRecordingRules(settings: MonitoringSettings, alertQuantiles: readonly number[] = []): RuleGroup<RecordingRule> {
+export function engineRecordingRules(
+  settings: MonitoringSettings,
+  alertQuantiles: readonly number[] = [],
+): RuleGroup<RecordingRule> {
   const n = recordNames(settings);
   const w = settings.windows.rate;
   const byReplica = ['model', 'replica'];
@@ -107,11 +113,15 @@ export function engineRecordingRules(settings: MonitoringSettings, alertQuantile
     { record: n.running, expr: sumBy(byReplica, engineGauge(settings, ['requests_running'])) },
     { record: n.waiting, expr: sumBy(byReplica, engineGauge(settings, ['requests_waiting'])) },
   ];
-  if (hasSignal(settings, 'requests_swapped')) rules.push({ record: n.swapped, expr: sumBy(byReplica, engineGauge(settings, ['requests_swapped'])) });
+  if (hasSignal(settings, 'requests_swapped'))
+    rules.push({ record: n.swapped, expr: sumBy(byReplica, engineGauge(settings, ['requests_swapped'])) });
   rules.push(
     { record: n.preemptions, expr: sumBy(byReplica, engineRate(settings, ['preemptions'], w)) },
     // V0 had no prompt-length counter: its prefill counter (recomputation included) is the closest reading.
-    { record: n.promptTokens, expr: sumBy(byReplica, engineRate(settings, ['prompt_tokens', 'prefill_tokens_computed'], w)) },
+    {
+      record: n.promptTokens,
+      expr: sumBy(byReplica, engineRate(settings, ['prompt_tokens', 'prefill_tokens_computed'], w)),
+    },
     { record: n.generationTokens, expr: sumBy(byReplica, engineRate(settings, ['generation_tokens'], w)) },
     { record: n.finished, expr: sumBy(byReplica, engineRate(settings, ['requests_finished'], w)) },
     { record: n.modelGenerationTokens, expr: sumBy(['model'], selector(n.generationTokens)) },
@@ -121,9 +131,16 @@ export function engineRecordingRules(settings: MonitoringSettings, alertQuantile
   for (const id of Object.keys(LATENCIES) as LatencyId[]) {
     const signal = LATENCIES[id].engine;
     if (!hasSignal(settings, signal)) continue;
-    rules.push({ record: n.engineBuckets(id), expr: sumBy([...byReplica, 'le'], engineRate(settings, [signal], w, '_bucket')) });
+    rules.push({
+      record: n.engineBuckets(id),
+      expr: sumBy([...byReplica, 'le'], engineRate(settings, [signal], w, '_bucket')),
+    });
     for (const quantile of quantiles) {
-      rules.push({ record: n.engineQuantile(id), expr: histogramQuantile(quantile, selector(n.engineBuckets(id))), labels: { quantile: q(quantile) } });
+      rules.push({
+        record: n.engineQuantile(id),
+        expr: histogramQuantile(quantile, selector(n.engineBuckets(id))),
+        labels: { quantile: q(quantile) },
+      });
     }
     for (const quantile of quantiles) {
       rules.push({
@@ -141,7 +158,10 @@ export function gpuRecordingRules(settings: MonitoringSettings): RuleGroup<Recor
   const by = ['replica', 'gpu', 'UUID'];
   const used = sumBy(by, selector(dcgm('fb_used_mib')));
   const free = sumBy(by, selector(dcgm('fb_free_mib')));
-  return { name: 'inferwatch-gpu', rules: [{ record: recordNames(settings).gpuMemory, expr: ratio(used, add(used, free)) }] };
+  return {
+    name: 'inferwatch-gpu',
+    rules: [{ record: recordNames(settings).gpuMemory, expr: ratio(used, add(used, free)) }],
+  };
 }
 
 /** Recording rules over the gateway's request metrics. */
@@ -150,19 +170,27 @@ export function gatewayRecordingRules(settings: MonitoringSettings): RuleGroup<R
   const w = settings.windows.rate;
   const m = LLM_METRICS;
   const sel = (name: string, more: Parameters<typeof selector>[1] = []) => selector(name, [gatewayJob, ...more]);
-  const perModel = (name: string, more: Parameters<typeof selector>[1] = []) => sumBy(['model'], rate(sel(name, more), w));
+  const perModel = (name: string, more: Parameters<typeof selector>[1] = []) =>
+    sumBy(['model'], rate(sel(name, more), w));
   const rules: RecordingRule[] = [
     { record: n.requests, expr: perModel(m.requests.name) },
     { record: n.requestsByStatus, expr: sumBy(['model', 'status'], rate(sel(m.requests.name), w)) },
     { record: n.requestsByTier, expr: sumBy(['model', 'user_tier'], rate(sel(m.requests.name), w)) },
-    { record: n.errors, expr: ratioOrZero(perModel(m.requests.name, [match('status', '=~', BAD_STATUS_REGEX)]), selector(n.requests)) },
+    {
+      record: n.errors,
+      expr: ratioOrZero(perModel(m.requests.name, [match('status', '=~', BAD_STATUS_REGEX)]), selector(n.requests)),
+    },
   ];
   const quantiles = recordedQuantiles(settings);
   for (const id of ['ttft', 'itl', 'e2e'] as const) {
     const name = LATENCIES[id].gateway;
     rules.push({ record: n.gatewayBuckets(id), expr: sumBy(['model', 'le'], rate(sel(`${name}_bucket`), w)) });
     for (const quantile of quantiles) {
-      rules.push({ record: n.gatewayQuantile(id), expr: histogramQuantile(quantile, selector(n.gatewayBuckets(id))), labels: { quantile: q(quantile) } });
+      rules.push({
+        record: n.gatewayQuantile(id),
+        expr: histogramQuantile(quantile, selector(n.gatewayBuckets(id))),
+        labels: { quantile: q(quantile) },
+      });
     }
   }
   rules.push(
@@ -171,14 +199,29 @@ export function gatewayRecordingRules(settings: MonitoringSettings): RuleGroup<R
     // Streams that produced a first token: the population a stall can happen to.
     { record: n.streams, expr: perModel(`${m.ttft.name}_count`) },
     { record: n.stalls, expr: ratioOrZero(perModel(m.stalls.name), selector(n.streams)) },
-    { record: n.refusals, expr: ratioOrZero(perModel(m.refusals.name), perModel(m.requests.name, [match('status', '=', 'success')])) },
-    { record: n.empty, expr: ratioOrZero(perModel(m.emptyResponses.name), perModel(m.requests.name, [match('status', '=', 'success')])) },
-    { record: n.truncations, expr: ratioOrZero(perModel(m.finishReasons.name, [match('reason', '=', 'length')]), perModel(m.finishReasons.name)) },
+    {
+      record: n.refusals,
+      expr: ratioOrZero(perModel(m.refusals.name), perModel(m.requests.name, [match('status', '=', 'success')])),
+    },
+    {
+      record: n.empty,
+      expr: ratioOrZero(perModel(m.emptyResponses.name), perModel(m.requests.name, [match('status', '=', 'success')])),
+    },
+    {
+      record: n.truncations,
+      expr: ratioOrZero(
+        perModel(m.finishReasons.name, [match('reason', '=', 'length')]),
+        perModel(m.finishReasons.name),
+      ),
+    },
     { record: n.finishReasons, expr: sumBy(['model', 'reason'], rate(sel(m.finishReasons.name), w)) },
   );
   for (const p of settings.prices) {
     const model = [match('model', '=', p.model)];
-    const cost = add(mul(selector(n.inputTokens, model), p.inputPerMillion / 1e6), mul(selector(n.outputTokens, model), p.outputPerMillion / 1e6));
+    const cost = add(
+      mul(selector(n.inputTokens, model), p.inputPerMillion / 1e6),
+      mul(selector(n.outputTokens, model), p.outputPerMillion / 1e6),
+    );
     rules.push({ record: n.cost, expr: cost });
   }
   if (settings.prices.length > 0) {
@@ -203,7 +246,10 @@ export function sloRecordingRules(settings: MonitoringSettings): RuleGroup<Recor
       rules.push({ record: n.sloErrors(window), expr: ratio(bad, total), labels });
     }
     const { bad, total } = sloEvents(settings, slo, shortest);
-    rules.push({ record: n.sloBadEvents(shortest), expr: bad, labels }, { record: n.sloEvents(shortest), expr: total, labels });
+    rules.push(
+      { record: n.sloBadEvents(shortest), expr: bad, labels },
+      { record: n.sloEvents(shortest), expr: total, labels },
+    );
     const over = (name: string) => sumOverTime(selector(name, [match('slo', '=', slo.name)]), slo.period);
     // Sums of short-window rates over the period weigh every interval by its traffic: the period's error ratio.
     const periodErrorRatio = ratio(over(n.sloBadEvents(shortest)), over(n.sloEvents(shortest)));
@@ -224,7 +270,14 @@ export function meanAndMax(record: string, by: readonly string[] = ['model']): {
 }
 
 /** Every recording group, in evaluation order. */
-export function recordingRuleGroups(settings: MonitoringSettings, alertQuantiles: readonly number[] = []): RuleGroup<RecordingRule>[] {
-  return [engineRecordingRules(settings, alertQuantiles), gpuRecordingRules(settings), gatewayRecordingRules(settings), sloRecordingRules(settings)];
+export function recordingRuleGroups(
+  settings: MonitoringSettings,
+  alertQuantiles: readonly number[] = [],
+): RuleGroup<RecordingRule>[] {
+  return [
+    engineRecordingRules(settings, alertQuantiles),
+    gpuRecordingRules(settings),
+    gatewayRecordingRules(settings),
+    sloRecordingRules(settings),
+  ];
 }
-

@@ -176,7 +176,8 @@ export const DEFAULT_SLOS: readonly SloSettings[] = [
     source: 'gateway',
     objective: 0.999,
     period: '30d',
-    description: '99.9% of requests end without a fault of the service (5xx, upstream or protocol error, timeout, stall).',
+    description:
+      '99.9% of requests end without a fault of the service (5xx, upstream or protocol error, timeout, stall).',
   },
   {
     name: 'ttft',

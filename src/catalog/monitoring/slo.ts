@@ -26,13 +26,19 @@ export interface BoundSet {
 }
 
 /** The histograms a latency SLO reads and their bounds: the gateway's, or each configured dialect's. */
-export function latencyBoundSets(settings: Pick<MonitoringSettings, 'engineDialects'>, slo: Pick<SloSettings, 'source' | 'signal'>): BoundSet[] {
+export function latencyBoundSets(
+  settings: Pick<MonitoringSettings, 'engineDialects'>,
+  slo: Pick<SloSettings, 'source' | 'signal'>,
+): BoundSet[] {
   const signal = slo.signal ?? 'ttft';
   if (slo.source === 'gateway') {
     const def = GATEWAY_HISTOGRAMS[signal];
     return [{ source: def.name, bounds: def.buckets }];
   }
-  return dialectMetrics(settings, [ENGINE_SIGNALS[signal]]).map(({ dialect, metric }) => ({ source: `${metric.name} (${dialect.id})`, bounds: metric.buckets ?? [] }));
+  return dialectMetrics(settings, [ENGINE_SIGNALS[signal]]).map(({ dialect, metric }) => ({
+    source: `${metric.name} (${dialect.id})`,
+    bounds: metric.buckets ?? [],
+  }));
 }
 
 /** Bad and total event rates of an SLO over `window`, per model. */
@@ -45,7 +51,11 @@ export interface SloEvents {
  * The SLO's event rates per model over `window`. `bad` reads 0 (not nothing) for a model with traffic and no bad
  * event, so the error ratio and the budget exist whenever there is traffic.
  */
-export function sloEvents(settings: Pick<MonitoringSettings, 'engineDialects'>, slo: SloSettings, window: Window): SloEvents {
+export function sloEvents(
+  settings: Pick<MonitoringSettings, 'engineDialects'>,
+  slo: SloSettings,
+  window: Window,
+): SloEvents {
   if (slo.kind === 'availability') {
     const name = LLM_METRICS.requests.name;
     const total = sumBy(['model'], rate(selector(name, [gatewayJob]), window));
@@ -57,11 +67,19 @@ export function sloEvents(settings: Pick<MonitoringSettings, 'engineDialects'>, 
   if (slo.source === 'gateway') {
     const def = GATEWAY_HISTOGRAMS[signal];
     const total = sumBy(['model'], rate(selector(`${def.name}_count`, [gatewayJob]), window));
-    const good = sumBy(['model'], rate(selector(`${def.name}_bucket`, [gatewayJob, match('le', '=', formatLe('prom-client', threshold))]), window));
+    const good = sumBy(
+      ['model'],
+      rate(selector(`${def.name}_bucket`, [gatewayJob, match('le', '=', formatLe('prom-client', threshold))]), window),
+    );
     return { bad: sub(total, good), total };
   }
   const engineSignal = ENGINE_SIGNALS[signal];
   const total = sumBy(['model'], engineRate(settings, [engineSignal], window, '_count'));
-  const good = sumBy(['model'], engineRate(settings, [engineSignal], window, '_bucket', ({ dialect }) => [match('le', '=', formatLe(dialect.leStyle, threshold))]));
+  const good = sumBy(
+    ['model'],
+    engineRate(settings, [engineSignal], window, '_bucket', ({ dialect }) => [
+      match('le', '=', formatLe(dialect.leStyle, threshold)),
+    ]),
+  );
   return { bad: sub(total, good), total };
 }

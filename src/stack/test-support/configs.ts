@@ -15,13 +15,28 @@ export const CUSTOM: MonitoringSettings = resolveMonitoring({
   },
   windows: { rate: '2m' },
   quantiles: [0.5, 0.9, 0.99],
-  alerts: { VLLMKVCacheHigh: { threshold: 0.85, for: '10m' }, VLLMTTFTDegradation: { quantile: 0.99, threshold: 2.5 }, LLMTruncationHigh: { enabled: false } },
+  alerts: {
+    VLLMKVCacheHigh: { threshold: 0.85, for: '10m' },
+    VLLMTTFTDegradation: { quantile: 0.99, threshold: 2.5 },
+    LLMTruncationHigh: { enabled: false },
+  },
   slos: [
     { name: 'availability', kind: 'availability', objective: 0.995 },
-    { name: 'engine-ttft', kind: 'latency', source: 'engine', signal: 'ttft', threshold: 2.5, objective: 0.99, period: '28d' },
+    {
+      name: 'engine-ttft',
+      kind: 'latency',
+      source: 'engine',
+      signal: 'ttft',
+      threshold: 2.5,
+      objective: 0.99,
+      period: '28d',
+    },
   ],
   prices: [{ model: 'meta-llama/Llama-3.1-8B-Instruct', inputPerMillion: 0.05, outputPerMillion: 0.2 }],
-  receivers: { pager: { type: 'none' }, chat: { type: 'slack', apiUrlFile: '/run/secrets/slack', channel: '#ml-oncall' } },
+  receivers: {
+    pager: { type: 'none' },
+    chat: { type: 'slack', apiUrlFile: '/run/secrets/slack', channel: '#ml-oncall' },
+  },
   runbookUrl: 'https://wiki.example.com/llm-monitoring/README.md',
 });
 
@@ -39,7 +54,10 @@ export const LEGACY_NO_SLO: MonitoringSettings = resolveMonitoring({
     LLMUpstreamReplicaDown: { enabled: false },
     LLMErrorBudgetBurn: { enabled: false },
   },
-  receivers: { chat: { type: 'none' }, watchdog: { type: 'pagerduty', routingKeyFile: '/etc/alertmanager/secrets/deadman' } },
+  receivers: {
+    chat: { type: 'none' },
+    watchdog: { type: 'pagerduty', routingKeyFile: '/etc/alertmanager/secrets/deadman' },
+  },
 });
 
 /** Short windows and intervals (as the live tests use), a gateway-side E2E SLO and custom burn windows. */

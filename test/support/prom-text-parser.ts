@@ -107,7 +107,11 @@ export function parsePromText(text: string): PromScrape {
 }
 
 /** Samples named `name` whose labels include every pair in `match`. */
-export function findSamples(scrape: PromScrape, name: string, match: Readonly<Record<string, string>> = {}): PromSample[] {
+export function findSamples(
+  scrape: PromScrape,
+  name: string,
+  match: Readonly<Record<string, string>> = {},
+): PromSample[] {
   return scrape.samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
 }
 

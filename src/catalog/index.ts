@@ -22,3 +22,6 @@ export {
   type ConnectionCloseReason,
 } from './gateway-metrics.js';
 export * from './engines/index.js';
+export { formatLe, formatPromValue, pythonFloatRepr, type LeStyle } from './le-format.js';
+export * from './expr/index.js';
+export * from './monitoring/index.js';

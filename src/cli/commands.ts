@@ -1,6 +1,7 @@
 // The list of subcommands. Each lives in its own file and exports `register(program)`.
 import type { Command } from 'commander';
 import { register as gateway } from './gateway.js';
+import { register as generate } from './generate.js';
 import { register as lint } from './lint.js';
 import { register as sim } from './sim.js';
 import { register as up } from './up.js';
@@ -8,4 +9,4 @@ import { register as up } from './up.js';
 /** A subcommand module: adds itself to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [up, gateway, sim, lint];
+export const COMMANDS: readonly RegisterCommand[] = [up, gateway, sim, generate, lint];

@@ -53,6 +53,7 @@ export function welcome(gw: Gateway, sim: SimServer): string {
     'Cause the 3 AM incident (a 40 s stall mid-stream; needs the admin API, on unless --no-admin), then stream again:',
     `  curl -s -XPOST ${sim.url}/admin/faults -d '{"type":"stall","seconds":40}'`,
     '',
+    'Alerts and dashboards for this stack (Prometheus, Alertmanager, Grafana): inferwatch generate --out ./monitoring',
     'Ctrl-C stops both (in-flight streams are given the grace period to finish).',
     '',
   ].join('\n');

@@ -537,17 +537,19 @@ export function readConfigFile(path: string): RawConfig {
     );
   }
   const known = new Set(CONFIG_KEYS.map((k) => k.key));
-  for (const k of Object.keys(doc)) {
+  // The same file serves every command: `monitoring` belongs to `inferwatch generate` (src/config), not the gateway.
+  const { monitoring: _monitoring, ...gatewayKeys } = doc as Record<string, unknown>;
+  for (const k of Object.keys(gatewayKeys)) {
     if (!known.has(k as ConfigKey['key'])) {
       const near = [...known].find((x) => x.toLowerCase() === k.toLowerCase().replace(/[-_]/g, ''));
       throw new InvalidOptionError(
         `${k} (in ${path})`,
         'unknown key',
-        near ? `Did you mean "${near}"?` : `Known keys: ${[...known].join(', ')}.`,
+        near ? `Did you mean "${near}"?` : `Known keys: ${[...known].join(', ')}, and monitoring.`,
       );
     }
   }
-  return doc as RawConfig;
+  return gatewayKeys as RawConfig;
 }
 
 /** Raw values from environment variables. */

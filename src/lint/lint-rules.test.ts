@@ -104,7 +104,7 @@ const cases: [string, Want[]][] = [
     'vllm:gpu_cache_usage_perc or sglang:token_usage',
     [
       ['error', 'other-dialect', 'vllm-v0 name', 'vllm:kv_cache_usage_perc'],
-      ['error', 'unknown-metric', 'metric "sglang:token_usage" has no series'],
+      ['error', 'other-dialect', 'it is the sglang name', 'vllm:kv_cache_usage_perc'],
     ],
   ],
   [

@@ -120,5 +120,6 @@ export const VLLM_V0_DIALECT: EngineDialect = {
   versions: 'vLLM V0 engine (0.6-0.7); deprecated names removed by 0.10-0.12',
   commonLabels: ['model_name'],
   createdSeries: false,
+  leStyle: 'python',
   metrics: METRICS,
 };

@@ -111,5 +111,6 @@ export const VLLM_V1_DIALECT: EngineDialect = {
   versions: 'vLLM V1 engine (0.10 and later; the names in use since time_per_output_token_seconds was removed)',
   commonLabels: ['model_name', 'engine'],
   createdSeries: true,
+  leStyle: 'python',
   metrics: METRICS,
 };

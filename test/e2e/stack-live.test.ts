@@ -11,6 +11,7 @@ import { resolveMonitoring } from '../../src/config/index.js';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/index.js';
 import { startSimServer, type SimServer } from '../../src/sim/index.js';
+import { formatFinding, lintRules, parseRuleFile, queryPrometheus, referencedNames } from '../../src/lint/index.js';
 import { generateStack, interpolate } from '../../src/stack/index.js';
 import { startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
 import { runLoad } from '../support/openai-load.js';
@@ -332,6 +333,19 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
         1,
       );
       assert.ok((kv[0]?.values.at(-1)?.[1] ?? 0) > 0.9);
+    });
+
+    test('inferwatch lint finds no dead selector in the generated rules against these engines (both vLLM dialects)', async () => {
+      const files = [...generateStack(settings)]
+        .filter(([p]) => p.startsWith('prometheus/rules/'))
+        .map(([p, text]) => parseRuleFile(text, p));
+      assert.ok(files.length >= 2);
+      const index = await queryPrometheus(prom.url, referencedNames(files), { lookbackSeconds: 3600 });
+      const report = lintRules(files, index);
+      const problems = report.findings.filter((f) => f.severity !== 'info').map(formatFinding);
+      assert.deepEqual(problems, [], 'every selector has series, or an "or" alternative that has');
+      assert.ok(report.selectors > 100, `${report.selectors} selectors checked`);
+      assert.deepEqual([...report.dialects].sort(), ['vllm-v0', 'vllm-v1']);
     });
   });
 });

@@ -22,6 +22,11 @@ export interface GatewayContext {
   readonly active: Set<Relay>;
   /** What GET /metrics serves (a cluster worker serves the whole cluster's). */
   readonly metricsText: () => Promise<string>;
+  /**
+   * The same in OpenMetrics, with exemplars, for scrapers that ask for it; undefined where only the text format
+   * exists (a cluster worker: prom-client aggregates workers in the text format only).
+   */
+  readonly openMetricsText: (() => Promise<string>) | undefined;
   /** True once shutdown began: new requests are refused (and counted). */
   readonly draining: () => boolean;
 }

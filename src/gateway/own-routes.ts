@@ -4,6 +4,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayContext } from './gateway-context.js';
 import { ERRORS, GatewayError, sendError } from './http-errors.js';
+import { OPENMETRICS_CONTENT_TYPE, wantsOpenMetrics } from '../telemetry/metrics/openmetrics-text.js';
 import { identify } from './identity.js';
 import { smallRequest } from './upstream-http/index.js';
 
@@ -39,9 +40,11 @@ export async function metrics(ctx: GatewayContext, req: IncomingMessage, res: Se
       ERRORS.unauthorized('GET /metrics needs the metrics token: send it as "Authorization: Bearer <token>".'),
     );
   }
+  // Prometheus asks for OpenMetrics first: only that format carries the TTFT and E2E exemplars (trace ids).
+  const open = wantsOpenMetrics(req.headers.accept) ? ctx.openMetricsText : undefined;
   let text: string;
   try {
-    text = await ctx.metricsText();
+    text = await (open ?? ctx.metricsText)();
   } catch (err) {
     return sendError(
       res,
@@ -53,7 +56,7 @@ export async function metrics(ctx: GatewayContext, req: IncomingMessage, res: Se
       ),
     );
   }
-  res.writeHead(200, { 'content-type': ctx.registry.contentType });
+  res.writeHead(200, { 'content-type': open !== undefined ? OPENMETRICS_CONTENT_TYPE : ctx.registry.contentType });
   res.end(text);
 }
 

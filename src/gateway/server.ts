@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Instrumentation } from '../instrumentation/instrumentation.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
+import { renderOpenMetrics } from '../telemetry/metrics/openmetrics-text.js';
 import { ClientConnections, serverOptions } from './client-connections.js';
 import type { GatewayConfig } from './config.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -87,6 +88,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     connections: new ClientConnections(server, config, registry, logger),
     active: new Set<Relay>(),
     metricsText: deps.metricsText ?? (() => registry.metrics()),
+    openMetricsText: deps.metricsText === undefined ? () => renderOpenMetrics(registry) : undefined,
     draining: () => lifecycle?.draining === true,
   };
   server.on('request', router(ctx));

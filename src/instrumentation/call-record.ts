@@ -1,7 +1,7 @@
 // Recording one LLM call once it has ended: its metrics, its span (started when the call began) and its log
 // lines, with the tokens the upstream did not count estimated first (in the tokenizer's worker thread). The
 // observing half is llm-call.ts; this half runs once per request, off the per-chunk path, and never throws.
-import { SpanKind, SpanStatusCode, context as otelContext, type Span } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, context as otelContext, isSpanContextValid, type Span } from '@opentelemetry/api';
 import { finishReasonLabel, type RefusalReason, type RequestStatus } from '../catalog/index.js';
 import { isEmptyResponse } from '../quality/index.js';
 import type { OpenAiResponseReader } from '../stream/openai-response-reader.js';
@@ -114,6 +114,15 @@ export function recordCall(c: FinishedCall): void {
   record(c, NO_ESTIMATES);
 }
 
+/**
+ * The exemplar labels of a call's observations: its trace id, when it has one (a tracer is set up, or the caller
+ * sent a `traceparent`), so a latency bucket on a dashboard links to a trace that fell in it.
+ */
+export function traceExemplar(span: Span): { trace_id: string } | undefined {
+  const sc = span.spanContext();
+  return isSpanContextValid(sc) ? { trace_id: sc.traceId } : undefined;
+}
+
 /** Telemetry never throws into the request path: an error is logged and the call goes on. */
 export function reportInternalError(inst: CallHost, requestId: string, err: unknown): void {
   inst.logger?.error(
@@ -178,7 +187,12 @@ function recordUnsafe(c: FinishedCall, estimates: readonly number[]): void {
   if (outputTokens >= 0) c.genAi?.outputTokens.observe(outputTokens);
 
   const e2eS = timer.e2eMs / 1000;
-  if (ok) c.inst.metrics.e2e.child(c.model, c.tier).observe(e2eS);
+  if (ok) {
+    const e2e = c.inst.metrics.e2e.child(c.model, c.tier);
+    const exemplar = traceExemplar(c.span);
+    if (exemplar === undefined) e2e.observe(e2eS);
+    else e2e.observeWithExemplar(e2eS, exemplar, Date.now() / 1000);
+  }
   c.genAi?.duration(ok ? '' : status).observe(e2eS);
   if (timer.firstOutputMs >= 0) s.maxGap.observe(timer.maxGapMs / 1000);
   const tpotMs = ok ? timer.tpotMs(outputTokens) : -1;

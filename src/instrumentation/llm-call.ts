@@ -10,7 +10,14 @@ import { SseParser, type SseEventMeta, type SseEventSpan, type SseHandler } from
 import { StreamTimer } from '../stream/stream-timer.js';
 import type { GaugeSeries } from '../telemetry/metrics/fast-metrics.js';
 import type { GenAiSeries, ModelSeries } from '../telemetry/metrics/llm-metrics.js';
-import { logCallStart, recordCall, reportInternalError, startCallSpan, type CallIdentity } from './call-record.js';
+import {
+  logCallStart,
+  recordCall,
+  reportInternalError,
+  startCallSpan,
+  traceExemplar,
+  type CallIdentity,
+} from './call-record.js';
 import type { CallContext, CallHost } from './call-host.js';
 import type { LlmRequest } from './request-info.js';
 import { endsAtEventBoundary, mayHoldUsage, UsageChunkFilter } from './usage-chunk-filter.js';
@@ -324,7 +331,9 @@ export class LlmCall {
       const gap = timer.output(t);
       if (gap < 0) {
         const ttft = (t - timer.startMs) / 1000;
-        this.#series.ttft.observe(ttft);
+        const exemplar = traceExemplar(this.#span);
+        if (exemplar === undefined) this.#series.ttft.observe(ttft);
+        else this.#series.ttft.observeWithExemplar(ttft, exemplar, Date.now() / 1000);
         this.#genAi?.timeToFirstChunk.observe(ttft);
       } else {
         this.#series.itl.observe(gap / 1000);

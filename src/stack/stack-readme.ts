@@ -169,8 +169,9 @@ export function stackReadme(s: MonitoringSettings, opts: { k8s: boolean }): stri
     'Alertmanager (2.42, 0.25).',
     '',
     '**Exemplars.** Prometheus is started with `--enable-feature=exemplar-storage` and the gateway latency panels (TTFT,',
-    'E2E) ask Grafana for exemplars, which link to Jaeger by `trace_id`. Points appear on those panels when the gateway',
-    'exposes trace-id exemplars on those histograms (OpenMetrics format).',
+    'E2E) ask Grafana for exemplars, which link to Jaeger by `trace_id`. The gateway puts the trace id of a request on',
+    'its TTFT and E2E buckets when Prometheus scrapes it in OpenMetrics (it asks for that format by default); a',
+    'gateway run with `--workers N` serves the text format only, without exemplars.',
     ...(opts.k8s
       ? [
           '',

@@ -9,6 +9,7 @@ export {
 } from './metrics/fast-metrics.js';
 export { getLlmMetrics, LlmMetrics, type LlmMetricsConfig, type ModelSeries } from './metrics/llm-metrics.js';
 export { ModelLabeler, type ModelLabelerOptions } from './metrics/model-labeler.js';
+export { renderOpenMetrics, wantsOpenMetrics, OPENMETRICS_CONTENT_TYPE } from './metrics/openmetrics-text.js';
 export { assertLabelNameAllowed, validateConstLabels, validateTiers, MAX_TIERS } from './metrics/label-policy.js';
 export {
   resolveTracer,

@@ -159,11 +159,16 @@ export class FastHistogram extends Family<HistogramSeries> {
   protected export(labels: LabelSet, s: HistogramSeries, out: ExportedValue[]): void {
     let acc = 0;
     const bucket = `${this.name}_bucket`;
+    const ex = s.exemplars;
     for (let i = 0; i < this.bounds.length; i++) {
       acc += s.counts[i] as number;
-      out.push({ labels: { ...labels, le: this.bounds[i] as number }, value: acc, metricName: bucket });
+      const v: ExportedValue = { labels: { ...labels, le: this.bounds[i] as number }, value: acc, metricName: bucket };
+      if (ex?.[i] !== undefined) v.exemplar = ex[i];
+      out.push(v);
     }
-    out.push({ labels: { ...labels, le: '+Inf' }, value: s.count, metricName: bucket });
+    const inf: ExportedValue = { labels: { ...labels, le: '+Inf' }, value: s.count, metricName: bucket };
+    if (ex?.[this.bounds.length] !== undefined) inf.exemplar = ex[this.bounds.length];
+    out.push(inf);
     out.push({ labels, value: s.sum, metricName: `${this.name}_sum` });
     out.push({ labels, value: s.count, metricName: `${this.name}_count` });
   }

@@ -2,6 +2,13 @@
 // read. Observing costs a bucket search and two additions, with no allocation: it runs once per streamed chunk in
 // the gateway and once per engine step in the simulator, which both use this one implementation.
 
+/** One exemplar: labels (a trace id), the observed value and when (seconds since the epoch). */
+export interface Exemplar {
+  readonly labelSet: Readonly<Record<string, string>>;
+  readonly value: number;
+  readonly timestamp: number;
+}
+
 /**
  * A histogram series with fixed upper bounds (ascending, `+Inf` implied).
  *
@@ -14,6 +21,11 @@ export class HistogramSeries {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
+  /**
+   * The latest exemplar of each bucket (index as in `counts`), made on the first exemplar: a family that never
+   * records one pays nothing.
+   */
+  exemplars: (Exemplar | undefined)[] | undefined;
 
   constructor(bounds: readonly number[] | Float64Array) {
     this.bounds = bounds;
@@ -36,6 +48,19 @@ export class HistogramSeries {
     c[i] = (c[i] as number) + 1;
     this.sum += v;
     this.count++;
+  }
+
+  /**
+   * One observation with an exemplar: `labels` (a trace id) kept as its bucket's latest example, stamped with
+   * `timestamp` (seconds since the epoch). Once per request at most, so not on the per-chunk path.
+   */
+  observeWithExemplar(v: number, labels: Readonly<Record<string, string>>, timestamp: number): void {
+    const i = this.#index(v);
+    const c = this.counts;
+    c[i] = (c[i] as number) + 1;
+    this.sum += v;
+    this.count++;
+    (this.exemplars ??= new Array<Exemplar | undefined>(c.length))[i] = { labelSet: labels, value: v, timestamp };
   }
 
   /** Records `n` observations of the same value (the many identical inter-token gaps of one engine step). */
@@ -65,5 +90,6 @@ export class HistogramSeries {
     this.counts.fill(0);
     this.sum = 0;
     this.count = 0;
+    this.exemplars = undefined;
   }
 }

@@ -12,6 +12,12 @@ export interface ExportedValue {
   value: number;
   /** The series' own name when it differs from the family's (`_bucket`, `_sum`, `_count`). */
   metricName?: string;
+  /** An example of what this sample counts (a trace id), rendered in OpenMetrics only. */
+  exemplar?: {
+    readonly labelSet: Readonly<Record<string, string>>;
+    readonly value: number;
+    readonly timestamp: number;
+  };
 }
 
 /** How prom-client's AggregatorRegistry combines one family across cluster workers. */

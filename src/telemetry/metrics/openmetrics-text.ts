@@ -11,7 +11,7 @@ import type { ExportedValue } from './prom-client-contract.js';
 
 /** `Accept` values that ask for OpenMetrics (Prometheus sends `application/openmetrics-text;version=1.0.0,...`). */
 export function wantsOpenMetrics(accept: string | undefined): boolean {
-  return accept !== undefined && accept.includes('application/openmetrics-text');
+  return accept?.includes('application/openmetrics-text') === true;
 }
 
 export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';

@@ -27,7 +27,8 @@ const upstream = (options: TestServerOptions = {}): Promise<OpenAiTestServer> =>
 const gateway = (
   upstreams: string[],
   flags: Record<string, unknown> = {},
-): Promise<{ gw: Gateway; h: Harness; openai: OpenAI }> => testGateway(cleanups, upstreams, flags);
+  options: { manualClock?: boolean } = {},
+): Promise<{ gw: Gateway; h: Harness; openai: OpenAI }> => testGateway(cleanups, upstreams, flags, options);
 const silentReplica = (): Promise<string> => silentReplicaOf(cleanups);
 const deadPort = deadOrigin;
 
@@ -995,11 +996,11 @@ test('passive ejection: consecutive failures take a replica out for a while', as
 test('passive ejection ends: after ejectFor the replica is tried again, and a success brings it back', async () => {
   const flaky = await upstream({ failWith: 502 });
   const good = await upstream();
-  const { gw, h } = await gateway([`flaky=${flaky.origin}`, `good=${good.origin}`], {
-    ejectAfter: 1,
-    ejectFor: 0.3,
-    routing: 'round-robin',
-  });
+  const { gw, h } = await gateway(
+    [`flaky=${flaky.origin}`, `good=${good.origin}`],
+    { ejectAfter: 1, ejectFor: 0.3, routing: 'round-robin' },
+    { manualClock: true },
+  );
   const post = (): Promise<{ status: number }> =>
     rawPost(`${gw.url}/v1/chat/completions`, JSON.stringify({ model: 'json-ok', messages }));
   assert.equal((await post()).status, 200, 'failed over');
@@ -1007,7 +1008,7 @@ test('passive ejection ends: after ejectFor the replica is tried again, and a su
   for (let i = 0; i < 3; i++) assert.equal((await post()).status, 200);
   assert.equal(flaky.received.length, 1, 'no traffic while ejected');
   flaky.failWith = undefined;
-  await new Promise((r) => setTimeout(r, 350));
+  h.clock.advance(350);
   for (let i = 0; i < 4; i++) assert.equal((await post()).status, 200);
   assert.ok(flaky.received.length >= 2, 'tried again once ejectFor passed');
   assert.equal(await metricValue(h.registry, 'llm_upstream_healthy', { upstream: 'flaky' }), 1);

@@ -86,7 +86,10 @@ test('a stall fault in the engine shows at the gateway as a stall, a long max ga
   }
   await gw.instrumentation.flush();
   assert.equal(await metricValue(h.registry, 'llm_stream_stalls_total'), 1);
-  assert.ok((await metricValue(h.registry, 'llm_stream_max_gap_seconds_sum')) >= 0.8);
+  // The gap is timed between the gateway's reads: a chunk read late just before the stall (a busy machine) makes
+  // it shorter than the engine's 0.8 s, so the bound leaves room for that lag; a missed stall would be ~0.01 s.
+  const maxGap = await metricValue(h.registry, 'llm_stream_max_gap_seconds_sum');
+  assert.ok(maxGap >= 0.6, `max gap ${maxGap} s for a 0.8 s stall`);
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
 
   // Now a stall longer than the gateway's timeout: the client gets an error event, the engine aborts the sequence.

@@ -33,10 +33,17 @@ export async function testGateway(
   cleanups: Cleanups,
   upstreams: string[],
   flags: Record<string, unknown> = {},
+  options: { manualClock?: boolean } = {},
 ): Promise<{ gw: Gateway; h: Harness; openai: OpenAI }> {
   const h = harness();
   const config = resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams, healthInterval: 0, ...flags } });
-  const gw = await startGateway(config, { registry: h.registry, logger: h.logger, tracerProvider: h.tracerProvider });
+  const gw = await startGateway(config, {
+    registry: h.registry,
+    logger: h.logger,
+    tracerProvider: h.tracerProvider,
+    // The harness's clock, moved by hand: time-based behaviour (ejections) without sleeps or timing luck.
+    ...(options.manualClock === true ? { clock: h.clock.read } : {}),
+  });
   cleanups.add(() => gw.close(0));
   const openai = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'sk-client-key-0000', maxRetries: 0 });
   return { gw, h, openai };

@@ -30,7 +30,8 @@ function load(file: string, eventsPerRead: number, keep?: number): Fixture {
   // A short answer: the role chunk, `keep` tokens, then the finish, usage and [DONE] events.
   if (keep !== undefined) events = [...events.slice(0, 1 + keep), ...events.slice(-3)];
   const reads: Buffer[] = [];
-  for (let i = 0; i < events.length; i += eventsPerRead) reads.push(Buffer.from(events.slice(i, i + eventsPerRead).join('')));
+  for (let i = 0; i < events.length; i += eventsPerRead)
+    reads.push(Buffer.from(events.slice(i, i + eventsPerRead).join('')));
   const name = `${file.replace('.sse', '')}${keep !== undefined ? ` ${keep} tokens` : ''}${eventsPerRead > 1 ? ` x${eventsPerRead}/read` : ''}`;
   return { name, reads, events: events.length };
 }
@@ -102,7 +103,9 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-console.log(`node ${process.version}, ${ROUNDS} rounds x ${STREAMS_PER_ROUND} streams per variant and fixture (median round shown)\n`);
+console.log(
+  `node ${process.version}, ${ROUNDS} rounds x ${STREAMS_PER_ROUND} streams per variant and fixture (median round shown)\n`,
+);
 const header = ['fixture', 'variant', 'ns/chunk', 'chunks/s', 'overhead ns/chunk', 'x passthrough'];
 const rows: string[][] = [];
 for (const f of fixtures) {
@@ -131,13 +134,20 @@ for (const f of fixtures) {
   }
 }
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
+const line = (r: string[]) =>
+  r.map((c, i) => (i < 2 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ');
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 const full = rows.filter((r) => r[1] === 'full core' && !r[0]?.includes('tokens'));
 const worst = Math.max(...full.map((r) => Number(r[2])));
 const short = fixtures.at(-1) as Fixture;
 const shortRow = rows.find((r) => r[0] === short.name && r[1] === 'full core');
-console.log(`\nper-request cost (start, accounting, end) is amortised over the stream; on the ${short.events}-event stream it shows: ${(Number(shortRow?.[4]) * short.events / 1000).toFixed(1)} us of instrumentation per request in total`);
-console.log(`full core, slowest full-length fixture: ${worst} ns/chunk = ${Math.round(1e9 / worst).toLocaleString('en-US')} chunks/s on one core (target: >= 500,000 chunks/s, overhead < 2,000 ns/chunk)`);
-console.log(`(sink saw ${sinkBytes} bytes; requests recorded: ${(await registry.getSingleMetricAsString('llm_requests_total')).split('\n').at(-1)})`);
+console.log(
+  `\nper-request cost (start, accounting, end) is amortised over the stream; on the ${short.events}-event stream it shows: ${((Number(shortRow?.[4]) * short.events) / 1000).toFixed(1)} us of instrumentation per request in total`,
+);
+console.log(
+  `full core, slowest full-length fixture: ${worst} ns/chunk = ${Math.round(1e9 / worst).toLocaleString('en-US')} chunks/s on one core (target: >= 500,000 chunks/s, overhead < 2,000 ns/chunk)`,
+);
+console.log(
+  `(sink saw ${sinkBytes} bytes; requests recorded: ${(await registry.getSingleMetricAsString('llm_requests_total')).split('\n').at(-1)})`,
+);

@@ -41,7 +41,10 @@ async function main(): Promise<void> {
   else if (flags.state > 0) {
     // Long streams, so every one opened is still open when the heap is read.
     const gc = ['--expose-gc'];
-    const rig = await startRig({ ...flags, chunks: 4, intervalMs: 3000, prefillMs: 0 }, { pipe: true, nginx: false, execArgv: { gateway: gc, baseline: gc, pipe: gc, undici: gc } });
+    const rig = await startRig(
+      { ...flags, chunks: 4, intervalMs: 3000, prefillMs: 0 },
+      { pipe: true, nginx: false, execArgv: { gateway: gc, baseline: gc, pipe: gc, undici: gc } },
+    );
     try {
       await state(rig, flags.state);
     } finally {
@@ -62,7 +65,9 @@ async function main(): Promise<void> {
       if (rig.nginxSkipped) console.log(`nginx     skipped: ${rig.nginxSkipped}`);
       for (const level of flags.inFlight) await compare(rig, level);
       console.log('\n  memory flat over 10 minutes: see npm run bench:gateway -- --soak 600');
-      console.log('  orientation (issue 4, 2 cores, 200 in flight): nginx +TTFT p50 0.16 / p99 0.28 ms, +chunk p99 1.3 ms; bare Node pipe proxy 0.46 / 4.3 / 2.7 ms');
+      console.log(
+        '  orientation (issue 4, 2 cores, 200 in flight): nginx +TTFT p50 0.16 / p99 0.28 ms, +chunk p99 1.3 ms; bare Node pipe proxy 0.46 / 4.3 / 2.7 ms',
+      );
       if (flags.sweep.length > 0) await sweep(rig);
     } finally {
       await rig.stop();

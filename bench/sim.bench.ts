@@ -17,7 +17,9 @@ function calibration(): void {
   const e = new SimEngine({ model: 'llama-3.1-8b', gpu: 'h100-sxm' });
   console.log('\n## Calibration: Llama-3.1-8B on 1 x H100-SXM (cost model)');
   for (const p of calibrationPoints(e.cost)) {
-    console.log(`  ${p.name.padEnd(32)} simulated ${ms(p.simulatedSeconds).padStart(10)}  reference ${ms(p.referenceSeconds).padStart(9)}  ratio ${p.ratio.toFixed(2)}`);
+    console.log(
+      `  ${p.name.padEnd(32)} simulated ${ms(p.simulatedSeconds).padStart(10)}  reference ${ms(p.referenceSeconds).padStart(9)}  ratio ${p.ratio.toFixed(2)}`,
+    );
   }
 }
 
@@ -41,10 +43,18 @@ function virtualHour(): void {
   const itl = e.metrics.histograms.get('itl')!;
   const ttft = e.metrics.histograms.get('ttft')!;
   console.log(`  requests             ${n} (prompts 100-399 tokens, answers 400-600 tokens)`);
-  console.log(`  simulated            ${e.now.toFixed(0)} s, ${st.totals.steps} engine steps, ${st.totals.generationTokens} output tokens`);
-  console.log(`  wall time            ${wall.toFixed(2)} s (arrivals ${((arrivalsDone - t0) / 1000).toFixed(2)} s, drain ${((performance.now() - arrivalsDone) / 1000).toFixed(2)} s)  target < 20 s  ${wall < 20 ? 'OK' : 'MISSED'}`);
-  console.log(`  speed                ${(n / wall).toFixed(0)} simulated requests per wall second, ${((st.totals.generationTokens / wall) / 1e6).toFixed(2)} M tokens/s, ${(e.now / wall).toFixed(0)}x real time`);
-  console.log(`  engine view          mean ITL ${ms(itl.mean())}, mean TTFT ${ms(ttft.mean())}, preemptions ${st.totals.preemptions}`);
+  console.log(
+    `  simulated            ${e.now.toFixed(0)} s, ${st.totals.steps} engine steps, ${st.totals.generationTokens} output tokens`,
+  );
+  console.log(
+    `  wall time            ${wall.toFixed(2)} s (arrivals ${((arrivalsDone - t0) / 1000).toFixed(2)} s, drain ${((performance.now() - arrivalsDone) / 1000).toFixed(2)} s)  target < 20 s  ${wall < 20 ? 'OK' : 'MISSED'}`,
+  );
+  console.log(
+    `  speed                ${(n / wall).toFixed(0)} simulated requests per wall second, ${(st.totals.generationTokens / wall / 1e6).toFixed(2)} M tokens/s, ${(e.now / wall).toFixed(0)}x real time`,
+  );
+  console.log(
+    `  engine view          mean ITL ${ms(itl.mean())}, mean TTFT ${ms(ttft.mean())}, preemptions ${st.totals.preemptions}`,
+  );
 }
 
 function schedulerCost(): void {
@@ -100,9 +110,22 @@ async function clientMain(url: string, n: number, tokens: number): Promise<void>
       { length: n },
       (_, i) =>
         new Promise<void>((resolve) => {
-          const body = JSON.stringify({ model: MODEL, prompt: promptIds(i), max_tokens: tokens, ignore_eos: true, stream: true });
+          const body = JSON.stringify({
+            model: MODEL,
+            prompt: promptIds(i),
+            max_tokens: tokens,
+            ignore_eos: true,
+            stream: true,
+          });
           const req = http.request(
-            { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+            {
+              host: target.hostname,
+              port: target.port,
+              path: target.pathname,
+              method: 'POST',
+              agent,
+              headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+            },
             (res) => {
               let last = 0;
               let events = 0;
@@ -111,7 +134,8 @@ async function clientMain(url: string, n: number, tokens: number): Promise<void>
                 if (last > 0 && now - last > maxGap && events > 1) maxGap = now - last;
                 last = now;
                 // Events are separated by a blank line; count them without decoding.
-                for (let k = chunk.indexOf(10); k >= 0 && k < chunk.length - 1; k = chunk.indexOf(10, k + 1)) if (chunk[k + 1] === 10) events++;
+                for (let k = chunk.indexOf(10); k >= 0 && k < chunk.length - 1; k = chunk.indexOf(10, k + 1))
+                  if (chunk[k + 1] === 10) events++;
               });
               res.on('end', () => {
                 totalTokens += Math.max(0, events - 1);
@@ -133,7 +157,14 @@ async function clientMain(url: string, n: number, tokens: number): Promise<void>
     ),
   );
   agent.destroy();
-  const report: ClientReport = { streams: n, completed, failed, tokens: totalTokens, wallSeconds: (performance.now() - t0) / 1000, maxGapMs: maxGap };
+  const report: ClientReport = {
+    streams: n,
+    completed,
+    failed,
+    tokens: totalTokens,
+    wallSeconds: (performance.now() - t0) / 1000,
+    maxGapMs: maxGap,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
@@ -144,14 +175,25 @@ function printTiming(label: string, t: TimingStats): void {
   console.log(
     `    step start vs model   mean ${l.meanMs.toFixed(3)} ms, p50 ${l.p50Ms.toFixed(3)} ms, p99 ${l.p99Ms.toFixed(3)} ms, max ${l.maxMs.toFixed(3)} ms; ${(l.within1Ms * 100).toFixed(1)}% of steps within 1 ms`,
   );
-  console.log(`    output pass           mean ${w.meanMs.toFixed(3)} ms, p99 ${w.p99Ms.toFixed(3)} ms, max ${w.maxMs.toFixed(3)} ms (one token written to every stream)`);
+  console.log(
+    `    output pass           mean ${w.meanMs.toFixed(3)} ms, p99 ${w.p99Ms.toFixed(3)} ms, max ${w.maxMs.toFixed(3)} ms (one token written to every stream)`,
+  );
 }
 
 async function wallClock(): Promise<void> {
   const clients = 1000;
   const tokens = 200;
-  console.log(`\n## Wall clock: ${clients} concurrent streaming clients (child process), 1024-token prompts (768 shared), ${tokens} tokens each`);
-  const sim = await startSimServer({ seed: 4, port: 0, driverOptions: { recordSteps: process.env['SIM_BENCH_STEPS'] === '1', spinMs: Number(process.env['SIM_SPIN_MS'] ?? 1.5) } });
+  console.log(
+    `\n## Wall clock: ${clients} concurrent streaming clients (child process), 1024-token prompts (768 shared), ${tokens} tokens each`,
+  );
+  const sim = await startSimServer({
+    seed: 4,
+    port: 0,
+    driverOptions: {
+      recordSteps: process.env['SIM_BENCH_STEPS'] === '1',
+      spinMs: Number(process.env['SIM_SPIN_MS'] ?? 1.5),
+    },
+  });
   // Warm-up: the first requests pay one-off costs (JIT, zod compiling its parsers, first GCs) that would
   // otherwise land in the first steps measured.
   await Promise.all(
@@ -159,16 +201,26 @@ async function wallClock(): Promise<void> {
       const res = await fetch(`${sim.url}/v1/completions`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ model: MODEL, prompt: promptIds(10_000 + i), max_tokens: 8, ignore_eos: true, stream: true }),
+        body: JSON.stringify({
+          model: MODEL,
+          prompt: promptIds(10_000 + i),
+          max_tokens: 8,
+          ignore_eos: true,
+          stream: true,
+        }),
       });
       await res.text();
     }),
   );
   sim.driver.resetTiming();
   const finishedBefore = Object.values(sim.engine.state().totals.finished).reduce((a, b) => a + b, 0);
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'client', sim.url, String(clients), String(tokens)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), 'client', sim.url, String(clients), String(tokens)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   // The load generator shares the machine's cores with the server under test: give it the lowest CPU priority
   // so it does not preempt the server's timer (raising a priority needs privileges, lowering does not).
   try {
@@ -206,17 +258,24 @@ async function wallClock(): Promise<void> {
     for (let i = 1; i < log.length; i++) {
       const r = log[i]!;
       const prev = log[i - 1]!;
-      if (r.lateness > 0.001) console.log(`    late step: ${(r.lateness * 1000).toFixed(2)} ms late; modelled step ${((r.modelledEnd - prev.modelledEnd) * 1000).toFixed(1)} ms; previous output pass ${(prev.outputSpan * 1000).toFixed(1)} ms`);
+      if (r.lateness > 0.001)
+        console.log(
+          `    late step: ${(r.lateness * 1000).toFixed(2)} ms late; modelled step ${((r.modelledEnd - prev.modelledEnd) * 1000).toFixed(1)} ms; previous output pass ${(prev.outputSpan * 1000).toFixed(1)} ms`,
+        );
     }
   }
   await sim.close();
   const report = JSON.parse(out.trim().split('\n').at(-1)!) as ClientReport;
-  console.log(`  streams              ${report.completed}/${report.streams} completed, ${report.failed} failed, ${report.tokens} tokens received in ${report.wallSeconds.toFixed(1)} s (run ${wall.toFixed(1)} s)`);
+  console.log(
+    `  streams              ${report.completed}/${report.streams} completed, ${report.failed} failed, ${report.tokens} tokens received in ${report.wallSeconds.toFixed(1)} s (run ${wall.toFixed(1)} s)`,
+  );
   console.log(`  peak batch           ${peakRunning} running sequences`);
   if (ramp) printTiming('ramp (clients connecting, prompts prefilled)', ramp);
   if (steady) {
     printTiming(`steady state (all ${clients} clients in the batch)`, steady);
-    console.log(`    target: step start within 1 ms of the model (p99)  ${steady.startLateness.p99Ms <= 1 ? 'OK' : 'MISSED'}`);
+    console.log(
+      `    target: step start within 1 ms of the model (p99)  ${steady.startLateness.p99Ms <= 1 ? 'OK' : 'MISSED'}`,
+    );
   }
   printTiming(steady ? 'from steady state to the end (drain included)' : 'whole run', tail);
   console.log(`  largest gap a client saw between chunks: ${report.maxGapMs.toFixed(1)} ms`);
@@ -234,6 +293,8 @@ if (mode === 'client') {
   schedulerCost();
   // The wall-clock run gets a fresh process: the hour of virtual time above leaves a large heap whose
   // collection would land in the middle of the measurement.
-  const wall = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'wall'], { stdio: 'inherit' });
+  const wall = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'wall'], {
+    stdio: 'inherit',
+  });
   await new Promise<void>((resolve) => wall.on('exit', () => resolve()));
 }

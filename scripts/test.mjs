@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the whole test suite: installs the system tools the tests need, type-checks, then runs every *.test.ts.
-// Usage: npm test [-- --no-typecheck] [-- path/filter ...]
+// Runs the whole test suite: installs the system tools the tests need, type-checks and lints, then runs every
+// *.test.ts. Usage: npm test [-- --no-typecheck] [-- path/filter ...] (--no-typecheck also skips the lint)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -18,7 +18,11 @@ function run(cmd, argv, opts = {}) {
 
 if (!existsSync(join(root, 'node_modules'))) run('npm', ['ci']);
 if (existsSync(join(root, 'scripts/setup-test-tools.sh'))) run('bash', ['scripts/setup-test-tools.sh']);
-if (!skipTypecheck) run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
+if (!skipTypecheck) {
+  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit']);
+  // Lint and format check (biome.json): a finding fails the run; `npm run format` applies the fixes it can.
+  run(join(root, 'node_modules/.bin/biome'), ['check', '--error-on-warnings', '.']);
+}
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -40,7 +44,8 @@ if (files.length === 0) {
 // without starving the timing-sensitive ones.
 const concurrency = Math.max(2, availableParallelism() * 2);
 run(process.execPath, [
-  '--import', 'tsx',
+  '--import',
+  'tsx',
   '--test',
   `--test-concurrency=${concurrency}`,
   '--test-timeout=180000',

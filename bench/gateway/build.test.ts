@@ -11,7 +11,15 @@ function project(source: string): string {
   const root = mkdtempSync(join(tmpdir(), 'inferwatch-build-test-'));
   mkdirSync(join(root, 'src/gateway'), { recursive: true });
   writeFileSync(join(root, 'package.json'), '{"type":"module"}');
-  const options = { rootDir: 'src', outDir: 'dist', module: 'nodenext', target: 'es2022', strict: true, skipLibCheck: true, types: [] };
+  const options = {
+    rootDir: 'src',
+    outDir: 'dist',
+    module: 'nodenext',
+    target: 'es2022',
+    strict: true,
+    skipLibCheck: true,
+    types: [],
+  };
   writeFileSync(join(root, 'tsconfig.build.json'), JSON.stringify({ compilerOptions: options, include: ['src'] }));
   writeFileSync(join(root, 'src/gateway/index.ts'), source);
   return root;

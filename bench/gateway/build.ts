@@ -24,7 +24,8 @@ export function buildGateway(root: string): string {
   if (!existsSync(config)) throw new Error(`${root} has no tsconfig.build.json: is it a checkout of inferwatch?`);
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const r = spawnSync(process.execPath, [tsc, '-p', config], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`could not build the gateway of ${root} (tsc -p tsconfig.build.json):\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0)
+    throw new Error(`could not build the gateway of ${root} (tsc -p tsconfig.build.json):\n${r.stdout}${r.stderr}`);
   const entry = join(root, 'dist/gateway/index.js');
   if (!existsSync(entry)) throw new Error(`tsc -p ${config} did not write ${entry}`);
   return entry;

@@ -73,7 +73,11 @@ export type ChildMessage =
   | ({ type: 'gc' } & GcPauses);
 
 /** Messages the parent sends a child. */
-export type ParentMessage = { type: 'memory' } | { type: 'heap'; snapshot?: string } | { type: 'gc' } | { type: 'stop' };
+export type ParentMessage =
+  | { type: 'memory' }
+  | { type: 'heap'; snapshot?: string }
+  | { type: 'gc' }
+  | { type: 'stop' };
 
 /** A server child of the benchmark: a Node script of this folder or the native upstream (../native-harness.ts). */
 export interface ServerChild {
@@ -129,7 +133,9 @@ export async function superviseStart(
   let timer: NodeJS.Timeout | undefined;
   const failed = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${name}: not ready after ${timeoutMs / 1000} s`)), timeoutMs);
-    child.once('exit', (code, signal) => reject(new Error(`${name}: exited before it was ready (code ${code}, signal ${signal})`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`${name}: exited before it was ready (code ${code}, signal ${signal})`)),
+    );
   });
   // The loser of the race may still reject later (the child exits at the end of the run): not an error then.
   failed.catch(() => undefined);
@@ -146,14 +152,24 @@ export async function startNodeChild(name: string, o: NodeChildOptions): Promise
   const script = fileURLToPath(new URL(o.script, import.meta.url));
   const stdout = o.stdoutToDevNull ? openSync('/dev/null', 'w') : 'inherit';
   const stdio: StdioOptions = ['ignore', stdout, 'inherit', 'ipc'];
-  const child: ChildProcess = spawn(process.execPath, [...(o.execArgv ?? []), '--import', 'tsx', script, ...(o.args ?? [])], {
-    stdio,
-    env: o.env ?? process.env,
-  });
-  const ready = new Promise<number>((resolve) => child.on('message', (m: ChildMessage) => m.type === 'ready' && resolve(m.port)));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(o.execArgv ?? []), '--import', 'tsx', script, ...(o.args ?? [])],
+    {
+      stdio,
+      env: o.env ?? process.env,
+    },
+  );
+  const ready = new Promise<number>((resolve) =>
+    child.on('message', (m: ChildMessage) => m.type === 'ready' && resolve(m.port)),
+  );
   const { pid, port, exited } = await superviseStart(child, name, 30_000, ready);
   /** One question over IPC, answered by the next message of the same type. */
-  const ask = <T extends ChildMessage['type']>(type: T & ParentMessage['type'], extra: { snapshot?: string } = {}, timeoutMs = 5_000): Promise<Extract<ChildMessage, { type: T }>> =>
+  const ask = <T extends ChildMessage['type']>(
+    type: T & ParentMessage['type'],
+    extra: { snapshot?: string } = {},
+    timeoutMs = 5_000,
+  ): Promise<Extract<ChildMessage, { type: T }>> =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${name}: no ${type} answer`)), timeoutMs);
       const onMessage = (m: ChildMessage): void => {
@@ -212,7 +228,12 @@ export function serveParent(port: number, stop: () => Promise<void>): void {
       collect?.();
       const u = process.memoryUsage();
       if (m.snapshot !== undefined) writeHeapSnapshot(m.snapshot);
-      send({ type: 'heap', heapUsed: u.heapUsed, external: u.external, collected: collect !== undefined } satisfies ChildMessage);
+      send({
+        type: 'heap',
+        heapUsed: u.heapUsed,
+        external: u.external,
+        collected: collect !== undefined,
+      } satisfies ChildMessage);
     } else if (m.type === 'gc') {
       send({ type: 'gc', ...gc.take() } satisfies ChildMessage);
     } else if (m.type === 'stop') {

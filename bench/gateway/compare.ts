@@ -67,7 +67,20 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
   for (const [k, p] of pooled) if (k !== 'direct') added.set(k, addedOver(p, d));
 
   const rows: string[][] = [
-    ['path', 'requests', 'errors', 'in flight', 'TTFT p50', 'TTFT p99', 'chunk p50', 'chunk p99', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99'],
+    [
+      'path',
+      'requests',
+      'errors',
+      'in flight',
+      'TTFT p50',
+      'TTFT p99',
+      'chunk p50',
+      'chunk p99',
+      '+TTFT p50',
+      '+TTFT p99',
+      '+chunk p50',
+      '+chunk p99',
+    ],
   ];
   for (const [k, p] of pooled) {
     const t = p50p99(p.ttft);
@@ -93,18 +106,35 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
   for (const [k, p] of pooled) {
     // Open-loop load on a path that cannot keep up: streams pile up, and the latency measured is queueing.
     if (p.inFlight > 1.25 * inFlight) {
-      console.log(`  ${label(k)}: SATURATED, ${p.inFlight.toFixed(0)} streams open on average for ${inFlight} offered: its figures measure queueing, not relay cost`);
+      console.log(
+        `  ${label(k)}: SATURATED, ${p.inFlight.toFixed(0)} streams open on average for ${inFlight} offered: its figures measure queueing, not relay cost`,
+      );
     }
   }
   if (f.rounds > 1) {
-    const spread: string[][] = [['path', ...Array.from({ length: f.rounds }, (_, i) => `round ${i + 1}: +TTFT p50/p99, +chunk p50/p99`)]];
+    const spread: string[][] = [
+      ['path', ...Array.from({ length: f.rounds }, (_, i) => `round ${i + 1}: +TTFT p50/p99, +chunk p50/p99`)],
+    ];
     for (const [k, a] of added) spread.push([label(k), ...a.rounds.map((r) => r.map((x) => dms(x)).join(' '))]);
     console.log('\nper round (ms):');
     console.log(table(spread));
   }
 
   const cost: string[][] = [
-    ['path', 'CPU s', 'cores', 'CPU µs/chunk', 'peak RSS MiB', 'page faults/s', 'upstream cores', 'load-gen cores', 'irq cores', 'steal cores', 'others cores', 'gen lag p99'],
+    [
+      'path',
+      'CPU s',
+      'cores',
+      'CPU µs/chunk',
+      'peak RSS MiB',
+      'page faults/s',
+      'upstream cores',
+      'load-gen cores',
+      'irq cores',
+      'steal cores',
+      'others cores',
+      'gen lag p99',
+    ],
   ];
   for (const [k, p] of pooled) {
     const direct = k === 'direct';
@@ -125,7 +155,7 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
   }
   console.log(
     `\n### Cost at ${inFlight} in flight (measured windows; cores = CPU s per s; µs/chunk = proxy CPU per content chunk relayed, ` +
-      'request handling included; page faults = the proxy\'s minor faults, memory it touched for the first time; irq = machine-wide interrupt/softirq time, mostly loopback TCP; steal = taken by the hypervisor; ' +
+      "request handling included; page faults = the proxy's minor faults, memory it touched for the first time; irq = machine-wide interrupt/softirq time, mostly loopback TCP; steal = taken by the hypervisor; " +
       'others = processes outside the benchmark; gen lag = how late the load generator sent requests)',
   );
   console.log(table(cost));
@@ -143,17 +173,35 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
 
   const g = pooled.get('gateway') as Pooled;
   const ga = (added.get('gateway') as { median: Added }).median;
-  const ratioRows: string[][] = [['gateway versus', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99', 'CPU', 'peak RSS']];
+  const ratioRows: string[][] = [
+    ['gateway versus', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99', 'CPU µs/chunk', 'peak RSS'],
+  ];
   for (const k of ['workers', 'baseline', 'undici', 'pipe', 'nginx'] as const) {
     const x = pooled.get(k);
     const xa = added.get(k)?.median;
     if (!x || !xa) continue;
-    ratioRows.push([label(k), ...ga.map((v, i) => ratio(v, xa[i] as number)), ratio(g.cpu, x.cpu), ratio(g.peakRss, x.peakRss)]);
+    ratioRows.push([
+      label(k),
+      ...ga.map((v, i) => ratio(v, xa[i] as number)),
+      ratio(g.cpuPerChunkUs, x.cpuPerChunkUs),
+      ratio(g.peakRss, x.peakRss),
+    ]);
   }
   if (ratioRows.length > 1) {
-    console.log(`\n### Ratios at ${inFlight} in flight (gateway / other; below 1 = gateway better; n/a where the other added nothing)`);
+    console.log(
+      `\n### Ratios at ${inFlight} in flight (gateway / other; below 1 = gateway better; n/a where the other added nothing; ` +
+        'CPU µs/chunk: medians over rounds)',
+    );
     console.log(table(ratioRows));
   }
+  const cpuRows: string[][] = [['path', ...Array.from({ length: f.rounds }, (_, i) => `round ${i + 1}`), 'median']];
+  for (const [k, p] of pooled)
+    if (k !== 'direct')
+      cpuRows.push([label(k), ...p.rounds.map((r) => r.cpuPerChunkUs.toFixed(1)), p.cpuPerChunkUs.toFixed(1)]);
+  console.log(
+    `\n### CPU µs per relayed chunk at ${inFlight} in flight, round by round (the figure that travels between machines: ratios of it)`,
+  );
+  console.log(table(cpuRows));
 
   const verdict = (ok: boolean): string => (ok ? 'met' : 'NOT met');
   const pa = added.get('pipe')?.median;
@@ -167,7 +215,9 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
     if (pa) {
       const names = ['+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99'];
       const worse = names.filter((_, i) => (a[i] as number) > (pa[i] as number));
-      console.log(`  at least as fast as the bare Node pipe proxy: ${worse.length === 0 ? 'met on all four figures' : `NOT met on ${worse.join(', ')}`}`);
+      console.log(
+        `  at least as fast as the bare Node pipe proxy: ${worse.length === 0 ? 'met on all four figures' : `NOT met on ${worse.join(', ')}`}`,
+      );
     }
   }
 }

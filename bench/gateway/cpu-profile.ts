@@ -59,7 +59,12 @@ function areaOf(f: CallFrame): string {
   }
   if (isOwn(u)) return `inferwatch src/${(OWN.exec(u) as RegExpExecArray)[1]}`;
   if (u.includes('node_modules/undici')) return 'undici';
-  if (/node_modules\/(pino|sonic-boom|fast-redact|@pinojs|quick-format|fast-safe-stringify|on-exit-leak-free|thread-stream|atomic-sleep|safe-stable-stringify)/.test(u)) return 'pino logging';
+  if (
+    /node_modules\/(pino|sonic-boom|fast-redact|@pinojs|quick-format|fast-safe-stringify|on-exit-leak-free|thread-stream|atomic-sleep|safe-stable-stringify)/.test(
+      u,
+    )
+  )
+    return 'pino logging';
   if (u.includes('node_modules/prom-client')) return 'prom-client';
   if (u.includes('node_modules/@opentelemetry')) return 'opentelemetry api';
   if (u.includes('node_modules/')) return `dependency ${/node_modules\/((@[^/]+\/)?[^/]+)/.exec(u)?.[1] ?? ''}`;
@@ -68,7 +73,12 @@ function areaOf(f: CallFrame): string {
   if (/node:net|internal\/net|stream_base_commons|internal\/stream_base/.test(u)) return 'node net';
   if (/internal\/timers|node:timers/.test(u)) return 'node timers';
   if (/internal\/process\/task_queues|internal\/async_hooks/.test(u)) return 'node task queues';
-  if (u.startsWith('node:')) return `node other (${shortUrl(u).replace(/^internal\//, '').split('/')[0]})`;
+  if (u.startsWith('node:'))
+    return `node other (${
+      shortUrl(u)
+        .replace(/^internal\//, '')
+        .split('/')[0]
+    })`;
   return 'other';
 }
 
@@ -93,7 +103,8 @@ export function summariseProfile(file: string, topN = 25): ProfileSummary {
     const id = samples[i] as number;
     self.set(id, (self.get(id) ?? 0) + us / 1000);
   }
-  const keyOf = (f: CallFrame): string => `${f.functionName || '(anonymous)'}  ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
+  const keyOf = (f: CallFrame): string =>
+    `${f.functionName || '(anonymous)'}  ${f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : ''}`.trim();
   const areas = new Map<string, number>();
   const functions = new Map<string, number>();
   let totalMs = 0;

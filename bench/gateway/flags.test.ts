@@ -8,7 +8,7 @@ function flags(argv: string[]): BenchFlags {
   return f;
 }
 
-test('the default is the comparison at the issue\'s workload; --state selects the heap-per-stream mode', () => {
+test("the default is the comparison at the issue's workload; --state selects the heap-per-stream mode", () => {
   const d = flags([]);
   assert.deepEqual([d.inFlight, d.chunks, d.intervalMs, d.state, d.soak, d.profile], [[200, 50], 40, 10, 0, 0, 0]);
   const s = flags(['--state', '400', '--paths', 'gateway,pipe,undici']);
@@ -20,14 +20,22 @@ test('the default is the comparison at the issue\'s workload; --state selects th
 
 test('a bad value names the flag', () => {
   assert.throws(() => parseFlags(['--state', 'many']), /--state needs a non-negative number/);
-  assert.throws(() => parseFlags(['--paths', 'pipe']), /--paths is a list of gateway,pipe,undici,nginx that includes gateway/);
+  assert.throws(
+    () => parseFlags(['--paths', 'pipe']),
+    /--paths is a list of gateway,pipe,undici,nginx that includes gateway/,
+  );
 });
 
 test('Node flags for the baseline and the pipe proxy: a list, where an empty one means none', () => {
   const d = flags([]);
-  assert.equal(d.baselineNodeFlags, undefined, 'the baseline runs under the gateway\'s own flags unless told');
+  assert.equal(d.baselineNodeFlags, undefined, "the baseline runs under the gateway's own flags unless told");
   assert.deepEqual(d.pipeNodeFlags, []);
-  const f = flags(['--baseline-node-flags', '', '--pipe-node-flags', '--initial-old-space-size=256  --max-semi-space-size=8']);
+  const f = flags([
+    '--baseline-node-flags',
+    '',
+    '--pipe-node-flags',
+    '--initial-old-space-size=256  --max-semi-space-size=8',
+  ]);
   assert.deepEqual(f.baselineNodeFlags, []);
   assert.deepEqual(f.pipeNodeFlags, ['--initial-old-space-size=256', '--max-semi-space-size=8']);
   assert.match(HELP, /--baseline-node-flags/);

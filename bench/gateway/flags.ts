@@ -74,8 +74,7 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --seed N            arrival seed (default 1)
   --no-nginx          skip the nginx column
   --paths LIST        which of gateway,pipe,undici,nginx to compare (default gateway,pipe,nginx; direct is always
-                      measured; undici = a bare proxy on undici's Pool, the gateway's upstream client before it
-                      had its own, without instrumentation)
+                      measured; undici = a bare proxy on undici's Pool, without instrumentation)
   --gateway-log-level L  the gateway's log level (default info), to see what logging costs
   --baseline-gateway DIR  also run the gateway of another checkout (e.g. git worktree add DIR <rev>, with
                       node_modules linked) as the path "gateway baseline", in the comparison and the sweep; like
@@ -107,13 +106,17 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
 
 function num(name: string, v: string | undefined): number {
   const n = Number(v);
-  if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${name} needs a non-negative number (see --help)`);
+  if (v === undefined || !Number.isFinite(n) || n < 0)
+    throw new Error(`${name} needs a non-negative number (see --help)`);
   return n;
 }
 
 /** A comma-separated list of positive integers. */
 function list(name: string, v: string | undefined): number[] {
-  const out = (v ?? '').split(',').map((x) => Math.round(num(name, x.trim()))).filter((x) => x > 0);
+  const out = (v ?? '')
+    .split(',')
+    .map((x) => Math.round(num(name, x.trim())))
+    .filter((x) => x > 0);
   if (out.length === 0) throw new Error(`${name} needs a list such as 50,100,200`);
   return out;
 }
@@ -163,56 +166,116 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
       case '--help':
       case '-h':
         return 'help';
-      case '--seconds': f.seconds = num(a, v()); break;
-      case '--warmup': f.warmupSeconds = num(a, v()); break;
-      case '--settle': f.settleSeconds = num(a, v()); break;
-      case '--rounds': f.rounds = Math.max(1, Math.round(num(a, v()))); break;
-      case '--in-flight': f.inFlight = list(a, v()); break;
-      case '--chunks': f.chunks = Math.max(1, Math.round(num(a, v()))); break;
-      case '--interval-ms': f.intervalMs = num(a, v()); break;
-      case '--prefill-ms': f.prefillMs = num(a, v()); break;
-      case '--include-usage': f.includeUsage = true; break;
-      case '--seed': f.seed = Math.round(num(a, v())); break;
-      case '--no-nginx': f.nginx = false; break;
+      case '--seconds':
+        f.seconds = num(a, v());
+        break;
+      case '--warmup':
+        f.warmupSeconds = num(a, v());
+        break;
+      case '--settle':
+        f.settleSeconds = num(a, v());
+        break;
+      case '--rounds':
+        f.rounds = Math.max(1, Math.round(num(a, v())));
+        break;
+      case '--in-flight':
+        f.inFlight = list(a, v());
+        break;
+      case '--chunks':
+        f.chunks = Math.max(1, Math.round(num(a, v())));
+        break;
+      case '--interval-ms':
+        f.intervalMs = num(a, v());
+        break;
+      case '--prefill-ms':
+        f.prefillMs = num(a, v());
+        break;
+      case '--include-usage':
+        f.includeUsage = true;
+        break;
+      case '--seed':
+        f.seed = Math.round(num(a, v()));
+        break;
+      case '--no-nginx':
+        f.nginx = false;
+        break;
       case '--paths': {
         const names = (v() ?? '').split(',').map((x) => x.trim());
-        const ok = names.filter((x): x is BenchFlags['paths'][number] => x === 'gateway' || x === 'pipe' || x === 'undici' || x === 'nginx');
-        if (ok.length !== names.length || !ok.includes('gateway')) throw new Error('--paths is a list of gateway,pipe,undici,nginx that includes gateway');
+        const ok = names.filter((x): x is BenchFlags['paths'][number] =>
+          ['gateway', 'pipe', 'undici', 'nginx'].includes(x),
+        );
+        if (ok.length !== names.length || !ok.includes('gateway'))
+          throw new Error('--paths is a list of gateway,pipe,undici,nginx that includes gateway');
         f.paths = ok;
         break;
       }
-      case '--gateway-log-level': f.gatewayLogLevel = v() ?? 'info'; break;
-      case '--baseline-gateway': f.baselineGateway = v(); break;
-      case '--baseline-node-flags': f.baselineNodeFlags = words(v()); break;
-      case '--pipe-node-flags': f.pipeNodeFlags = words(v()); break;
-      case '--gateway-workers': f.gatewayWorkers = Math.round(num(a, v())); break;
-      case '--prompt-chars': f.promptChars = Math.round(num(a, v())); break;
-      case '--pin': f.pin = true; break;
-      case '--no-sweep': f.sweep = []; break;
-      case '--sweep': f.sweep = list(a, v()); break;
-      case '--sweep-nginx': f.sweepNginx = true; break;
-      case '--quiet-wait': f.quietWait = num(a, v()); break;
+      case '--gateway-log-level':
+        f.gatewayLogLevel = v() ?? 'info';
+        break;
+      case '--baseline-gateway':
+        f.baselineGateway = v();
+        break;
+      case '--baseline-node-flags':
+        f.baselineNodeFlags = words(v());
+        break;
+      case '--pipe-node-flags':
+        f.pipeNodeFlags = words(v());
+        break;
+      case '--gateway-workers':
+        f.gatewayWorkers = Math.round(num(a, v()));
+        break;
+      case '--prompt-chars':
+        f.promptChars = Math.round(num(a, v()));
+        break;
+      case '--pin':
+        f.pin = true;
+        break;
+      case '--no-sweep':
+        f.sweep = [];
+        break;
+      case '--sweep':
+        f.sweep = list(a, v());
+        break;
+      case '--sweep-nginx':
+        f.sweepNginx = true;
+        break;
+      case '--quiet-wait':
+        f.quietWait = num(a, v());
+        break;
       case '--profile-target': {
         const t = v();
-        if (t !== 'gateway' && t !== 'pipe' && t !== 'undici') throw new Error('--profile-target is gateway, pipe or undici');
+        if (t !== 'gateway' && t !== 'pipe' && t !== 'undici')
+          throw new Error('--profile-target is gateway, pipe or undici');
         f.profileTarget = t;
         break;
       }
-      case '--sweep-seconds': f.sweepSeconds = num(a, v()); break;
-      case '--soak': f.soak = num(a, v()); break;
-      case '--state': f.state = Math.round(num(a, v())); break;
+      case '--sweep-seconds':
+        f.sweepSeconds = num(a, v());
+        break;
+      case '--soak':
+        f.soak = num(a, v());
+        break;
+      case '--state':
+        f.state = Math.round(num(a, v()));
+        break;
       case '--snapshots': {
         const dir = v();
-        if (dir === undefined || dir.startsWith('--')) throw new Error('--snapshots needs a directory (with --state N)');
+        if (dir === undefined || dir.startsWith('--'))
+          throw new Error('--snapshots needs a directory (with --state N)');
         f.snapshots = dir;
         break;
       }
-      case '--soak-every': f.soakEvery = Math.max(1, num(a, v())); break;
-      case '--profile': f.profile = num(a, v()); break;
+      case '--soak-every':
+        f.soakEvery = Math.max(1, num(a, v()));
+        break;
+      case '--profile':
+        f.profile = num(a, v());
+        break;
       default:
         throw new Error(`unknown flag ${a} (see --help)`);
     }
   }
-  if (f.snapshots !== undefined && f.state === 0) throw new Error('--snapshots goes with --state N (it snapshots the streams that mode opens)');
+  if (f.snapshots !== undefined && f.state === 0)
+    throw new Error('--snapshots goes with --state N (it snapshots the streams that mode opens)');
   return f;
 }

@@ -17,7 +17,11 @@ if (upstream === undefined || logLevel === undefined || modulePath === undefined
   throw new Error('usage: gateway-child.ts <upstream-url> <log-level> <gateway-index.js>');
 }
 // A baseline from before --workers existed has only these two.
-const gateway = (await import(pathToFileURL(modulePath).href)) as Pick<typeof Gateway, 'resolveGatewayConfig' | 'startGateway'> & Partial<typeof Gateway>;
+const gateway = (await import(pathToFileURL(modulePath).href)) as Pick<
+  typeof Gateway,
+  'resolveGatewayConfig' | 'startGateway'
+> &
+  Partial<typeof Gateway>;
 const config = gateway.resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams: [upstream], logLevel } });
 const workers = Number(process.env.BENCH_GATEWAY_WORKERS ?? 1);
 if (workers > 1) {
@@ -25,7 +29,8 @@ if (workers > 1) {
   // script) are the workers, each a whole gateway, as `inferwatch gateway --workers N` runs them.
   const withWorkers = { ...config, workers, shutdownGrace: 1 };
   const { isGatewayWorker, serveAsWorker, startGatewayCluster } = gateway;
-  if (!isGatewayWorker || !serveAsWorker || !startGatewayCluster) throw new Error(`${modulePath} has no --workers support`);
+  if (!isGatewayWorker || !serveAsWorker || !startGatewayCluster)
+    throw new Error(`${modulePath} has no --workers support`);
   if (isGatewayWorker()) await serveAsWorker(withWorkers);
   else {
     const c = await startGatewayCluster(withWorkers, (l) => console.error(l));

@@ -20,7 +20,8 @@ export function recordGcPauses(): { take(): GcPauses } {
     for (const e of list.getEntries()) {
       const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
       if (kind === constants.NODE_PERFORMANCE_GC_MINOR) current.minor.push(e.duration);
-      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR || kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) current.major.push(e.duration);
+      else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR || kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL)
+        current.major.push(e.duration);
     }
   });
   observer.observe({ entryTypes: ['gc'] });
@@ -57,7 +58,15 @@ export function gcRow(p: GcPool): string[] {
   const mean = (xs: number[]): string => (xs.length > 0 ? (sum(xs) / xs.length).toFixed(2) : '-');
   const max = (xs: number[]): string => (xs.length > 0 ? Math.max(...xs).toFixed(2) : '-');
   const share = p.pausedShare;
-  return [perSecond(p.minor), mean(p.minor), max(p.minor), perSecond(p.major), mean(p.major), max(p.major), Number.isFinite(share) ? `${(share * 100).toFixed(2)}%` : 'n/a'];
+  return [
+    perSecond(p.minor),
+    mean(p.minor),
+    max(p.minor),
+    perSecond(p.major),
+    mean(p.major),
+    max(p.major),
+    Number.isFinite(share) ? `${(share * 100).toFixed(2)}%` : 'n/a',
+  ];
 }
 
 export const GC_HEADER = ['scavenges/s', 'mean ms', 'max ms', 'major/s', 'mean ms', 'max ms', 'time paused'];

@@ -23,22 +23,64 @@ test('new objects are grouped by what holds them; old ones and weak retainers do
   // Root(1) -next-> Relay(10) -body-> Buffer(11); Root -next-> Relay(12) -body-> Buffer(13);
   // Relay(12) also holds a string (14) by 'x'; a weak edge from Root to string 15, which Relay 10 holds by 'cache'.
   const nodes = [
-    1, 1, 1, 0, 3, // 0 Root, old
-    1, 2, 10, 40, 2, // 1 Relay
-    1, 3, 11, 96, 0, // 2 Buffer
-    1, 2, 12, 40, 2, // 3 Relay
-    1, 3, 13, 96, 0, // 4 Buffer
-    2, 7, 14, 24, 0, // 5 string
-    2, 7, 15, 32, 0, // 6 string
+    1,
+    1,
+    1,
+    0,
+    3, // 0 Root, old
+    1,
+    2,
+    10,
+    40,
+    2, // 1 Relay
+    1,
+    3,
+    11,
+    96,
+    0, // 2 Buffer
+    1,
+    2,
+    12,
+    40,
+    2, // 3 Relay
+    1,
+    3,
+    13,
+    96,
+    0, // 4 Buffer
+    2,
+    7,
+    14,
+    24,
+    0, // 5 string
+    2,
+    7,
+    15,
+    32,
+    0, // 6 string
   ];
   const edges = [
-    2, 0, 6 * F, // Root -weak-> string 15 (ignored as a retainer)
-    0, 5, 1 * F, // Root -next-> Relay 10
-    0, 5, 3 * F, // Root -next-> Relay 12
-    0, 4, 2 * F, // Relay 10 -body-> Buffer 11
-    0, 6, 6 * F, // Relay 10 -cache-> string 15
-    0, 4, 4 * F, // Relay 12 -body-> Buffer 13
-    0, 7, 5 * F, // Relay 12 -x-> string 14
+    2,
+    0,
+    6 * F, // Root -weak-> string 15 (ignored as a retainer)
+    0,
+    5,
+    1 * F, // Root -next-> Relay 10
+    0,
+    5,
+    3 * F, // Root -next-> Relay 12
+    0,
+    4,
+    2 * F, // Relay 10 -body-> Buffer 11
+    0,
+    6,
+    6 * F, // Relay 10 -cache-> string 15
+    0,
+    4,
+    4 * F, // Relay 12 -body-> Buffer 13
+    0,
+    7,
+    5 * F, // Relay 12 -x-> string 14
   ];
   // Edges are listed node by node: Root's 3, Relay 10's 2, Relay 12's 2.
   const after: HeapSnapshot = { snapshot: { meta: meta as HeapSnapshot['snapshot']['meta'] }, nodes, edges, strings };

@@ -52,8 +52,14 @@ export function newObjectsByRetainer(before: HeapSnapshot, after: HeapSnapshot, 
   const ef = m.edge_fields.length;
   const nodeTypes = m.node_types[0];
   const edgeTypes = m.edge_types[0];
-  const [iType, iName, iId, iSize, iEdges] = ['type', 'name', 'id', 'self_size', 'edge_count'].map((f) => m.node_fields.indexOf(f)) as [number, number, number, number, number];
-  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => m.edge_fields.indexOf(f)) as [number, number, number];
+  const [iType, iName, iId, iSize, iEdges] = ['type', 'name', 'id', 'self_size', 'edge_count'].map((f) =>
+    m.node_fields.indexOf(f),
+  ) as [number, number, number, number, number];
+  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => m.edge_fields.indexOf(f)) as [
+    number,
+    number,
+    number,
+  ];
   const { nodes, edges, strings } = after;
   const count = nodes.length / nf;
 

@@ -6,7 +6,19 @@
 // each chunk is measured exactly across the two processes.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -39,7 +51,9 @@ function cacheDir(): string {
       // next candidate
     }
   }
-  throw new Error(`bench:gateway: no writable cache directory for the native harness (tried node_modules/.cache and ${tmpdir()})`);
+  throw new Error(
+    `bench:gateway: no writable cache directory for the native harness (tried node_modules/.cache and ${tmpdir()})`,
+  );
 }
 
 /**
@@ -63,7 +77,8 @@ export function harnessBinary(): string {
       if (r.stderr.trim()) console.error(`bench:gateway: ${cc} warned while compiling ${SOURCE}:\n${r.stderr.trim()}`);
       renameSync(tmp, bin);
       // Builds of earlier sources are dead weight (a running one keeps its inode on Linux).
-      for (const old of readdirSync(dir)) if (/^harness-[0-9a-f]{16}$/.test(old) && join(dir, old) !== bin) rmSync(join(dir, old), { force: true });
+      for (const old of readdirSync(dir))
+        if (/^harness-[0-9a-f]{16}$/.test(old) && join(dir, old) !== bin) rmSync(join(dir, old), { force: true });
       return (binary = bin);
     }
     failures.push(`${cc} ${r.error ? r.error.message : `exited with ${r.status}`}:\n${(r.stderr ?? '').trim()}`);
@@ -96,7 +111,15 @@ export interface UpstreamOptions {
  */
 export async function startNativeUpstream(o: UpstreamOptions): Promise<ServerChild> {
   const name = 'upstream';
-  const args = ['upstream', '--chunks', String(o.chunks), '--interval-ms', String(o.intervalMs), '--prefill-ms', String(o.prefillMs)];
+  const args = [
+    'upstream',
+    '--chunks',
+    String(o.chunks),
+    '--interval-ms',
+    String(o.intervalMs),
+    '--prefill-ms',
+    String(o.prefillMs),
+  ];
   const child = spawn(harnessBinary(), args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const ready = new Promise<number>((resolve, reject) => {
@@ -178,7 +201,13 @@ type LoadLine =
   | { type: 'window_start' }
   | { type: 'window_end' }
   | ({ type: 'interval'; elapsed: number } & RecordedLine)
-  | ({ type: 'result'; offered: number; meanInFlight: number; lagP99Ms: number | null; unfinished: number } & RecordedLine);
+  | ({
+      type: 'result';
+      offered: number;
+      meanInFlight: number;
+      lagP99Ms: number | null;
+      unfinished: number;
+    } & RecordedLine);
 
 /** Little-endian float64 samples written by the load generator, read without parsing text, then deleted. */
 function readSamples(file: string): Samples {
@@ -214,15 +243,24 @@ export async function runNativePhase(o: PhaseOptions): Promise<PhaseResult> {
     writeFileSync(bodyFile, o.body);
     const args = [
       'load',
-      '--port', String(o.port),
-      '--rate', String(o.rate),
-      '--warmup', String(o.warmupSeconds),
-      '--seconds', String(o.seconds),
-      '--seed', String(o.seed),
-      '--body', bodyFile,
-      '--chunks', String(o.expect.contentChunks),
-      '--usage', o.expect.usage ? '1' : '0',
-      '--out', dir,
+      '--port',
+      String(o.port),
+      '--rate',
+      String(o.rate),
+      '--warmup',
+      String(o.warmupSeconds),
+      '--seconds',
+      String(o.seconds),
+      '--seed',
+      String(o.seed),
+      '--body',
+      bodyFile,
+      '--chunks',
+      String(o.expect.contentChunks),
+      '--usage',
+      o.expect.usage ? '1' : '0',
+      '--out',
+      dir,
     ];
     if (o.interval) args.push('--interval', String(o.interval.seconds));
     if (o.drainTimeoutMs !== undefined) args.push('--drain-timeout', String(o.drainTimeoutMs / 1000));
@@ -257,10 +295,15 @@ export async function runNativePhase(o: PhaseOptions): Promise<PhaseResult> {
         child.kill('SIGKILL');
       }
     });
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      child.once('close', (c, s) => resolve([c, s])),
+    );
     forget(pid);
     if (failure) throw failure;
-    if (code !== 0 || result === undefined) throw new Error(`load generator exited with ${signal ?? `code ${code}`} before its result (its message, if any, is above)`);
+    if (code !== 0 || result === undefined)
+      throw new Error(
+        `load generator exited with ${signal ?? `code ${code}`} before its result (its message, if any, is above)`,
+      );
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,10 +13,13 @@ const upstreamPort = Number(process.argv[2]);
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 8192 });
 
 const server = http.createServer({ keepAliveTimeout: 65_000, noDelay: true }, (req, res) => {
-  const up = http.request({ host: '127.0.0.1', port: upstreamPort, path: req.url, method: req.method, headers: req.headers, agent }, (u) => {
-    res.writeHead(u.statusCode ?? 502, u.headers);
-    u.pipe(res);
-  });
+  const up = http.request(
+    { host: '127.0.0.1', port: upstreamPort, path: req.url, method: req.method, headers: req.headers, agent },
+    (u) => {
+      res.writeHead(u.statusCode ?? 502, u.headers);
+      u.pipe(res);
+    },
+  );
   up.on('error', () => {
     if (!res.headersSent) res.writeHead(502);
     res.end();

@@ -9,8 +9,8 @@ import { p50p99, Samples, type P50P99 } from './samples.js';
 export class Pooled {
   readonly ttft = new Samples();
   readonly chunk = new Samples();
-  /** Per round: TTFT and chunk percentiles of that round alone. */
-  readonly rounds: { ttft: P50P99; chunk: P50P99 }[] = [];
+  /** Per round: TTFT and chunk percentiles of that round alone, and the proxy's CPU µs per content chunk. */
+  readonly rounds: { ttft: P50P99; chunk: P50P99; cpuPerChunkUs: number }[] = [];
   requests = 0;
   offered = 0;
   chunks = 0;
@@ -35,7 +35,11 @@ export class Pooled {
     const r = m.result.recorded;
     this.ttft.addAll(r.ttft);
     this.chunk.addAll(r.chunk);
-    this.rounds.push({ ttft: p50p99(r.ttft), chunk: p50p99(r.chunk) });
+    this.rounds.push({
+      ttft: p50p99(r.ttft),
+      chunk: p50p99(r.chunk),
+      cpuPerChunkUs: (m.proxy.cpuSeconds / Math.max(1, r.chunks)) * 1e6,
+    });
     this.requests += r.requests;
     this.offered += m.result.offered;
     this.chunks += r.chunks;
@@ -53,6 +57,11 @@ export class Pooled {
     this.irqCpu += m.irqCpu;
     this.stealCpu += m.stealCpu;
     if (m.gc) this.gc.add(m.gc, m.result.seconds);
+  }
+
+  /** CPU µs per content chunk, the median over rounds (the pooled figure averages a noisy round in). */
+  get cpuPerChunkUs(): number {
+    return median(this.rounds.map((r) => r.cpuPerChunkUs));
   }
 
   get recorded(): Recorded {

@@ -106,7 +106,11 @@ export class ProcWatch {
   close(): ProcWindow {
     clearInterval(this.#timer);
     this.#sample();
-    return { cpuSeconds: groupCpu(this.#pids()) - this.#cpu0, peakRssBytes: this.#peak, minorFaults: groupFaults(this.#pids()) - this.#faults0 };
+    return {
+      cpuSeconds: groupCpu(this.#pids()) - this.#cpu0,
+      peakRssBytes: this.#peak,
+      minorFaults: groupFaults(this.#pids()) - this.#faults0,
+    };
   }
 }
 
@@ -133,7 +137,11 @@ export function machineCpu(): { tasks: number; irq: number; steal: number; busy:
  * `timeoutSeconds` have passed. Called between phases, when the benchmark's own processes are idle, so what is
  * busy is someone else (a shared machine). Resolves with the cores others were using at the last sample.
  */
-export async function waitForQuiet(maxCores: number, timeoutSeconds: number, onWait: (cores: number) => void): Promise<number> {
+export async function waitForQuiet(
+  maxCores: number,
+  timeoutSeconds: number,
+  onWait: (cores: number) => void,
+): Promise<number> {
   const deadline = performance.now() + timeoutSeconds * 1000;
   let warned = false;
   for (;;) {

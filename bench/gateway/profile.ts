@@ -18,7 +18,11 @@ export async function profile(flags: BenchFlags): Promise<void> {
   const target = flags.profileTarget;
   const inFlight = flags.inFlight[0] as number;
   // Only the upstream, the gateway (always started) and the profiled proxy run.
-  const only: BenchFlags = { ...flags, paths: target === 'gateway' ? ['gateway'] : ['gateway', target], baselineGateway: undefined };
+  const only: BenchFlags = {
+    ...flags,
+    paths: target === 'gateway' ? ['gateway'] : ['gateway', target],
+    baselineGateway: undefined,
+  };
   const rig = await startRig(only, { pipe: target !== 'gateway', nginx: false, execArgv: { [target]: prof } });
   try {
     const name = { gateway: 'the gateway', pipe: 'the bare Node pipe proxy', undici: 'the bare undici proxy' }[target];
@@ -26,7 +30,9 @@ export async function profile(flags: BenchFlags): Promise<void> {
     const t = rig.targets.find((x) => x.key === target) as Target;
     process.stdout.write('  profiling: ');
     const m = await measure(rig, t, inFlight, flags.profile, flags.seed);
-    console.log(`${progress(m)}; ${target} ${(m.proxy.cpuSeconds / m.result.seconds).toFixed(2)} cores (latency is inflated by the profiler)`);
+    console.log(
+      `${progress(m)}; ${target} ${(m.proxy.cpuSeconds / m.result.seconds).toFixed(2)} cores (latency is inflated by the profiler)`,
+    );
   } finally {
     await rig.stop();
   }
@@ -38,9 +44,13 @@ export async function profile(flags: BenchFlags): Promise<void> {
   const s = summariseProfile(join(dir, file));
   const busy = s.totalMs - s.idleMs;
   console.log(`\nprofile: ${join(dir, file)} (open it in Chrome DevTools for the call tree)`);
-  console.log(`${(s.totalMs / 1000).toFixed(1)} s sampled (start-up and warm-up included), busy ${(busy / 1000).toFixed(1)} s`);
+  console.log(
+    `${(s.totalMs / 1000).toFixed(1)} s sampled (start-up and warm-up included), busy ${(busy / 1000).toFixed(1)} s`,
+  );
   const pct = (x: number): string => `${((100 * x) / busy).toFixed(1)}%`;
-  console.log('\n### Self time by area (% of busy time; native calls such as writev have no source and count as builtins)');
+  console.log(
+    '\n### Self time by area (% of busy time; native calls such as writev have no source and count as builtins)',
+  );
   console.log(table([['area', 'ms', 'share'], ...s.areas.map((e) => [e.name, e.ms.toFixed(0), pct(e.ms)])]));
   console.log('\n### Top functions by self time');
   console.log(table([['function', 'ms', 'share'], ...s.functions.map((e) => [e.name, e.ms.toFixed(0), pct(e.ms)])]));

@@ -69,7 +69,8 @@ const sleep = (msec: number): Promise<void> => new Promise((r) => setTimeout(r, 
 /** Child environment: no OTEL_* (the gateway must run without a tracer) and no INFERWATCH_* overrides. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_') && !k.startsWith('INFERWATCH_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('OTEL_') && !k.startsWith('INFERWATCH_')) env[k] = v;
   return { ...env, ...extra };
 }
 
@@ -95,13 +96,24 @@ function requestBody(includeUsage: boolean, maxTokens: number, promptChars: numb
 }
 
 /** Starts the upstream and the proxies the mode needs. */
-export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: boolean; execArgv?: { gateway?: string[]; baseline?: string[]; pipe?: string[]; undici?: string[] } }): Promise<Rig> {
+export async function startRig(
+  flags: BenchFlags,
+  opts: {
+    pipe: boolean;
+    nginx: boolean;
+    execArgv?: { gateway?: string[]; baseline?: string[]; pipe?: string[]; undici?: string[] };
+  },
+): Promise<Rig> {
   quietBudget = flags.quietWait * 3;
   // Pinned: the proxies inherit this process's affinity when they are spawned; then it and the load generators it
   // spawns later move to the harness's CPUs.
   const split = flags.pin ? cpuSplit(cpus().length) : undefined;
   if (split) pinProcess(process.pid, split.proxies);
-  const upstream = await startNativeUpstream({ chunks: flags.chunks, intervalMs: flags.intervalMs, prefillMs: flags.prefillMs });
+  const upstream = await startNativeUpstream({
+    chunks: flags.chunks,
+    intervalMs: flags.intervalMs,
+    prefillMs: flags.prefillMs,
+  });
   if (split) pinProcess(upstream.pid, split.harness);
   const upstreamUrl = `http://127.0.0.1:${upstream.port}`;
   const entry = buildGateway(REPO_ROOT);
@@ -115,19 +127,39 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
   });
   const targets: Target[] = [
     { key: 'direct', label: 'direct', port: upstream.port, pids: () => [] },
-    { key: 'gateway', label: 'inferwatch gateway', port: gateway.port, pids: () => [gateway.pid], gcPauses: () => gateway.gcPauses(), heapAfterGc: (snapshot) => gateway.heapAfterGc(snapshot) },
+    {
+      key: 'gateway',
+      label: 'inferwatch gateway',
+      port: gateway.port,
+      pids: () => [gateway.pid],
+      gcPauses: () => gateway.gcPauses(),
+      heapAfterGc: (snapshot) => gateway.heapAfterGc(snapshot),
+    },
   ];
   let baseline: NodeChild | undefined;
   if (flags.baselineGateway !== undefined && opts.pipe) {
     baseline = await startNodeChild('gateway baseline', {
       script: 'gateway-child.ts',
-      args: [upstreamUrl, flags.gatewayLogLevel, /\.[cm]?[jt]s$/.test(flags.baselineGateway) ? resolve(flags.baselineGateway) : buildGateway(resolve(flags.baselineGateway))],
+      args: [
+        upstreamUrl,
+        flags.gatewayLogLevel,
+        /\.[cm]?[jt]s$/.test(flags.baselineGateway)
+          ? resolve(flags.baselineGateway)
+          : buildGateway(resolve(flags.baselineGateway)),
+      ],
       execArgv: [...(flags.baselineNodeFlags ?? RELAY_V8_FLAGS), ...(opts.execArgv?.baseline ?? [])],
       env: childEnv({}),
       stdoutToDevNull: true,
     });
     const b = baseline;
-    targets.push({ key: 'baseline', label: 'gateway baseline', port: b.port, pids: () => [b.pid], gcPauses: () => b.gcPauses(), heapAfterGc: (snapshot) => b.heapAfterGc(snapshot) });
+    targets.push({
+      key: 'baseline',
+      label: 'gateway baseline',
+      port: b.port,
+      pids: () => [b.pid],
+      gcPauses: () => b.gcPauses(),
+      heapAfterGc: (snapshot) => b.heapAfterGc(snapshot),
+    });
   }
   let workers: NodeChild | undefined;
   if (flags.gatewayWorkers > 1 && opts.pipe) {
@@ -139,19 +171,48 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     });
     const w = workers;
     // The primary and its workers: the workers do the relaying.
-    targets.push({ key: 'workers', label: `gateway, ${flags.gatewayWorkers} workers`, port: w.port, pids: () => [w.pid, ...childPids(w.pid)] });
+    targets.push({
+      key: 'workers',
+      label: `gateway, ${flags.gatewayWorkers} workers`,
+      port: w.port,
+      pids: () => [w.pid, ...childPids(w.pid)],
+    });
   }
   let pipe: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('pipe')) {
-    pipe = await startNodeChild('pipe proxy', { script: 'pipe-proxy.ts', args: [String(upstream.port)], execArgv: [...flags.pipeNodeFlags, ...(opts.execArgv?.pipe ?? [])], env: childEnv({}) });
+    pipe = await startNodeChild('pipe proxy', {
+      script: 'pipe-proxy.ts',
+      args: [String(upstream.port)],
+      execArgv: [...flags.pipeNodeFlags, ...(opts.execArgv?.pipe ?? [])],
+      env: childEnv({}),
+    });
     const p = pipe;
-    targets.push({ key: 'pipe', label: 'bare Node pipe proxy', port: p.port, pids: () => [p.pid], gcPauses: () => p.gcPauses(), heapAfterGc: (snapshot) => p.heapAfterGc(snapshot) });
+    targets.push({
+      key: 'pipe',
+      label: 'bare Node pipe proxy',
+      port: p.port,
+      pids: () => [p.pid],
+      gcPauses: () => p.gcPauses(),
+      heapAfterGc: (snapshot) => p.heapAfterGc(snapshot),
+    });
   }
   let undici: NodeChild | undefined;
   if (opts.pipe && flags.paths.includes('undici')) {
-    undici = await startNodeChild('undici proxy', { script: 'undici-proxy.ts', args: [String(upstream.port)], execArgv: opts.execArgv?.undici ?? [], env: childEnv({}) });
+    undici = await startNodeChild('undici proxy', {
+      script: 'undici-proxy.ts',
+      args: [String(upstream.port)],
+      execArgv: opts.execArgv?.undici ?? [],
+      env: childEnv({}),
+    });
     const u = undici;
-    targets.push({ key: 'undici', label: 'bare undici proxy', port: u.port, pids: () => [u.pid], gcPauses: () => u.gcPauses(), heapAfterGc: (snapshot) => u.heapAfterGc(snapshot) });
+    targets.push({
+      key: 'undici',
+      label: 'bare undici proxy',
+      port: u.port,
+      pids: () => [u.pid],
+      gcPauses: () => u.gcPauses(),
+      heapAfterGc: (snapshot) => u.heapAfterGc(snapshot),
+    });
   }
   const maxLevel = Math.max(...flags.inFlight, ...flags.sweep);
   let nginx: NginxProcess | undefined;
@@ -182,7 +243,15 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
     settled: false,
     streamSeconds: Math.max(0.01, (flags.prefillMs + (flags.chunks - 1) * flags.intervalMs) / 1000),
     stop: async () => {
-      await Promise.all([gateway.stop(), workers?.stop(), baseline?.stop(), pipe?.stop(), undici?.stop(), nginx?.stop(), upstream.stop()]);
+      await Promise.all([
+        gateway.stop(),
+        workers?.stop(),
+        baseline?.stop(),
+        pipe?.stop(),
+        undici?.stop(),
+        nginx?.stop(),
+        upstream.stop(),
+      ]);
     },
   };
   if (nginxSkipped !== undefined) rig.nginxSkipped = nginxSkipped;
@@ -193,13 +262,23 @@ export async function startRig(flags: BenchFlags, opts: { pipe: boolean; nginx: 
 let quietBudget = Number.POSITIVE_INFINITY;
 
 /** One phase of open-loop load through `t`, with its processes watched over the measured window. */
-export async function measure(rig: Rig, t: Target, inFlight: number, seconds: number, seed: number): Promise<Measurement> {
+export async function measure(
+  rig: Rig,
+  t: Target,
+  inFlight: number,
+  seconds: number,
+  seed: number,
+): Promise<Measurement> {
   // On a shared machine, wait for others to go quiet, but within a budget for the whole run (three times the
   // per-phase wait), so a machine that stays busy slows the benchmark by minutes, not by a wait per phase.
   const wait = Math.min(rig.flags.quietWait, quietBudget);
   if (wait > 0) {
     const t0 = performance.now();
-    await waitForQuiet(0.3, wait, (cores) => process.stdout.write(`(other processes use ${cores.toFixed(2)} cores: waiting up to ${wait.toFixed(0)} s for quiet) `));
+    await waitForQuiet(0.3, wait, (cores) =>
+      process.stdout.write(
+        `(other processes use ${cores.toFixed(2)} cores: waiting up to ${wait.toFixed(0)} s for quiet) `,
+      ),
+    );
     // The one-second sample itself is not waiting.
     quietBudget -= Math.max(0, (performance.now() - t0) / 1000 - 1);
   }
@@ -258,7 +337,10 @@ export async function measure(rig: Rig, t: Target, inFlight: number, seconds: nu
 /** The lines every mode prints first: what ran, on what. */
 export function header(rig: Rig, title: string, inFlight?: number): void {
   const f = rig.flags;
-  const rate = inFlight === undefined ? `(streams in flight)/${rig.streamSeconds.toFixed(2)} s` : `${rateOf(rig, inFlight).toFixed(0)}`;
+  const rate =
+    inFlight === undefined
+      ? `(streams in flight)/${rig.streamSeconds.toFixed(2)} s`
+      : `${rateOf(rig, inFlight).toFixed(0)}`;
   console.log(`\n# ${title}`);
   console.log(`machine   ${machineLine()}`);
   console.log(
@@ -268,12 +350,19 @@ export function header(rig: Rig, title: string, inFlight?: number): void {
       `include_usage asked by the client: ${f.includeUsage ? 'yes' : 'no (the gateway adds it and strips the usage chunk)'}`,
   );
   const shown = (flags: readonly string[]): string => (flags.length > 0 ? flags.join(' ') : 'none');
-  if (f.baselineGateway !== undefined) console.log(`baseline  "gateway baseline" runs the gateway of ${resolve(f.baselineGateway)}, Node flags: ${shown(f.baselineNodeFlags ?? RELAY_V8_FLAGS)}`);
-  console.log(`gateway   compiled into dist/ by tsc as npm run build ships it, default config, log level ${f.gatewayLogLevel} (stdout -> /dev/null), metrics on, no tracer; Node flags as the CLI relaunches it: ${shown(RELAY_V8_FLAGS)}`);
+  if (f.baselineGateway !== undefined)
+    console.log(
+      `baseline  "gateway baseline" runs the gateway of ${resolve(f.baselineGateway)}, Node flags: ${shown(f.baselineNodeFlags ?? RELAY_V8_FLAGS)}`,
+    );
+  console.log(
+    `gateway   compiled into dist/ by tsc as npm run build ships it, default config, log level ${f.gatewayLogLevel} (stdout -> /dev/null), metrics on, no tracer; Node flags as the CLI relaunches it: ${shown(RELAY_V8_FLAGS)}`,
+  );
   if (f.pipeNodeFlags.length > 0) console.log(`pipe      Node flags: ${shown(f.pipeNodeFlags)}`);
   if (f.pin) {
     const split = cpuSplit(cpus().length);
-    console.log(`pinned    every proxy on CPU ${split.proxies}; the upstream, the load generator and the benchmark on CPU ${split.harness}`);
+    console.log(
+      `pinned    every proxy on CPU ${split.proxies}; the upstream, the load generator and the benchmark on CPU ${split.harness}`,
+    );
   }
 }
 

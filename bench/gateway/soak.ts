@@ -21,10 +21,25 @@ export async function soak(rig: Rig): Promise<void> {
   console.log(progress(base));
   const bc = p50p99(base.result.recorded.chunk);
   const bt = p50p99(base.result.recorded.ttft);
-  const cols = ['t s', 'requests', 'errors', 'RSS MiB', 'heap MiB', 'cores', 'others', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99'];
+  const cols = [
+    't s',
+    'requests',
+    'errors',
+    'RSS MiB',
+    'heap MiB',
+    'cores',
+    'others',
+    '+TTFT p50',
+    '+TTFT p99',
+    '+chunk p50',
+    '+chunk p99',
+  ];
   const widths = [6, 9, 7, 8, 9, 6, 6, 10, 10, 11, 11];
-  const fmt = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 8) : c.padStart(widths[i] ?? 8))).join('  ');
-  console.log(`\n## Gateway memory and latency every ${f.soakEvery} s (RSS from /proc, heap from the gateway's process.memoryUsage())`);
+  const fmt = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 8) : c.padStart(widths[i] ?? 8))).join('  ');
+  console.log(
+    `\n## Gateway memory and latency every ${f.soakEvery} s (RSS from /proc, heap from the gateway's process.memoryUsage())`,
+  );
   console.log(fmt(cols));
   const rss: [number, number][] = [];
   const heap: [number, number][] = [];
@@ -35,7 +50,10 @@ export async function soak(rig: Rig): Promise<void> {
   };
   // The benchmark's processes: the gateway, the upstream, the load generator and this one (which only watches).
   const oursNow = (): number =>
-    cpuSeconds(rig.gateway.pid) + cpuSeconds(rig.upstream.pid) + (loadPid === undefined ? 0 : cpuSeconds(loadPid)) + selfNow();
+    cpuSeconds(rig.gateway.pid) +
+    cpuSeconds(rig.upstream.pid) +
+    (loadPid === undefined ? 0 : cpuSeconds(loadPid)) +
+    selfNow();
   let lastCpu = cpuSeconds(rig.gateway.pid);
   let lastOurs = oursNow();
   let lastMachine = machineCpu().tasks;
@@ -99,7 +117,9 @@ export async function soak(rig: Rig): Promise<void> {
   await Promise.all(pending);
   const tail = result.recorded;
   console.log(`  (after the last interval: ${tail.requests} requests, errors ${errorText(tail)})`);
-  console.log('\n## Memory trend (the first interval holds the warm-up growth: JIT, pools, connection buffers; the trend is read after it)');
+  console.log(
+    '\n## Memory trend (the first interval holds the warm-up growth: JIT, pools, connection buffers; the trend is read after it)',
+  );
   describeTrend('RSS', rss);
   describeTrend('heap', heap);
 }

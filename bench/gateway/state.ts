@@ -34,7 +34,13 @@ export interface StreamState {
 }
 
 /** Opens `n` streams within a second through `t`; `during` runs 1.5 s after the last opened. */
-async function openStreams(rig: Rig, t: Target, n: number, seed: number, during?: () => Promise<void>): Promise<number> {
+async function openStreams(
+  rig: Rig,
+  t: Target,
+  n: number,
+  seed: number,
+  during?: () => Promise<void>,
+): Promise<number> {
   let measured: Promise<void> | undefined;
   const result = await runNativePhase({
     port: t.port,
@@ -77,7 +83,8 @@ async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
       const snap = last ? files : undefined;
       // The snapshots are written after each heap reading, so they do not change the figures.
       const h0 = await heap(snap?.[0]);
-      if (!h0.collected) throw new Error(`${t.label} runs without --expose-gc: its heap cannot be read after a collection`);
+      if (!h0.collected)
+        throw new Error(`${t.label} runs without --expose-gc: its heap cannot be read after a collection`);
       let h1 = h0;
       const streams = await openStreams(rig, t, n, rig.flags.seed + 1 + r, async () => {
         h1 = await heap(snap?.[1]);
@@ -97,7 +104,11 @@ async function measureState(rig: Rig, n: number): Promise<StreamState[]> {
     if (files !== undefined) {
       const read = (f: string): HeapSnapshot => JSON.parse(readFileSync(f, 'utf8')) as HeapSnapshot;
       const per = opened.at(-1) as number;
-      s.holders = newObjectsByRetainer(read(files[0]), read(files[1]), 2).map((g) => ({ ...g, count: g.count / per, bytes: g.bytes / per }));
+      s.holders = newObjectsByRetainer(read(files[0]), read(files[1]), 2).map((g) => ({
+        ...g,
+        count: g.count / per,
+        bytes: g.bytes / per,
+      }));
     }
     console.log(`bytes of heap per stream`);
     out.push(s);
@@ -110,19 +121,36 @@ export async function state(rig: Rig, n: number): Promise<void> {
   const f = rig.flags;
   console.log(`\n# State kept per stream in flight: ${n} streams opened within a second through each Node proxy`);
   console.log(`machine   ${machineLine()}`);
-  console.log(`workload  each stream ${f.chunks} content chunks ${f.intervalMs} ms apart; request body ${rig.body.length} bytes; gateway as in the comparison`);
+  console.log(
+    `workload  each stream ${f.chunks} content chunks ${f.intervalMs} ms apart; request body ${rig.body.length} bytes; gateway as in the comparison`,
+  );
   const rows = await measureState(rig, n);
-  console.log(`\n### Heap per stream in flight (after a full GC; connections to the upstream already open; median of ${f.rounds} round(s))`);
+  console.log(
+    `\n### Heap per stream in flight (after a full GC; connections to the upstream already open; median of ${f.rounds} round(s))`,
+  );
   console.log(
     table([
       ['path', 'streams per round', 'heap bytes/stream', 'range', 'external bytes/stream'],
-      ...rows.map((r) => [r.label, int(r.streams), int(r.heapPerStream), `${int(r.heapRange[0])}–${int(r.heapRange[1])}`, int(r.externalPerStream)]),
+      ...rows.map((r) => [
+        r.label,
+        int(r.streams),
+        int(r.heapPerStream),
+        `${int(r.heapRange[0])}–${int(r.heapRange[1])}`,
+        int(r.externalPerStream),
+      ]),
     ]),
   );
   for (const r of rows) {
     if (r.holders === undefined) continue;
-    console.log(`\n### ${r.label}: new objects per stream in flight by what holds them (last round; snapshots in ${f.snapshots})`);
+    console.log(
+      `\n### ${r.label}: new objects per stream in flight by what holds them (last round; snapshots in ${f.snapshots})`,
+    );
     const top = r.holders.slice(0, 25);
-    console.log(table([['bytes', 'objects', 'object <-edge- holder <-edge- holder'], ...top.map((g) => [int(g.bytes), g.count.toFixed(2), g.path])]));
+    console.log(
+      table([
+        ['bytes', 'objects', 'object <-edge- holder <-edge- holder'],
+        ...top.map((g) => [int(g.bytes), g.count.toFixed(2), g.path]),
+      ]),
+    );
   }
 }

@@ -21,7 +21,15 @@ interface SweepRow {
 /** Raises the in-flight level step by step until each proxy's added chunk p50 has doubled, and prints the steps. */
 export async function sweep(rig: Rig): Promise<void> {
   const f = rig.flags;
-  const keys: PathKey[] = ['direct', 'gateway', 'workers', 'baseline', 'undici', 'pipe', ...(f.sweepNginx ? (['nginx'] as const) : [])];
+  const keys: PathKey[] = [
+    'direct',
+    'gateway',
+    'workers',
+    'baseline',
+    'undici',
+    'pipe',
+    ...(f.sweepNginx ? (['nginx'] as const) : []),
+  ];
   const targets = rig.targets.filter((t) => keys.includes(t.key));
   console.log(
     `\n## Sweep: streams in flight until the added per-chunk p50 doubles versus the first step ` +
@@ -39,7 +47,15 @@ export async function sweep(rig: Rig): Promise<void> {
     for (const t of active) {
       process.stdout.write(`  ${level} in flight, ${t.label}: `);
       const m = await measure(rig, t, level, f.sweepSeconds, f.seed + 100 + level);
-      const row: SweepRow = { level, key: t.key, m, chunk: p50p99(m.result.recorded.chunk), ttft: p50p99(m.result.recorded.ttft), added: Number.NaN, confirmed: false };
+      const row: SweepRow = {
+        level,
+        key: t.key,
+        m,
+        chunk: p50p99(m.result.recorded.chunk),
+        ttft: p50p99(m.result.recorded.ttft),
+        added: Number.NaN,
+        confirmed: false,
+      };
       console.log(progress(m));
       results.set(t.key, row);
       rows.push(row);
@@ -81,7 +97,22 @@ export async function sweep(rig: Rig): Promise<void> {
   }
   const label = (k: PathKey): string => (rig.targets.find((t) => t.key === k) as Target).label;
   const out: string[][] = [
-    ['in flight', 'path', 'req/s', 'chunks/s', 'chunk p50', 'chunk p99', '+chunk p50', '+chunk p99', '+TTFT p50', '+TTFT p99', '×first', 'proxy cores', 'machine cores', 'errors'],
+    [
+      'in flight',
+      'path',
+      'req/s',
+      'chunks/s',
+      'chunk p50',
+      'chunk p99',
+      '+chunk p50',
+      '+chunk p99',
+      '+TTFT p50',
+      '+TTFT p99',
+      '×first',
+      'proxy cores',
+      'machine cores',
+      'errors',
+    ],
   ];
   for (const [level, m] of byLevel) {
     const d = m.get('direct') as SweepRow;
@@ -123,7 +154,9 @@ export async function sweep(rig: Rig): Promise<void> {
       );
     } else {
       const last = rows.filter((x) => x.key === t.key).at(-1);
-      console.log(`  ${t.label}: added chunk p50 did not double up to ${last?.level ?? '-'} streams in flight${last ? ` (${int(last.m.result.recorded.chunks / last.m.result.seconds)} chunks/s)` : ''}`);
+      console.log(
+        `  ${t.label}: added chunk p50 did not double up to ${last?.level ?? '-'} streams in flight${last ? ` (${int(last.m.result.recorded.chunks / last.m.result.seconds)} chunks/s)` : ''}`,
+      );
     }
   }
   if (stopReason) console.log(`  sweep stopped: ${stopReason}`);

@@ -10,7 +10,12 @@ import { serveParent } from './child-processes.js';
 
 const upstreamPort = Number(process.argv[2]);
 // The pool settings the gateway used with undici, so the comparison stays like for like.
-const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { bodyTimeout: 0, headersTimeout: 300_000, keepAliveTimeout: 30_000, pipelining: 1 });
+const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, {
+  bodyTimeout: 0,
+  headersTimeout: 300_000,
+  keepAliveTimeout: 30_000,
+  pipelining: 1,
+});
 const HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'host', 'content-length']);
 
 class Relay implements Dispatcher.DispatchHandler {
@@ -61,7 +66,16 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
   req.on('end', () => {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP.has(k)) headers[k] = v;
-    pool.dispatch({ path: req.url ?? '/', method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: Buffer.concat(parts), blocking: true }, new Relay(res));
+    pool.dispatch(
+      {
+        path: req.url ?? '/',
+        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+        headers,
+        body: Buffer.concat(parts),
+        blocking: true,
+      },
+      new Relay(res),
+    );
   });
 }
 

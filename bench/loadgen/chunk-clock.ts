@@ -39,10 +39,12 @@ export class ChunkDelays {
     if (at < 0 || at >= end) return;
     let i = at + MARKER.length;
     let v = 0;
-    while (i < end && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x39) v = v * 10 + ((bytes[i++] as number) - 0x30);
+    while (i < end && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x39)
+      v = v * 10 + ((bytes[i++] as number) - 0x30);
     if (bytes[i] === 0x2e) {
       let scale = 0.1;
-      for (i++; i < end && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x39; i++, scale /= 10) v += ((bytes[i] as number) - 0x30) * scale;
+      for (i++; i < end && (bytes[i] as number) >= 0x30 && (bytes[i] as number) <= 0x39; i++, scale /= 10)
+        v += ((bytes[i] as number) - 0x30) * scale;
     }
     this.delays.add(nowMs + this.#offset - v);
     this.chunks++;

@@ -56,7 +56,8 @@ export function parseFlags(argv: readonly string[]): LoadgenFlags | 'help' {
   };
   const num = (name: string, v: string | undefined): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n <= 0) throw new Error(`${name} takes a positive number, got "${v}"`);
+    if (v === undefined || !Number.isFinite(n) || n <= 0)
+      throw new Error(`${name} takes a positive number, got "${v}"`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {

@@ -33,7 +33,15 @@ export interface OursLine {
 const o = JSON.parse(process.argv[2] as string) as OursOptions;
 const out = process.argv[3] as string;
 // A short unmeasured run first, so the measured one runs on compiled code and open connections' worth of heap.
-await runBench({ target: `http://127.0.0.1:${o.port}`, model: o.model, rate: o.rate, duration: 2, promptTokens: 16, outputTokens: o.chunks, seed: o.seed + 1000 });
+await runBench({
+  target: `http://127.0.0.1:${o.port}`,
+  model: o.model,
+  rate: o.rate,
+  duration: 2,
+  promptTokens: 16,
+  outputTokens: o.chunks,
+  seed: o.seed + 1000,
+});
 const delays = new ChunkDelays();
 let all = 0;
 const inner = delays.probe;
@@ -43,7 +51,17 @@ const t0 = performance.now();
 delays.gate = t0 + o.warmup * 1000;
 delays.gateEnd = delays.gate + o.seconds * 1000;
 const report = await runBench(
-  { target: `http://127.0.0.1:${o.port}`, model: o.model, rate: o.rate, duration: o.seconds, warmup: o.warmup, promptTokens: 16, outputTokens: o.chunks, seed: o.seed, detailed: true },
+  {
+    target: `http://127.0.0.1:${o.port}`,
+    model: o.model,
+    rate: o.rate,
+    duration: o.seconds,
+    warmup: o.warmup,
+    promptTokens: 16,
+    outputTokens: o.chunks,
+    seed: o.seed,
+    detailed: true,
+  },
   {
     probe: (b, s, e, now) => {
       all++;
@@ -55,6 +73,13 @@ const report = await runBench(
 const cpu = process.cpuUsage(cpu0);
 const v = delays.delays.values();
 writeFileSync(out, Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-const line: OursLine = { report, chunks: delays.chunks, allChunks: all, cpuSeconds: (cpu.user + cpu.system) / 1e6, wallSeconds: (performance.now() - t0) / 1000, clockReads: clockReads() - reads0 };
+const line: OursLine = {
+  report,
+  chunks: delays.chunks,
+  allChunks: all,
+  cpuSeconds: (cpu.user + cpu.system) / 1e6,
+  wallSeconds: (performance.now() - t0) / 1000,
+  clockReads: clockReads() - reads0,
+};
 writeFileSync(`${out}.json`, JSON.stringify(line));
 process.exit(0);

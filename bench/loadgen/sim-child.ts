@@ -9,7 +9,11 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Starts `inferwatch sim --port 0` with `args`; resolves once it prints its URL. */
 export async function startSimChild(args: readonly string[]): Promise<ServerChild & { url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'sim', '--host', '127.0.0.1', '--port', '0', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/entry.ts', 'sim', '--host', '127.0.0.1', '--port', '0', ...args],
+    { cwd: REPO, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout });
   const ready = new Promise<number>((resolve) => {
     lines.on('line', (line) => {

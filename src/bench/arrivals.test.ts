@@ -5,7 +5,13 @@ import { test } from 'node:test';
 import { Prng } from '../sim/index.js';
 import { ArrivalSchedule, arrivalTimesForCount, unitMeanGamma, type ArrivalProcess } from './arrivals.js';
 
-const proc = (p: Partial<ArrivalProcess>): ArrivalProcess => ({ kind: 'poisson', rate: 10, burstiness: 1, rampUp: 0, ...p });
+const proc = (p: Partial<ArrivalProcess>): ArrivalProcess => ({
+  kind: 'poisson',
+  rate: 10,
+  burstiness: 1,
+  rampUp: 0,
+  ...p,
+});
 
 function gaps(p: ArrivalProcess, n: number, seed: number): number[] {
   const s = new ArrivalSchedule(p, new Prng(seed));
@@ -50,7 +56,7 @@ test('Poisson arrival counts per window have index of dispersion 1 (variance equ
   assert.ok(Math.abs(variance / mean - 1) < 5 * Math.sqrt(2 / windows), `dispersion ${variance / mean}`);
 });
 
-test('gamma inter-arrivals keep the mean and have CV² = 1/burstiness (vLLM\'s convention)', () => {
+test("gamma inter-arrivals keep the mean and have CV² = 1/burstiness (vLLM's convention)", () => {
   const n = 20_000;
   for (const b of [0.25, 0.5, 2, 4]) {
     const { mean, cv2 } = meanCv2(gaps(proc({ kind: 'gamma', burstiness: b, rate: 5 }), n, 7));
@@ -73,7 +79,7 @@ test('constant arrivals are evenly spaced, the first one gap after the start (as
   for (const x of g) assert.ok(Math.abs(x - 0.25) < 1e-12);
 });
 
-test('a ramp-up raises the rate linearly: a quarter of the ramp\'s arrivals in its first half', () => {
+test("a ramp-up raises the rate linearly: a quarter of the ramp's arrivals in its first half", () => {
   const p = proc({ kind: 'constant', rate: 100, rampUp: 10 });
   const s = new ArrivalSchedule(p, new Prng(1));
   const times: number[] = [];
@@ -89,7 +95,7 @@ test('a ramp-up raises the rate linearly: a quarter of the ramp\'s arrivals in i
   assert.equal(times.filter((t) => t > 10).length, 1000); // full rate afterwards
 });
 
-test('a request count is spread so the last arrival falls at count/rate exactly (vLLM\'s rescaling)', () => {
+test("a request count is spread so the last arrival falls at count/rate exactly (vLLM's rescaling)", () => {
   const t = arrivalTimesForCount(proc({ rate: 8 }), new Prng(4), 200);
   assert.equal(t.length, 200);
   assert.ok(Math.abs((t[199] as number) - 25) < 1e-9);

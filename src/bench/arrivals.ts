@@ -48,7 +48,7 @@ export function unitMeanGamma(shape: number, rng: RandomSource): number {
       break;
     }
   }
-  if (boost) g *= Math.pow(1 - rng.next(), 1 / shape);
+  if (boost) g *= (1 - rng.next()) ** (1 / shape);
   return g / shape;
 }
 

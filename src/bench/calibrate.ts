@@ -17,7 +17,12 @@ export interface ThresholdProposal {
   readonly unit: 'seconds' | 'requests' | 'ratio';
   /** The histogram whose bucket bounds the value is snapped to (latency alerts). */
   readonly histogram: string | null;
-  readonly measured: { readonly statistic: string; readonly value: number; readonly samples: number; readonly source: string };
+  readonly measured: {
+    readonly statistic: string;
+    readonly value: number;
+    readonly samples: number;
+    readonly source: string;
+  };
   /** measured × headroom, before rounding. */
   readonly raw: number;
   readonly proposed: number;
@@ -101,8 +106,12 @@ export function calibrate(report: BenchReport, engine: EngineObservation | undef
   latency('VLLMTTFTDegradation', 'ttft', 'ttft', 'TTFT');
   latency('VLLMLatencySLABreach', 'e2e_latency', 'e2e', 'E2E');
 
-  const source = engine ? (engine.source === 'prometheus' ? `Prometheus ${engine.urls[0]}` : `scraped ${engine.urls.join(', ')}`) : '';
-  const how = 'pass --engine-metrics URL (the engine\'s /metrics) or --prometheus URL';
+  const source = engine
+    ? engine.source === 'prometheus'
+      ? `Prometheus ${engine.urls[0]}`
+      : `scraped ${engine.urls.join(', ')}`
+    : '';
+  const how = "pass --engine-metrics URL (the engine's /metrics) or --prometheus URL";
   if (engine?.waiting) {
     const w = engine.waiting;
     const raw = w.max * headroom;
@@ -142,7 +151,10 @@ export function calibrate(report: BenchReport, engine: EngineObservation | undef
     });
     // Exhaustion is about running out, not about this workload: it stays at its default unless the warning
     // level had to go near it.
-    const exhaustion = Math.max(ALERT_DEFAULTS.VLLMKVCacheExhaustion, Math.min(0.98, Math.round((high + 0.05) * 100) / 100));
+    const exhaustion = Math.max(
+      ALERT_DEFAULTS.VLLMKVCacheExhaustion,
+      Math.min(0.98, Math.round((high + 0.05) * 100) / 100),
+    );
     proposals.push({
       alert: 'VLLMKVCacheExhaustion',
       key: keyOf('VLLMKVCacheExhaustion'),
@@ -161,11 +173,21 @@ export function calibrate(report: BenchReport, engine: EngineObservation | undef
 
 function describeLoad(report: BenchReport): string {
   return report.parameters.phases
-    .map((p) => (p.mode === 'open' ? `${p.arrival} ${p.rate} req/s${p.max_concurrency ? ` (max ${p.max_concurrency} in flight)` : ''}` : `${p.concurrency} concurrent users`))
+    .map((p) =>
+      p.mode === 'open'
+        ? `${p.arrival} ${p.rate} req/s${p.max_concurrency ? ` (max ${p.max_concurrency} in flight)` : ''}`
+        : `${p.concurrency} concurrent users`,
+    )
     .join(', then ');
 }
 
-function snippet(report: BenchReport, proposals: readonly ThresholdProposal[], missing: readonly string[], headroom: number, dialect: string): string {
+function snippet(
+  report: BenchReport,
+  proposals: readonly ThresholdProposal[],
+  missing: readonly string[],
+  headroom: number,
+  dialect: string,
+): string {
   const lines = [
     `# inferwatch bench --calibrate, ${report.ended_at}: alert thresholds for \`inferwatch generate\` (its config file).`,
     `# From ${report.requests.completed} completed requests (${describeLoad(report)}, seed ${report.parameters.seed}) against ${report.target.base_url}, model ${report.target.model}.`,
@@ -175,9 +197,19 @@ function snippet(report: BenchReport, proposals: readonly ThresholdProposal[], m
   ];
   for (const p of proposals) {
     const m = p.measured;
-    const measured = p.unit === 'seconds' ? `${m.statistic} ${fmt(m.value)} s (${m.source}, ${m.samples} requests)` : `${m.statistic} ${fmt(m.value)} (${m.source}, ${m.samples} samples)`;
-    const how = p.histogram ? ` x ${headroom} = ${fmt(p.raw)} -> bound of ${p.histogram}` : p.alert === 'VLLMKVCacheExhaustion' ? '' : ` x ${headroom} = ${fmt(p.raw)}, rounded up`;
-    lines.push(`    ${p.alert}:`, `      threshold: ${p.proposed}   # ${measured}${how}; default ${p.default}${p.note ? `; ${p.note}` : ''}`);
+    const measured =
+      p.unit === 'seconds'
+        ? `${m.statistic} ${fmt(m.value)} s (${m.source}, ${m.samples} requests)`
+        : `${m.statistic} ${fmt(m.value)} (${m.source}, ${m.samples} samples)`;
+    const how = p.histogram
+      ? ` x ${headroom} = ${fmt(p.raw)} -> bound of ${p.histogram}`
+      : p.alert === 'VLLMKVCacheExhaustion'
+        ? ''
+        : ` x ${headroom} = ${fmt(p.raw)}, rounded up`;
+    lines.push(
+      `    ${p.alert}:`,
+      `      threshold: ${p.proposed}   # ${measured}${how}; default ${p.default}${p.note ? `; ${p.note}` : ''}`,
+    );
   }
   for (const m of missing) lines.push(`  # not calibrated: ${m}`);
   return `${lines.join('\n')}\n`;

@@ -4,8 +4,14 @@ import { InvalidOptionError } from '../errors/index.js';
 import { asReport, compareReports, formatComparison } from './compare.js';
 import { record, reportOf } from './test-support/reports.js';
 
-const base = reportOf(Array.from({ length: 10 }, (_, i) => record(i)), { slo: 'ttft=100ms' });
-const slower = reportOf(Array.from({ length: 10 }, (_, i) => record(i, { ttft: 0.15, e2e: 0.6, end: i * 0.1 + 0.6 })), { slo: 'ttft=100ms' });
+const base = reportOf(
+  Array.from({ length: 10 }, (_, i) => record(i)),
+  { slo: 'ttft=100ms' },
+);
+const slower = reportOf(
+  Array.from({ length: 10 }, (_, i) => record(i, { ttft: 0.15, e2e: 0.6, end: i * 0.1 + 0.6 })),
+  { slo: 'ttft=100ms' },
+);
 
 test('each figure gets both values, the change and which run is better (lower latency, higher throughput)', () => {
   const c = compareReports(base, slower);
@@ -42,7 +48,13 @@ test('the table prints each row with its unit, change and the better run', () =>
 });
 
 test('only inferwatch bench reports are compared, with an error naming the file otherwise', () => {
-  assert.throws(() => asReport({ foo: 1 }, 'x.json'), (e: unknown) => e instanceof InvalidOptionError && e.option === 'x.json' && /no "schema" field/.test(e.message));
-  assert.throws(() => asReport({ schema: 'inferwatch.bench.sweep/v1' }, 'y.json'), /has schema "inferwatch\.bench\.sweep\/v1"/);
+  assert.throws(
+    () => asReport({ foo: 1 }, 'x.json'),
+    (e: unknown) => e instanceof InvalidOptionError && e.option === 'x.json' && /no "schema" field/.test(e.message),
+  );
+  assert.throws(
+    () => asReport({ schema: 'inferwatch.bench.sweep/v1' }, 'y.json'),
+    /has schema "inferwatch\.bench\.sweep\/v1"/,
+  );
   assert.equal(asReport(JSON.parse(JSON.stringify(base)), 'ok.json').schema, base.schema);
 });

@@ -28,7 +28,13 @@ export interface Comparison {
 }
 
 type Getter = (r: BenchReport) => number | null | undefined;
-const row = (metric: string, unit: ComparisonRow['unit'], higherIsBetter: boolean, get: Getter, scale = 1) => ({ metric, unit, higherIsBetter, get, scale });
+const row = (metric: string, unit: ComparisonRow['unit'], higherIsBetter: boolean, get: Getter, scale = 1) => ({
+  metric,
+  unit,
+  higherIsBetter,
+  get,
+  scale,
+});
 
 const ROWS = [
   row('requests completed', 'requests', true, (r) => r.requests.completed),
@@ -39,7 +45,9 @@ const ROWS = [
   row('goodput', 'req/s', true, (r) => r.goodput?.requests_per_s),
   row('SLO attainment', '%', true, (r) => r.goodput?.attainment, 100),
   ...(['ttft', 'tpot', 'itl', 'e2e'] as const).flatMap((f) =>
-    (['mean', 'p50', 'p90', 'p99'] as const).map((s) => row(`${f.toUpperCase()} ${s}`, 'ms', false, (r) => r[f][s], 1000)),
+    (['mean', 'p50', 'p90', 'p99'] as const).map((s) =>
+      row(`${f.toUpperCase()} ${s}`, 'ms', false, (r) => r[f][s], 1000),
+    ),
   ),
   row('max gap p99', 'ms', false, (r) => r.max_gap.p99, 1000),
   row('max gap max', 'ms', false, (r) => r.max_gap.max, 1000),
@@ -52,7 +60,9 @@ export function asReport(value: unknown, file: string): BenchReport {
   if (schema !== REPORT_SCHEMA) {
     throw new InvalidOptionError(
       file,
-      schema === undefined ? 'is not an inferwatch bench report (no "schema" field)' : `has schema "${String(schema)}", not ${REPORT_SCHEMA}`,
+      schema === undefined
+        ? 'is not an inferwatch bench report (no "schema" field)'
+        : `has schema "${String(schema)}", not ${REPORT_SCHEMA}`,
       'Give JSON files written by inferwatch bench --json',
     );
   }
@@ -63,7 +73,7 @@ function flatten(value: unknown, prefix: string, out: Map<string, unknown>): voi
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
+    for (let i = 0; i < value.length; i++) flatten(value[i], `${prefix}[${i}]`, out);
     out.set(`${prefix}.length`, value.length);
   } else out.set(prefix, value);
 }
@@ -81,7 +91,7 @@ export function compareReports(a: BenchReport, b: BenchReport): Comparison {
     const y = vb === null || vb === undefined || !Number.isFinite(vb) ? null : vb * d.scale;
     const delta = x !== null && y !== null ? y - x : null;
     const change = delta !== null && x !== 0 && x !== null ? delta / Math.abs(x) : null;
-    const better = delta === null || delta === 0 ? null : (delta > 0) === d.higherIsBetter ? 'b' : 'a';
+    const better = delta === null || delta === 0 ? null : delta > 0 === d.higherIsBetter ? 'b' : 'a';
     return { metric: d.metric, unit: d.unit, a: x, b: y, delta, change, better };
   });
   const pa = new Map<string, unknown>();
@@ -100,13 +110,22 @@ export function compareReports(a: BenchReport, b: BenchReport): Comparison {
   }
   const differences: { key: string; a: unknown; b: unknown }[] = [];
   for (const key of new Set([...pa.keys(), ...pb.keys()])) {
-    if (JSON.stringify(pa.get(key)) !== JSON.stringify(pb.get(key))) differences.push({ key, a: pa.get(key), b: pb.get(key) });
+    if (JSON.stringify(pa.get(key)) !== JSON.stringify(pb.get(key)))
+      differences.push({ key, a: pa.get(key), b: pb.get(key) });
   }
   const warnings: string[] = [];
-  if (a.parameters.definitions !== b.parameters.definitions) warnings.push(`the runs use different metric definitions (${a.parameters.definitions} vs ${b.parameters.definitions}): TTFT, ITL and E2E are not measured the same way`);
-  if (differences.some((d) => d.key.startsWith('phases'))) warnings.push('the load or workload differs between the runs: differences below mix the server and the workload');
-  if (a.interrupted || b.interrupted) warnings.push(`run ${a.interrupted ? 'A' : 'B'}${a.interrupted && b.interrupted ? ' and B were' : ' was'} interrupted`);
-  if (JSON.stringify(a.parameters.slo) !== JSON.stringify(b.parameters.slo)) warnings.push('the runs were judged against different SLOs: goodput is not comparable');
+  if (a.parameters.definitions !== b.parameters.definitions)
+    warnings.push(
+      `the runs use different metric definitions (${a.parameters.definitions} vs ${b.parameters.definitions}): TTFT, ITL and E2E are not measured the same way`,
+    );
+  if (differences.some((d) => d.key.startsWith('phases')))
+    warnings.push('the load or workload differs between the runs: differences below mix the server and the workload');
+  if (a.interrupted || b.interrupted)
+    warnings.push(
+      `run ${a.interrupted ? 'A' : 'B'}${a.interrupted && b.interrupted ? ' and B were' : ' was'} interrupted`,
+    );
+  if (JSON.stringify(a.parameters.slo) !== JSON.stringify(b.parameters.slo))
+    warnings.push('the runs were judged against different SLOs: goodput is not comparable');
   return { rows, differences, warnings };
 }
 
@@ -129,12 +148,24 @@ export function formatComparison(c: Comparison, nameA: string, nameB: string): s
     }
     if (c.differences.length > 20) out.push(`  ... and ${c.differences.length - 20} more`);
   }
-  out.push('', `${'figure'.padEnd(31)}${'A'.padStart(12)}${'B'.padStart(12)}${'change'.padStart(12)}${'delta'.padStart(11)}  better`);
+  out.push(
+    '',
+    `${'figure'.padEnd(31)}${'A'.padStart(12)}${'B'.padStart(12)}${'change'.padStart(12)}${'delta'.padStart(11)}  better`,
+  );
   for (const r of c.rows) {
     if (r.a === null && r.b === null) continue;
-    const change = r.change === null ? (r.delta === null ? '-' : r.delta === 0 ? '0' : 'new') : `${r.change > 0 ? '+' : ''}${(r.change * 100).toFixed(1)}%`;
+    const change =
+      r.change === null
+        ? r.delta === null
+          ? '-'
+          : r.delta === 0
+            ? '0'
+            : 'new'
+        : `${r.change > 0 ? '+' : ''}${(r.change * 100).toFixed(1)}%`;
     const delta = r.delta === null ? '' : `${r.delta > 0 ? '+' : ''}${fmtValue(r.delta, r.unit)}`;
-    out.push(`${`${r.metric} (${r.unit})`.padEnd(31)}${fmtValue(r.a, r.unit).padStart(12)}${fmtValue(r.b, r.unit).padStart(12)}${change.padStart(12)}${delta.padStart(11)}  ${r.better === null ? '' : r.better.toUpperCase()}`);
+    out.push(
+      `${`${r.metric} (${r.unit})`.padEnd(31)}${fmtValue(r.a, r.unit).padStart(12)}${fmtValue(r.b, r.unit).padStart(12)}${change.padStart(12)}${delta.padStart(11)}  ${r.better === null ? '' : r.better.toUpperCase()}`,
+    );
   }
   return out;
 }

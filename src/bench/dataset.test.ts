@@ -17,7 +17,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-test('the built-in ShareGPT-style dataset loads: first user turn as prompt, first answer\'s length as output', async () => {
+test("the built-in ShareGPT-style dataset loads: first user turn as prompt, first answer's length as output", async () => {
   const d = await loadDataset('sharegpt-mini');
   assert.ok(d.entries.length >= 30, `${d.entries.length} conversations`);
   for (const e of d.entries) {
@@ -33,8 +33,19 @@ test('OpenAI-style messages and a JSON array are read too; conversations too sho
   const p = file(
     'mixed.json',
     JSON.stringify([
-      { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: long }, { role: 'assistant', content: 'By chaining or open addressing, with a probe sequence.' }] },
-      { conversations: [{ from: 'human', value: 'Hi' }, { from: 'gpt', value: 'Hello! How can I help you today?' }] },
+      {
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: long },
+          { role: 'assistant', content: 'By chaining or open addressing, with a probe sequence.' },
+        ],
+      },
+      {
+        conversations: [
+          { from: 'human', value: 'Hi' },
+          { from: 'gpt', value: 'Hello! How can I help you today?' },
+        ],
+      },
       { conversations: [{ from: 'human', value: long }] },
     ]),
   );
@@ -52,6 +63,10 @@ test('unreadable, malformed and empty datasets are refused naming --dataset and 
     [file('empty.jsonl', '{"conversations": [{"from":"human","value":"a"}]}\n'), /no usable conversation/],
   ];
   for (const [path, problem] of cases) {
-    await assert.rejects(loadDataset(path), (e: unknown) => e instanceof InvalidOptionError && e.option === '--dataset' && problem.test(e.message), path);
+    await assert.rejects(
+      loadDataset(path),
+      (e: unknown) => e instanceof InvalidOptionError && e.option === '--dataset' && problem.test(e.message),
+      path,
+    );
   }
 });

@@ -52,7 +52,12 @@ function turnsOf(record: unknown): Turn[] | undefined {
     const who = typeof o.from === 'string' ? o.from : typeof o.role === 'string' ? o.role : '';
     const text = typeof o.value === 'string' ? o.value : typeof o.content === 'string' ? o.content : undefined;
     if (text === undefined) return undefined;
-    const role = who === 'human' || who === 'user' ? 'user' : who === 'gpt' || who === 'assistant' || who === 'chatgpt' || who === 'bard' ? 'assistant' : 'other';
+    const role =
+      who === 'human' || who === 'user'
+        ? 'user'
+        : who === 'gpt' || who === 'assistant' || who === 'chatgpt' || who === 'bard'
+          ? 'assistant'
+          : 'other';
     turns.push({ role, text });
   }
   return turns;
@@ -64,7 +69,11 @@ function parseRecords(text: string, file: string): unknown[] {
     try {
       return JSON.parse(trimmed) as unknown[];
     } catch (err) {
-      throw new InvalidOptionError(OPTION, `${file} is not valid JSON (${(err as Error).message})`, 'Use JSON Lines (one conversation per line) or one JSON array');
+      throw new InvalidOptionError(
+        OPTION,
+        `${file} is not valid JSON (${(err as Error).message})`,
+        'Use JSON Lines (one conversation per line) or one JSON array',
+      );
     }
   }
   const out: unknown[] = [];
@@ -75,7 +84,11 @@ function parseRecords(text: string, file: string): unknown[] {
     try {
       out.push(JSON.parse(line));
     } catch (err) {
-      throw new InvalidOptionError(OPTION, `${file} line ${i + 1} is not valid JSON (${(err as Error).message})`, 'Write one conversation object per line');
+      throw new InvalidOptionError(
+        OPTION,
+        `${file} line ${i + 1} is not valid JSON (${(err as Error).message})`,
+        'Write one conversation object per line',
+      );
     }
   }
   return out;
@@ -124,7 +137,11 @@ export async function loadDataset(source: string): Promise<Dataset> {
     else entries.push({ prompt: p.prompt, promptTokens, outputTokens });
   });
   if (entries.length === 0) {
-    throw new InvalidOptionError(OPTION, `${file} has no usable conversation (a user turn of at least ${MIN_TOKENS} tokens followed by an answer of at least ${MIN_TOKENS})`, 'Check the file\'s format');
+    throw new InvalidOptionError(
+      OPTION,
+      `${file} has no usable conversation (a user turn of at least ${MIN_TOKENS} tokens followed by an answer of at least ${MIN_TOKENS})`,
+      "Check the file's format",
+    );
   }
   return { source, entries, skipped };
 }

@@ -12,10 +12,14 @@ export type Figure = (typeof FIGURES)[number];
 const COMMON = {
   tpot: 'Time per output token after the first: (E2E - TTFT) / (output tokens - 1), per completed request with at least 2 output tokens. Output tokens come from the usage chunk (requested with stream_options.include_usage), else from the count of output-carrying events.',
   duration: 'Seconds from the start of the measured window (after warm-up) to the end of the last measured request.',
-  throughput: 'Completed requests, and input / output / total tokens of completed requests (input tokens as the server counted them in usage), divided by the duration.',
-  goodput: "Completed requests per second meeting every objective given (each figure <= its threshold; a request with one output token counts as TPOT 0), as vLLM's --goodput. Attainment: the share of all measured requests (failed ones count as misses) meeting the objectives.",
-  percentiles: 'p50/p90/p95/p99 by linear interpolation between closest ranks (numpy.percentile), std is the population standard deviation; every figure in seconds. Failed requests are excluded from latency figures.',
-  scheduling_lag: 'Open loop: how late each request left against its scheduled arrival time (the generator\'s own health; it does not bias TTFT, which starts at the send).',
+  throughput:
+    'Completed requests, and input / output / total tokens of completed requests (input tokens as the server counted them in usage), divided by the duration.',
+  goodput:
+    "Completed requests per second meeting every objective given (each figure <= its threshold; a request with one output token counts as TPOT 0), as vLLM's --goodput. Attainment: the share of all measured requests (failed ones count as misses) meeting the objectives.",
+  percentiles:
+    'p50/p90/p95/p99 by linear interpolation between closest ranks (numpy.percentile), std is the population standard deviation; every figure in seconds. Failed requests are excluded from latency figures.',
+  scheduling_lag:
+    "Open loop: how late each request left against its scheduled arrival time (the generator's own health; it does not bias TTFT, which starts at the send).",
 } as const;
 
 export const DEFINITIONS: Readonly<Record<Definitions, Readonly<Record<string, string>>>> = {
@@ -24,7 +28,8 @@ export const DEFINITIONS: Readonly<Record<Definitions, Readonly<Record<string, s
     ttft: 'Time to first token: from sending the request to the first SSE event whose choices array is not empty (a role-only first chunk counts).',
     itl: 'Inter-token latency: every gap between consecutive events whose choices array is not empty, pooled over all completed requests (one observation per gap; a chunk carrying several tokens is one gap).',
     e2e: 'End-to-end latency: from sending the request to its last event whose choices array is not empty (the usage chunk and [DONE] excluded).',
-    max_gap: 'The longest inter-token gap of each completed request (not in vLLM: a mid-stream stall shows here when averages look healthy).',
+    max_gap:
+      'The longest inter-token gap of each completed request (not in vLLM: a mid-stream stall shows here when averages look healthy).',
     ...COMMON,
   },
   inferwatch: {
@@ -32,7 +37,8 @@ export const DEFINITIONS: Readonly<Record<Definitions, Readonly<Record<string, s
     ttft: 'Time to first token: from sending the request to the first event carrying output text (a role-only chunk does not count).',
     itl: 'Inter-token latency: every gap between consecutive events carrying output text, pooled over all completed requests.',
     e2e: 'End-to-end latency: from sending the request to the last byte of the response.',
-    max_gap: 'The longest silence of each completed request between its first output and its end, over every event and the end itself.',
+    max_gap:
+      'The longest silence of each completed request between its first output and its end, over every event and the end itself.',
     ...COMMON,
   },
 };

@@ -13,7 +13,8 @@ test('every documented distribution form parses, and prints back canonically', (
     ['normal:512,64', 'normal:512,64'],
     ['lognormal:180,0.9', 'lognormal:180,0.9'],
   ];
-  for (const [input, canonical] of cases) assert.equal(formatLengthDistribution(parseLengthDistribution(input, '--prompt-tokens')), canonical);
+  for (const [input, canonical] of cases)
+    assert.equal(formatLengthDistribution(parseLengthDistribution(input, '--prompt-tokens')), canonical);
 });
 
 test('a bad distribution string is refused in one line naming the option, the problem and the forms', () => {
@@ -56,7 +57,7 @@ test('samples are whole tokens within [1, max], and a truncated normal is redraw
   assert.ok((counts.get(40) ?? 0) < 20_000 * 0.05, `40 drawn ${counts.get(40)} times`);
 });
 
-test('uniform and lognormal samples have the distribution\'s centre', () => {
+test("uniform and lognormal samples have the distribution's centre", () => {
   const rng = new Prng(5);
   let sum = 0;
   const n = 20_000;

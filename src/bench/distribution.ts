@@ -38,7 +38,8 @@ export function parseLengthDistribution(text: string | number, option: string): 
   if ((m = new RegExp(`^uniform:${NUM}-${NUM}$`).exec(s))) {
     const min = Number(m[1]);
     const max = Number(m[2]);
-    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min) bad(`"${s}" needs whole numbers 1 ≤ A ≤ B`);
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min)
+      bad(`"${s}" needs whole numbers 1 ≤ A ≤ B`);
     return { kind: 'uniform', min, max };
   }
   if ((m = new RegExp(`^normal:${NUM},${NUM}$`).exec(s))) {
@@ -54,7 +55,8 @@ export function parseLengthDistribution(text: string | number, option: string): 
     return { kind: 'lognormal', median, sigma };
   }
   const kind = /^([a-z]+):/.exec(s)?.[1];
-  if (kind && !['fixed', 'uniform', 'normal', 'lognormal'].includes(kind)) return bad(`unknown distribution "${kind}" in "${s}"`);
+  if (kind && !['fixed', 'uniform', 'normal', 'lognormal'].includes(kind))
+    return bad(`unknown distribution "${kind}" in "${s}"`);
   return bad(`cannot read "${s}"`);
 }
 

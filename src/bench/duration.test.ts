@@ -20,7 +20,8 @@ test('durations read as the other commands take them: ms, s, m, h and bare secon
     [Number.NaN, undefined],
     [-1, undefined],
   ];
-  for (const [input, want] of cases) assert.equal(parseDuration(input), want, `parseDuration(${JSON.stringify(input)})`);
+  for (const [input, want] of cases)
+    assert.equal(parseDuration(input), want, `parseDuration(${JSON.stringify(input)})`);
 });
 
 test('durations print back in the same units', () => {

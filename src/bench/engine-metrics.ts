@@ -3,7 +3,7 @@
 // looked up by signal in the catalog's vLLM dialects, so current and legacy (V0) engines both work.
 import { InvalidOptionError } from '../errors/index.js';
 import { metricForSignal, VLLM_DIALECTS, type EngineDialect, type EngineSignal } from '../catalog/index.js';
-import { parsePromText, type PromScrape } from '../sim/index.js';
+import { parsePromText, type PromScrape } from '../telemetry/exposition/prom-text-parser.js';
 import { summarize } from './stats.js';
 import { failureCode, httpGet } from './http-get.js';
 import { BenchTargetError } from './target.js';
@@ -118,19 +118,33 @@ export class EngineScraper {
       let text: string;
       try {
         const res = await httpGet(url);
-        if (res.status !== 200) throw Object.assign(new Error(`answered ${res.status}`), { code: `HTTP ${res.status}` });
+        if (res.status !== 200)
+          throw Object.assign(new Error(`answered ${res.status}`), { code: `HTTP ${res.status}` });
         text = res.text;
       } catch (err) {
-        throw new InvalidOptionError('--engine-metrics', `cannot read ${url} (${failureCode(err)})`, "Give the engine's Prometheus endpoint, e.g. http://127.0.0.1:8000/metrics");
+        throw new InvalidOptionError(
+          '--engine-metrics',
+          `cannot read ${url} (${failureCode(err)})`,
+          "Give the engine's Prometheus endpoint, e.g. http://127.0.0.1:8000/metrics",
+        );
       }
       let scrape: PromScrape;
       try {
         scrape = parsePromText(text);
       } catch (err) {
-        throw new InvalidOptionError('--engine-metrics', `${url} is not a Prometheus text exposition (${(err as Error).message.slice(0, 80)})`, "Give the engine's /metrics URL, e.g. http://127.0.0.1:8000/metrics");
+        throw new InvalidOptionError(
+          '--engine-metrics',
+          `${url} is not a Prometheus text exposition (${(err as Error).message.slice(0, 80)})`,
+          "Give the engine's /metrics URL, e.g. http://127.0.0.1:8000/metrics",
+        );
       }
       const d = detectDialect(scrape);
-      if (!d) throw new InvalidOptionError('--engine-metrics', `${url} has no vLLM metrics (no vllm:num_requests_waiting)`, "Give a vLLM engine's /metrics URL (the gateway's /metrics has no engine series)");
+      if (!d)
+        throw new InvalidOptionError(
+          '--engine-metrics',
+          `${url} has no vLLM metrics (no vllm:num_requests_waiting)`,
+          "Give a vLLM engine's /metrics URL (the gateway's /metrics has no engine series)",
+        );
       this.#dialectId = d;
       scrapes.push(scrape);
     }
@@ -233,7 +247,10 @@ export class EngineScraper {
         const v = n ? sum(valuesOf(scrape, n, this.#model)) : undefined;
         if (v !== undefined) c.counters[key] = v;
       }
-      for (const [key, sig] of [['ttft', 'ttft'], ['e2e', 'e2e_latency']] as const) {
+      for (const [key, sig] of [
+        ['ttft', 'ttft'],
+        ['e2e', 'e2e_latency'],
+      ] as const) {
         const n = name(sig);
         if (!n) continue;
         const s = sum(valuesOf(scrape, `${n}_sum`, this.#model));
@@ -262,22 +279,34 @@ interface PromApiResponse {
  * Reads engine queue and KV levels for a past window from Prometheus's HTTP API (`/api/v1/query_range`), one
  * value per `stepSeconds` per series. Both vLLM dialects' KV names are tried.
  */
-export async function readPrometheusLevels(base: string, model: string | undefined, startEpochSeconds: number, endEpochSeconds: number, stepSeconds: number): Promise<EngineObservation> {
+export async function readPrometheusLevels(
+  base: string,
+  model: string | undefined,
+  startEpochSeconds: number,
+  endEpochSeconds: number,
+  stepSeconds: number,
+): Promise<EngineObservation> {
   const query = async (expr: string): Promise<number[]> => {
     const url = `${base}/api/v1/query_range?${new URLSearchParams({ query: expr, start: String(startEpochSeconds), end: String(endEpochSeconds), step: `${stepSeconds}s` })}`;
     let res: Awaited<ReturnType<typeof httpGet>>;
     try {
       res = await httpGet(url, { accept: 'application/json' }, 15_000);
     } catch (err) {
-      throw new BenchTargetError(`cannot reach --prometheus ${base}: ${failureCode(err)}. Check the URL (Prometheus's base, e.g. http://127.0.0.1:9090).`, { cause: err });
+      throw new BenchTargetError(
+        `cannot reach --prometheus ${base}: ${failureCode(err)}. Check the URL (Prometheus's base, e.g. http://127.0.0.1:9090).`,
+        { cause: err },
+      );
     }
     let body: PromApiResponse;
     try {
       body = JSON.parse(res.text) as PromApiResponse;
     } catch {
-      throw new BenchTargetError(`--prometheus ${base} is not a Prometheus HTTP API: ${url} answered ${res.status} without JSON.`);
+      throw new BenchTargetError(
+        `--prometheus ${base} is not a Prometheus HTTP API: ${url} answered ${res.status} without JSON.`,
+      );
     }
-    if (body.status !== 'success') throw new BenchTargetError(`--prometheus ${base} refused the query ${expr}: ${body.error ?? res.status}.`);
+    if (body.status !== 'success')
+      throw new BenchTargetError(`--prometheus ${base} refused the query ${expr}: ${body.error ?? res.status}.`);
     const out: number[] = [];
     for (const series of body.data?.result ?? []) for (const [, v] of series.values ?? []) out.push(Number(v));
     return out;

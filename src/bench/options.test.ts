@@ -75,7 +75,14 @@ test('bad combinations and values are refused with the flag and the fix', () => 
 });
 
 test('a phases file gives phases whose unset keys come from the flags, and errors point into the file', () => {
-  const phases = phasesFromFile([{ duration: '30s', rate: 5 }, { name: 'surge', duration: 10, rate: 15, 'prompt-tokens': 'uniform:2000-4000' }, { requests: 20, concurrency: 4 }], 'p.yaml');
+  const phases = phasesFromFile(
+    [
+      { duration: '30s', rate: 5 },
+      { name: 'surge', duration: 10, rate: 15, 'prompt-tokens': 'uniform:2000-4000' },
+      { requests: 20, concurrency: 4 },
+    ],
+    'p.yaml',
+  );
   const r = resolveBenchOptions({ target: T, outputTokens: 64, rate: 1, phases }, 'p.yaml');
   assert.equal(r.phases.length, 3);
   assert.equal(r.phases[0]!.name, 'phase 1');
@@ -84,10 +91,23 @@ test('a phases file gives phases whose unset keys come from the flags, and error
   assert.deepEqual(r.phases[1]!.outputTokens, { kind: 'fixed', value: 64 });
   assert.equal(r.phases[2]!.mode, 'closed'); // its own concurrency wins over the top-level rate
 
-  assert.throws(() => phasesFromFile([{ duration: '5s', rte: 3 }], 'p.yaml'), /--phases p\.yaml: phases\[0\]\.rte.*unknown key "rte"/);
+  assert.throws(
+    () => phasesFromFile([{ duration: '5s', rte: 3 }], 'p.yaml'),
+    /--phases p\.yaml: phases\[0\]\.rte.*unknown key "rte"/,
+  );
   assert.throws(() => phasesFromFile({ nothing: 1 }, 'p.yaml'), /holds no list of phases/);
-  assert.throws(() => resolveBenchOptions({ target: T, phases: phasesFromFile([{ rate: 5 }], 'p.yaml') }, 'p.yaml'), /phases\[0\]\.duration.*no end/);
-  assert.throws(() => resolveBenchOptions({ target: T, phases: phasesFromFile([{ rate: 5, duration: 1, 'prompt-tokens': 'x:1' }], 'p.yaml') }, 'p.yaml'), /phases\[0\]\.prompt-tokens/);
+  assert.throws(
+    () => resolveBenchOptions({ target: T, phases: phasesFromFile([{ rate: 5 }], 'p.yaml') }, 'p.yaml'),
+    /phases\[0\]\.duration.*no end/,
+  );
+  assert.throws(
+    () =>
+      resolveBenchOptions(
+        { target: T, phases: phasesFromFile([{ rate: 5, duration: 1, 'prompt-tokens': 'x:1' }], 'p.yaml') },
+        'p.yaml',
+      ),
+    /phases\[0\]\.prompt-tokens/,
+  );
 });
 
 test('a phases file is read as YAML; a missing or broken file is refused naming --phases', () => {
@@ -100,7 +120,10 @@ test('a phases file is read as YAML; a missing or broken file is refused naming 
     assert.equal(phases[1]!.promptTokens, 2048);
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, '- {duration: 10s, rate: 2\n');
-    assert.throws(() => readPhasesFile(bad), (e: unknown) => e instanceof InvalidOptionError && e.option === '--phases' && /is not valid YAML/.test(e.message));
+    assert.throws(
+      () => readPhasesFile(bad),
+      (e: unknown) => e instanceof InvalidOptionError && e.option === '--phases' && /is not valid YAML/.test(e.message),
+    );
     assert.throws(() => readPhasesFile(join(dir, 'none.yaml')), /cannot read .*ENOENT/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

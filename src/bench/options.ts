@@ -185,20 +185,37 @@ function duration(value: number | string | undefined, key: string, name: Namer, 
   if (value === undefined) return undefined;
   const s = parseDuration(value);
   if (s === undefined || (!allowZero && s === 0)) {
-    throw new InvalidOptionError(name(key), `"${String(value)}" is not a ${allowZero ? '' : 'positive '}duration`, 'Write 500ms, 30s, 5m, 1h or a number of seconds');
+    throw new InvalidOptionError(
+      name(key),
+      `"${String(value)}" is not a ${allowZero ? '' : 'positive '}duration`,
+      'Write 500ms, 30s, 5m, 1h or a number of seconds',
+    );
   }
   return s;
 }
 
 function positiveInt(value: number | undefined, key: string, name: Namer): number | undefined {
   if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < 1) throw new InvalidOptionError(name(key), `${String(value)} is not a whole number of at least 1`, 'Give an integer such as 100');
+  if (!Number.isInteger(value) || value < 1)
+    throw new InvalidOptionError(
+      name(key),
+      `${String(value)} is not a whole number of at least 1`,
+      'Give an integer such as 100',
+    );
   return value;
 }
 
 /** Resolves one phase from its own options over the defaults. */
-function resolvePhase(own: BenchPhaseOptions, defaults: BenchPhaseOptions, index: number, name: Namer, hasDataset: boolean, single: boolean): ResolvedPhase {
-  const pick = <K extends keyof BenchPhaseOptions>(k: K): BenchPhaseOptions[K] => (own[k] !== undefined ? own[k] : defaults[k]);
+function resolvePhase(
+  own: BenchPhaseOptions,
+  defaults: BenchPhaseOptions,
+  index: number,
+  name: Namer,
+  hasDataset: boolean,
+  single: boolean,
+): ResolvedPhase {
+  const pick = <K extends keyof BenchPhaseOptions>(k: K): BenchPhaseOptions[K] =>
+    own[k] !== undefined ? own[k] : defaults[k];
   // Load mode: own rate/concurrency wins over the other's default, so a phase can switch modes.
   let rate = own.rate;
   let concurrency = own.concurrency;
@@ -207,28 +224,59 @@ function resolvePhase(own: BenchPhaseOptions, defaults: BenchPhaseOptions, index
     concurrency = defaults.concurrency;
   }
   if (rate !== undefined && concurrency !== undefined) {
-    throw new InvalidOptionError(name('rate'), `${name('rate')} and ${name('concurrency')} were both given`, `Use ${name('rate')} for open-loop arrivals (add ${name('maxConcurrency')} to cap them) or ${name('concurrency')} for a closed loop of users, not both`);
+    throw new InvalidOptionError(
+      name('rate'),
+      `${name('rate')} and ${name('concurrency')} were both given`,
+      `Use ${name('rate')} for open-loop arrivals (add ${name('maxConcurrency')} to cap them) or ${name('concurrency')} for a closed loop of users, not both`,
+    );
   }
   if (rate === undefined && concurrency === undefined) {
-    throw new InvalidOptionError(name('rate'), 'no load given', `Set ${name('rate')} R (requests per second, open loop) or ${name('concurrency')} C (C users, closed loop)`);
+    throw new InvalidOptionError(
+      name('rate'),
+      'no load given',
+      `Set ${name('rate')} R (requests per second, open loop) or ${name('concurrency')} C (C users, closed loop)`,
+    );
   }
   const dur = duration(pick('duration'), 'duration', name);
   const requests = positiveInt(pick('requests'), 'requests', name);
-  const finalDuration = dur === undefined && requests === undefined ? (single ? BENCH_DEFAULTS.duration : undefined) : dur;
+  const finalDuration =
+    dur === undefined && requests === undefined ? (single ? BENCH_DEFAULTS.duration : undefined) : dur;
   if (finalDuration === undefined && requests === undefined) {
-    throw new InvalidOptionError(name('duration'), 'the phase has no end', `Give it ${name('duration')} or ${name('requests')}`);
+    throw new InvalidOptionError(
+      name('duration'),
+      'the phase has no end',
+      `Give it ${name('duration')} or ${name('requests')}`,
+    );
   }
   const rampUp = duration(pick('rampUp'), 'rampUp', name, true) ?? 0;
   const promptSpec = pick('promptTokens');
   const outputSpec = pick('outputTokens');
-  const promptTokens = promptSpec !== undefined ? parseLengthDistribution(promptSpec, name('promptTokens')) : hasDataset ? undefined : parseLengthDistribution(BENCH_DEFAULTS.promptTokens, name('promptTokens'));
-  const outputTokens = outputSpec !== undefined ? parseLengthDistribution(outputSpec, name('outputTokens')) : hasDataset ? undefined : parseLengthDistribution(BENCH_DEFAULTS.outputTokens, name('outputTokens'));
+  const promptTokens =
+    promptSpec !== undefined
+      ? parseLengthDistribution(promptSpec, name('promptTokens'))
+      : hasDataset
+        ? undefined
+        : parseLengthDistribution(BENCH_DEFAULTS.promptTokens, name('promptTokens'));
+  const outputTokens =
+    outputSpec !== undefined
+      ? parseLengthDistribution(outputSpec, name('outputTokens'))
+      : hasDataset
+        ? undefined
+        : parseLengthDistribution(BENCH_DEFAULTS.outputTokens, name('outputTokens'));
   const prefixShare = pick('prefixShare') ?? 0;
   if (typeof prefixShare !== 'number' || !(prefixShare >= 0 && prefixShare <= 1)) {
-    throw new InvalidOptionError(name('prefixShare'), `${String(prefixShare)} is not a fraction`, 'Give a number from 0 to 1, e.g. 0.5 for half of every prompt shared');
+    throw new InvalidOptionError(
+      name('prefixShare'),
+      `${String(prefixShare)} is not a fraction`,
+      'Give a number from 0 to 1, e.g. 0.5 for half of every prompt shared',
+    );
   }
   if (prefixShare > 0 && promptTokens === undefined) {
-    throw new InvalidOptionError(name('prefixShare'), 'a shared prefix needs synthetic prompts, but the prompts come from the dataset', `Drop ${name('prefixShare')} or set ${name('promptTokens')}`);
+    throw new InvalidOptionError(
+      name('prefixShare'),
+      'a shared prefix needs synthetic prompts, but the prompts come from the dataset',
+      `Drop ${name('prefixShare')} or set ${name('promptTokens')}`,
+    );
   }
   const phaseName = own.name ?? (single ? 'main' : `phase ${index + 1}`);
   const ignoreEos = pick('ignoreEos') ?? false;
@@ -237,39 +285,85 @@ function resolvePhase(own: BenchPhaseOptions, defaults: BenchPhaseOptions, index
     const c = positiveInt(concurrency, 'concurrency', name) as number;
     // Top-level arrival settings are defaults for open-loop phases; a closed-loop phase must not set its own.
     if (own.maxConcurrency !== undefined) {
-      throw new InvalidOptionError(name('maxConcurrency'), `${name('maxConcurrency')} caps open-loop arrivals, but this load is closed-loop (${name('concurrency')})`, `Drop it: ${name('concurrency')} already fixes the requests in flight`);
+      throw new InvalidOptionError(
+        name('maxConcurrency'),
+        `${name('maxConcurrency')} caps open-loop arrivals, but this load is closed-loop (${name('concurrency')})`,
+        `Drop it: ${name('concurrency')} already fixes the requests in flight`,
+      );
     }
     for (const k of ['arrival', 'burstiness'] as const) {
       if (own[k] !== undefined) {
-        throw new InvalidOptionError(name(k), `${name(k)} shapes open-loop arrivals, but this load is closed-loop (${name('concurrency')})`, `Use ${name('rate')} for arrivals, or drop ${name(k)}`);
+        throw new InvalidOptionError(
+          name(k),
+          `${name(k)} shapes open-loop arrivals, but this load is closed-loop (${name('concurrency')})`,
+          `Use ${name('rate')} for arrivals, or drop ${name(k)}`,
+        );
       }
     }
-    return { name: phaseName, mode: 'closed', arrival: undefined, maxConcurrency: c, concurrency: c, rampUp, duration: finalDuration, requests, promptTokens, outputTokens, ignoreEos, prefixShare };
+    return {
+      name: phaseName,
+      mode: 'closed',
+      arrival: undefined,
+      maxConcurrency: c,
+      concurrency: c,
+      rampUp,
+      duration: finalDuration,
+      requests,
+      promptTokens,
+      outputTokens,
+      ignoreEos,
+      prefixShare,
+    };
   }
 
   const r = rate === 'inf' || rate === Infinity ? Infinity : rate;
   if (typeof r !== 'number' || !(r > 0)) {
-    throw new InvalidOptionError(name('rate'), `"${String(rate)}" is not a positive rate`, 'Give requests per second, such as 10 or 0.5, or inf to send every request at once');
+    throw new InvalidOptionError(
+      name('rate'),
+      `"${String(rate)}" is not a positive rate`,
+      'Give requests per second, such as 10 or 0.5, or inf to send every request at once',
+    );
   }
   const burstiness = pick('burstiness');
   let arrival = pick('arrival');
   if (arrival !== undefined && !ARRIVAL_KINDS.includes(arrival)) {
-    throw new InvalidOptionError(name('arrival'), `unknown arrival process "${String(arrival)}"`, `Use one of ${ARRIVAL_KINDS.join(', ')}`);
+    throw new InvalidOptionError(
+      name('arrival'),
+      `unknown arrival process "${String(arrival)}"`,
+      `Use one of ${ARRIVAL_KINDS.join(', ')}`,
+    );
   }
   if (burstiness !== undefined) {
     if (typeof burstiness !== 'number' || !(burstiness > 0) || !Number.isFinite(burstiness)) {
-      throw new InvalidOptionError(name('burstiness'), `${String(burstiness)} is not a positive number`, 'Give the gamma shape: 1 is Poisson, 0.5 burstier, 4 more regular');
+      throw new InvalidOptionError(
+        name('burstiness'),
+        `${String(burstiness)} is not a positive number`,
+        'Give the gamma shape: 1 is Poisson, 0.5 burstier, 4 more regular',
+      );
     }
     if (arrival === undefined) arrival = 'gamma';
     else if (arrival !== 'gamma') {
-      throw new InvalidOptionError(name('burstiness'), `burstiness shapes gamma arrivals, but the arrival process is ${arrival}`, `Use ${name('arrival')} gamma, or drop ${name('burstiness')}`);
+      throw new InvalidOptionError(
+        name('burstiness'),
+        `burstiness shapes gamma arrivals, but the arrival process is ${arrival}`,
+        `Use ${name('arrival')} gamma, or drop ${name('burstiness')}`,
+      );
     }
   }
   if (r === Infinity) {
     if (requests === undefined || dur !== undefined) {
-      throw new InvalidOptionError(name('rate'), 'inf sends every request at once, so it needs a request count, not a duration', `Give ${name('requests')} N (and ${name('maxConcurrency')} C to send them C at a time)`);
+      throw new InvalidOptionError(
+        name('rate'),
+        'inf sends every request at once, so it needs a request count, not a duration',
+        `Give ${name('requests')} N (and ${name('maxConcurrency')} C to send them C at a time)`,
+      );
     }
-    if (rampUp > 0) throw new InvalidOptionError(name('rampUp'), 'there is nothing to ramp at an infinite rate', `Give a finite ${name('rate')} or drop ${name('rampUp')}`);
+    if (rampUp > 0)
+      throw new InvalidOptionError(
+        name('rampUp'),
+        'there is nothing to ramp at an infinite rate',
+        `Give a finite ${name('rate')} or drop ${name('rampUp')}`,
+      );
   }
   const maxConcurrency = positiveInt(pick('maxConcurrency'), 'maxConcurrency', name) ?? Infinity;
   return {
@@ -294,12 +388,21 @@ export function baseUrlOf(target: string): string {
   try {
     u = new URL(target);
   } catch {
-    throw new InvalidOptionError('--target', `"${target}" is not a URL`, "Give the server's base URL, e.g. http://127.0.0.1:8000");
+    throw new InvalidOptionError(
+      '--target',
+      `"${target}" is not a URL`,
+      "Give the server's base URL, e.g. http://127.0.0.1:8000",
+    );
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new InvalidOptionError('--target', `"${target}" is not an http(s) URL`, "Give the server's base URL, e.g. http://127.0.0.1:8000");
+    throw new InvalidOptionError(
+      '--target',
+      `"${target}" is not an http(s) URL`,
+      "Give the server's base URL, e.g. http://127.0.0.1:8000",
+    );
   }
-  if (u.search || u.hash) throw new InvalidOptionError('--target', `"${target}" has a query or fragment`, "Give the server's base URL only");
+  if (u.search || u.hash)
+    throw new InvalidOptionError('--target', `"${target}" has a query or fragment`, "Give the server's base URL only");
   let path = u.pathname.replace(/\/+$/, '');
   if (!path.endsWith('/v1')) path += '/v1';
   return `${u.origin}${path}`;
@@ -341,21 +444,35 @@ export const PHASE_FILE_KEYS = Object.keys(phaseSchema.shape);
  * `file` names it in errors.
  */
 export function phasesFromFile(raw: unknown, file: string): BenchPhaseOptions[] {
-  const list = Array.isArray(raw) ? raw : raw !== null && typeof raw === 'object' && Array.isArray((raw as { phases?: unknown }).phases) ? (raw as { phases: unknown[] }).phases : undefined;
+  const list = Array.isArray(raw)
+    ? raw
+    : raw !== null && typeof raw === 'object' && Array.isArray((raw as { phases?: unknown }).phases)
+      ? (raw as { phases: unknown[] }).phases
+      : undefined;
   if (!list || list.length === 0) {
-    throw new InvalidOptionError('--phases', `${file} holds no list of phases`, 'Write a YAML list, e.g. "- {duration: 30s, rate: 5}" then "- {duration: 30s, rate: 15}"');
+    throw new InvalidOptionError(
+      '--phases',
+      `${file} holds no list of phases`,
+      'Write a YAML list, e.g. "- {duration: 30s, rate: 5}" then "- {duration: 30s, rate: 15}"',
+    );
   }
   return list.map((entry, i) => {
     const parsed = phaseSchema.safeParse(entry);
     if (!parsed.success) {
       const issue = parsed.error.issues[0] as z.core.$ZodIssue;
       const key = issue.code === 'unrecognized_keys' ? issue.keys[0] : issue.path.map(String).join('.');
-      const problem = issue.code === 'unrecognized_keys' ? `unknown key "${key}"` : `${key ? `"${key}": ` : ''}${issue.message}`;
-      throw new InvalidOptionError(`--phases ${file}: phases[${i}]${key ? `.${key}` : ''}`, problem, `Phase keys: ${PHASE_FILE_KEYS.join(', ')}`);
+      const problem =
+        issue.code === 'unrecognized_keys' ? `unknown key "${key}"` : `${key ? `"${key}": ` : ''}${issue.message}`;
+      throw new InvalidOptionError(
+        `--phases ${file}: phases[${i}]${key ? `.${key}` : ''}`,
+        problem,
+        `Phase keys: ${PHASE_FILE_KEYS.join(', ')}`,
+      );
     }
     const d = parsed.data;
     const out: BenchPhaseOptions = {};
-    for (const [k, v] of Object.entries(d)) (out as Record<string, unknown>)[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
+    for (const [k, v] of Object.entries(d))
+      (out as Record<string, unknown>)[k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())] = v;
     return out;
   });
 }
@@ -366,42 +483,81 @@ export function readPhasesFile(path: string): BenchPhaseOptions[] {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InvalidOptionError('--phases', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'Check the path');
+    throw new InvalidOptionError(
+      '--phases',
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      'Check the path',
+    );
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (err) {
-    throw new InvalidOptionError('--phases', `${path} is not valid YAML (${(err as Error).message.split('\n')[0]})`, 'Write a YAML list of phases, e.g. "- {duration: 30s, rate: 5}"');
+    throw new InvalidOptionError(
+      '--phases',
+      `${path} is not valid YAML (${(err as Error).message.split('\n')[0]})`,
+      'Write a YAML list of phases, e.g. "- {duration: 30s, rate: 5}"',
+    );
   }
   return phasesFromFile(raw, path);
 }
 
 /** Validates and resolves every option; throws InvalidOptionError naming the first bad one. */
 export function resolveBenchOptions(o: BenchOptions, phasesFile?: string): ResolvedBench {
-  if (typeof o.target !== 'string' || o.target === '') throw new InvalidOptionError('--target', 'missing', "Give the server's base URL, e.g. --target http://127.0.0.1:8000");
+  if (typeof o.target !== 'string' || o.target === '')
+    throw new InvalidOptionError(
+      '--target',
+      'missing',
+      "Give the server's base URL, e.g. --target http://127.0.0.1:8000",
+    );
   const baseUrl = baseUrlOf(o.target);
   const endpoint = o.endpoint ?? 'chat';
-  if (endpoint !== 'chat' && endpoint !== 'completions') throw new InvalidOptionError('--endpoint', `unknown endpoint "${String(endpoint)}"`, 'Use chat (/v1/chat/completions) or completions (/v1/completions)');
+  if (endpoint !== 'chat' && endpoint !== 'completions')
+    throw new InvalidOptionError(
+      '--endpoint',
+      `unknown endpoint "${String(endpoint)}"`,
+      'Use chat (/v1/chat/completions) or completions (/v1/completions)',
+    );
   const definitions = o.definitions ?? 'vllm';
-  if (definitions !== 'vllm' && definitions !== 'inferwatch') throw new InvalidOptionError('--definitions', `unknown set "${String(definitions)}"`, 'Use vllm (as vLLM bench serve) or inferwatch (as the gateway\'s metrics)');
+  if (definitions !== 'vllm' && definitions !== 'inferwatch')
+    throw new InvalidOptionError(
+      '--definitions',
+      `unknown set "${String(definitions)}"`,
+      "Use vllm (as vLLM bench serve) or inferwatch (as the gateway's metrics)",
+    );
   const seed = o.seed ?? BENCH_DEFAULTS.seed;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new InvalidOptionError('--seed', `${String(seed)} is not a whole number from 0 to 4294967295`, 'Give an integer such as 42');
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new InvalidOptionError(
+      '--seed',
+      `${String(seed)} is not a whole number from 0 to 4294967295`,
+      'Give an integer such as 42',
+    );
   const warmup = duration(o.warmup, 'warmup', topLevel, true) ?? 0;
   const hasDataset = o.dataset !== undefined;
   let phases: ResolvedPhase[];
   if (o.phases && o.phases.length > 0) {
     const where = phasesFile ? `--phases ${phasesFile}: ` : '';
-    phases = o.phases.map((p, i) => resolvePhase(p, o, i, (k) => `${where}phases[${i}].${phasesFile ? kebab(k) : k}`, hasDataset, false));
+    phases = o.phases.map((p, i) =>
+      resolvePhase(p, o, i, (k) => `${where}phases[${i}].${phasesFile ? kebab(k) : k}`, hasDataset, false),
+    );
   } else {
     phases = [resolvePhase(o, {}, 0, topLevel, hasDataset, true)];
   }
-  const engineMetrics = (o.engineMetrics === undefined ? [] : typeof o.engineMetrics === 'string' ? [o.engineMetrics] : [...o.engineMetrics]).map((u) => checkUrl(u, '--engine-metrics', 'http://127.0.0.1:8000/metrics'));
+  const engineMetrics = (
+    o.engineMetrics === undefined ? [] : typeof o.engineMetrics === 'string' ? [o.engineMetrics] : [...o.engineMetrics]
+  ).map((u) => checkUrl(u, '--engine-metrics', 'http://127.0.0.1:8000/metrics'));
   const scrapeInterval = duration(o.scrapeInterval, 'scrapeInterval', topLevel) ?? BENCH_DEFAULTS.scrapeInterval;
-  const prometheus = o.prometheus === undefined ? undefined : checkUrl(o.prometheus, '--prometheus', 'http://127.0.0.1:9090').replace(/\/+$/, '');
+  const prometheus =
+    o.prometheus === undefined
+      ? undefined
+      : checkUrl(o.prometheus, '--prometheus', 'http://127.0.0.1:9090').replace(/\/+$/, '');
   const calibrateHeadroom = o.calibrateHeadroom ?? BENCH_DEFAULTS.calibrateHeadroom;
   if (typeof calibrateHeadroom !== 'number' || !(calibrateHeadroom >= 1) || !Number.isFinite(calibrateHeadroom)) {
-    throw new InvalidOptionError('--calibrate-headroom', `${String(calibrateHeadroom)} is not a factor of at least 1`, 'Give e.g. 1.5 for thresholds 50% above what was measured');
+    throw new InvalidOptionError(
+      '--calibrate-headroom',
+      `${String(calibrateHeadroom)} is not a factor of at least 1`,
+      'Give e.g. 1.5 for thresholds 50% above what was measured',
+    );
   }
   return {
     baseUrl,

@@ -28,7 +28,13 @@ let vocabulary: readonly string[] | undefined;
 /** The single-token words (counted once, in the tokenizer's worker). */
 export async function promptVocabulary(): Promise<readonly string[]> {
   if (vocabulary) return vocabulary;
-  const words = [...new Set(CANDIDATES.split(/\s+/).filter(Boolean).map((w) => ` ${w}`))];
+  const words = [
+    ...new Set(
+      CANDIDATES.split(/\s+/)
+        .filter(Boolean)
+        .map((w) => ` ${w}`),
+    ),
+  ];
   const counts = await countInWorker(words);
   vocabulary = words.filter((_, i) => counts[i] === 1);
   return vocabulary;

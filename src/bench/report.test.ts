@@ -5,7 +5,11 @@ import { formatSummary } from './summary.js';
 import { record, reportOf } from './test-support/reports.js';
 
 test('throughput and token rates divide completed work by the duration from window start to the last end', () => {
-  const r = reportOf([record(0), record(1), record(2, { failure: 'http_503', ttft: NaN, e2e: NaN, tpot: NaN, maxGap: NaN })]);
+  const r = reportOf([
+    record(0),
+    record(1),
+    record(2, { failure: 'http_503', ttft: NaN, e2e: NaN, tpot: NaN, maxGap: NaN }),
+  ]);
   assert.equal(r.schema, REPORT_SCHEMA);
   assert.equal(r.duration_s, 0.7); // last end: 0.2 + 0.5
   assert.deepEqual(r.requests, { sent: 3, completed: 2, failed: 1, aborted: 0, errors: { http_503: 1 } });
@@ -18,7 +22,12 @@ test('throughput and token rates divide completed work by the duration from wind
 });
 
 test('goodput counts completed requests meeting every SLO; attainment counts failures as misses', () => {
-  const recs = [record(0, { ttft: 0.1 }), record(1, { ttft: 0.3 }), record(2, { ttft: 0.1, tpot: 0.2 }), record(3, { failure: 'timeout', ttft: NaN, e2e: NaN, tpot: NaN, maxGap: NaN })];
+  const recs = [
+    record(0, { ttft: 0.1 }),
+    record(1, { ttft: 0.3 }),
+    record(2, { ttft: 0.1, tpot: 0.2 }),
+    record(3, { failure: 'timeout', ttft: NaN, e2e: NaN, tpot: NaN, maxGap: NaN }),
+  ];
   const r = reportOf(recs, { slo: 'ttft=200ms,tpot=100ms' });
   assert.ok(r.goodput);
   assert.equal(r.goodput.attainment, 0.25); // only request 0 meets both, of 4 that ended
@@ -34,7 +43,11 @@ test('a one-token answer has no TPOT but counts as TPOT 0 for goodput, as in vLL
 });
 
 test('the mean and peak number of requests in flight come from send and end times', () => {
-  const r = reportOf([record(0, { sent: 0, end: 1 }), record(1, { sent: 0.5, end: 1.5 }), record(2, { sent: 1, end: 2 })]);
+  const r = reportOf([
+    record(0, { sent: 0, end: 1 }),
+    record(1, { sent: 0.5, end: 1.5 }),
+    record(2, { sent: 1, end: 2 }),
+  ]);
   assert.equal(r.concurrency.max, 2); // an end and a start at 1.0 do not overlap
   assert.equal(r.concurrency.mean, 1.5); // 3 request-seconds over 2 s
 });
@@ -46,8 +59,12 @@ test('empty figures are null in JSON, not NaN', () => {
   assert.equal((JSON.parse(text) as typeof r).ttft.p99, null);
 });
 
-test('the summary names the load, gives one row per figure in ms and lists errors with the server\'s message', () => {
-  const lines = formatSummary(reportOf([record(0), record(1, { failure: 'http_429', ttft: NaN, e2e: NaN, tpot: NaN, maxGap: NaN })], { slo: 'ttft=100ms' }));
+test("the summary names the load, gives one row per figure in ms and lists errors with the server's message", () => {
+  const lines = formatSummary(
+    reportOf([record(0), record(1, { failure: 'http_429', ttft: NaN, e2e: NaN, tpot: NaN, maxGap: NaN })], {
+      slo: 'ttft=100ms',
+    }),
+  );
   const text = lines.join('\n');
   assert.match(text, /open loop, poisson 10 req\/s, 2 requests/);
   assert.match(text, /^TTFT +50\.00 +50\.00/m);

@@ -144,9 +144,24 @@ export interface EngineReport {
   readonly source: 'scrape' | 'prometheus';
   readonly urls: readonly string[];
   readonly dialect: 'v1' | 'v0';
-  readonly waiting: { readonly samples: number; readonly mean: number; readonly p99: number; readonly max: number } | null;
-  readonly running: { readonly samples: number; readonly mean: number; readonly p99: number; readonly max: number } | null;
-  readonly kv_cache_usage: { readonly samples: number; readonly mean: number; readonly p99: number; readonly max: number } | null;
+  readonly waiting: {
+    readonly samples: number;
+    readonly mean: number;
+    readonly p99: number;
+    readonly max: number;
+  } | null;
+  readonly running: {
+    readonly samples: number;
+    readonly mean: number;
+    readonly p99: number;
+    readonly max: number;
+  } | null;
+  readonly kv_cache_usage: {
+    readonly samples: number;
+    readonly mean: number;
+    readonly p99: number;
+    readonly max: number;
+  } | null;
   /** Counter increases over the whole run (warm-up included), summed over engines: scraping only. */
   readonly deltas: {
     readonly requests_finished: number | null;
@@ -163,7 +178,17 @@ const round = (v: number, digits = 6): number => (Number.isFinite(v) ? Number(v.
 /** Rounded to microseconds, with null for what could not be computed (JSON has no NaN). */
 function figure(s: Summary): FigureSummary {
   const v = (x: number): number | null => (Number.isFinite(x) ? round(x) : null);
-  return { count: s.count, mean: v(s.mean), std: v(s.std), min: v(s.min), p50: v(s.p50), p90: v(s.p90), p95: v(s.p95), p99: v(s.p99), max: v(s.max) };
+  return {
+    count: s.count,
+    mean: v(s.mean),
+    std: v(s.std),
+    min: v(s.min),
+    p50: v(s.p50),
+    p90: v(s.p90),
+    p95: v(s.p95),
+    p99: v(s.p99),
+    max: v(s.max),
+  };
 }
 
 /** Whether a completed request meets `key` of `slo` (vLLM: TPOT 0 below two tokens). */
@@ -185,7 +210,9 @@ function concurrencyOf(records: readonly RequestRecord[], start: number, end: nu
   let busy = 0;
   for (const r of records) busy += Math.max(0, Math.min(r.end, end) - Math.max(r.sent, start));
   // Exact sweep over half-open intervals [sent, end): at equal times an end comes before a start.
-  const times = records.flatMap((r) => [[r.sent, 1] as const, [r.end, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const times = records
+    .flatMap((r) => [[r.sent, 1] as const, [r.end, -1] as const])
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   let cur = 0;
   let max = 0;
   for (const [, d] of times) {
@@ -197,7 +224,13 @@ function concurrencyOf(records: readonly RequestRecord[], start: number, end: nu
 }
 
 /** Figures of `records` over a window from `start` to the last end among them (or `stopAt`). */
-export function metricsOf(records: readonly RequestRecord[], itl: Float64Array, start: number, stopAt: number | undefined, slo: Slo | undefined): MetricsBlock {
+export function metricsOf(
+  records: readonly RequestRecord[],
+  itl: Float64Array,
+  start: number,
+  stopAt: number | undefined,
+  slo: Slo | undefined,
+): MetricsBlock {
   const ok = records.filter((r) => r.failure === undefined);
   const errors: Record<string, number> = {};
   let aborted = 0;
@@ -290,7 +323,8 @@ function phaseParameters(p: ResolvedPhase): PhaseParameters {
 }
 
 function engineReport(e: EngineObservation): EngineReport {
-  const lv = (l: EngineObservation['waiting']) => (l ? { samples: l.samples, mean: round(l.mean, 4), p99: round(l.p99, 4), max: round(l.max, 4) } : null);
+  const lv = (l: EngineObservation['waiting']) =>
+    l ? { samples: l.samples, mean: round(l.mean, 4), p99: round(l.p99, 4), max: round(l.max, 4) } : null;
   const n = (v: number | undefined, d = 6) => (v === undefined ? null : round(v, d));
   return {
     source: e.source,
@@ -336,7 +370,17 @@ export function buildReport(input: ReportInput): BenchReport {
   const overall = metricsOf(all, allItl, windowStart, stopAt, config.slo);
   const phases = config.phases.map((p, i) => {
     const start = Number.isNaN(run.phaseStart[i]) ? windowStart : (run.phaseStart[i] as number);
-    return { name: p.name, start_s: round(start), ...metricsOf(run.records[i] ?? [], (run.itl[i] as NonNullable<(typeof run.itl)[number]>).values(), start, stopAt, config.slo) };
+    return {
+      name: p.name,
+      start_s: round(start),
+      ...metricsOf(
+        run.records[i] ?? [],
+        (run.itl[i] as NonNullable<(typeof run.itl)[number]>).values(),
+        start,
+        stopAt,
+        config.slo,
+      ),
+    };
   });
   const open = all.filter((r) => config.phases[r.phase]?.mode === 'open');
   const queued = all.filter((r) => r.queued > 0);

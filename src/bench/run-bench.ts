@@ -7,7 +7,7 @@ import { EngineScraper, readPrometheusLevels, type EngineObservation } from './e
 import { resolveBenchOptions, type BenchOptions } from './options.js';
 import { promptVocabulary } from './prompts.js';
 import { buildReport, type BenchReport } from './report.js';
-import { runLoad, type SchedulerOptions } from './runner.js';
+import { runLoad, type RunResult, type SchedulerOptions } from './runner.js';
 import { StreamClient, type ChunkProbe } from './stream-client.js';
 import { probeTarget } from './target.js';
 import { Workload } from './workload.js';
@@ -45,12 +45,19 @@ export async function runBench(options: BenchOptions, internals: RunBenchInterna
     vocabulary: await promptVocabulary(),
   });
   if (dataset && workload.usableEntries === 0) {
-    throw new InvalidOptionError('--dataset', `no conversation of ${config.dataset} fits the model's context of ${target.maxModelLen} tokens`, 'Use a dataset with shorter conversations');
+    throw new InvalidOptionError(
+      '--dataset',
+      `no conversation of ${config.dataset} fits the model's context of ${target.maxModelLen} tokens`,
+      'Use a dataset with shorter conversations',
+    );
   }
-  const scraper = config.engineMetrics.length > 0 ? new EngineScraper(config.engineMetrics, config.scrapeInterval, target.model) : undefined;
+  const scraper =
+    config.engineMetrics.length > 0
+      ? new EngineScraper(config.engineMetrics, config.scrapeInterval, target.model)
+      : undefined;
   await scraper?.start();
   const client = new StreamClient(config.baseUrl, { headers });
-  let run;
+  let run: RunResult;
   try {
     run = await runLoad({
       client,

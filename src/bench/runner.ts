@@ -6,7 +6,13 @@ import { ArrivalSchedule, arrivalTimesForCount } from './arrivals.js';
 import { Prng } from '../sim/index.js';
 import type { BenchProgress, ResolvedPhase } from './options.js';
 import { SampleBuffer } from './stats.js';
-import { StreamRequest, type ChunkProbe, type Definitions, type FailureKind, type StreamClient } from './stream-client.js';
+import {
+  StreamRequest,
+  type ChunkProbe,
+  type Definitions,
+  type FailureKind,
+  type StreamClient,
+} from './stream-client.js';
 import type { Workload } from './workload.js';
 
 /** One request that ended, as the report needs it. Times in seconds; `sent`/`due` from the run's time zero. */
@@ -179,7 +185,7 @@ class Load {
         const segments: Segment[] = [];
         const first = ctx.phases[0] as ResolvedPhase;
         if (ctx.warmup > 0) segments.push(this.#segment(first, -1, ctx.warmup, undefined));
-        ctx.phases.forEach((p, i) => segments.push(this.#segment(p, i, p.duration, p.requests)));
+        for (const [i, p] of ctx.phases.entries()) segments.push(this.#segment(p, i, p.duration, p.requests));
         let cursor = 0;
         for (const seg of segments) {
           if (this.#stopped) break;
@@ -292,8 +298,10 @@ class Load {
           due = next();
         }
         if (due !== undefined) this.#at(seg.start + due, tick);
-        else if (end !== undefined) resolve(seg.start + end); // count-bound: ends with its last arrival
-        else if (seg.requests !== undefined && seg.arrived >= seg.requests) resolve(now); // count reached first
+        else if (end !== undefined)
+          resolve(seg.start + end); // count-bound: ends with its last arrival
+        else if (seg.requests !== undefined && seg.arrived >= seg.requests)
+          resolve(now); // count reached first
         else this.#at(seg.start + (seg.duration as number), () => resolve(seg.start + (seg.duration as number)));
       };
       tick();
@@ -351,7 +359,13 @@ class Load {
   #send(seg: Segment, due: number, queued: number): void {
     const index = this.#nextIndex++;
     const planned = this.#ctx.workload.plan(seg.phase, index);
-    const r = new Tracked(index, planned.maxTokens, this.#ctx.definitions, (x) => this.#done(x as Tracked), this.#ctx.probe);
+    const r = new Tracked(
+      index,
+      planned.maxTokens,
+      this.#ctx.definitions,
+      (x) => this.#done(x as Tracked),
+      this.#ctx.probe,
+    );
     r.segment = seg;
     r.due = due;
     r.queued = queued;

@@ -16,8 +16,17 @@ export interface Slo {
 export const SLO_KEYS = ['ttft', 'tpot', 'e2e', 'max_gap'] as const;
 export type SloKey = (typeof SLO_KEYS)[number];
 
-const ALIASES: Readonly<Record<string, SloKey>> = { ttft: 'ttft', tpot: 'tpot', e2e: 'e2e', e2el: 'e2e', max_gap: 'max_gap', 'max-gap': 'max_gap', maxgap: 'max_gap' };
-const FIX = 'Write KEY=DURATION pairs separated by commas, keys ttft, tpot, e2e, max_gap (e.g. ttft=500ms,tpot=50ms,e2e=30s)';
+const ALIASES: Readonly<Record<string, SloKey>> = {
+  ttft: 'ttft',
+  tpot: 'tpot',
+  e2e: 'e2e',
+  e2el: 'e2e',
+  max_gap: 'max_gap',
+  'max-gap': 'max_gap',
+  maxgap: 'max_gap',
+};
+const FIX =
+  'Write KEY=DURATION pairs separated by commas, keys ttft, tpot, e2e, max_gap (e.g. ttft=500ms,tpot=50ms,e2e=30s)';
 
 /**
  * Parses an SLO string or checks an object; `option` names the flag or key in errors.
@@ -30,7 +39,8 @@ export function parseSlo(input: string | Slo, option = '--slo'): Slo {
     for (const [k, v] of Object.entries(input)) {
       const key = ALIASES[k];
       if (!key) throw new InvalidOptionError(option, `unknown objective "${k}"`, FIX);
-      if (typeof v !== 'number' || !(v > 0)) throw new InvalidOptionError(`${option}.${k}`, `${String(v)} is not a positive number of seconds`, FIX);
+      if (typeof v !== 'number' || !(v > 0))
+        throw new InvalidOptionError(`${option}.${k}`, `${String(v)} is not a positive number of seconds`, FIX);
       out[key] = v;
     }
   } else {
@@ -43,7 +53,8 @@ export function parseSlo(input: string | Slo, option = '--slo'): Slo {
       const key = ALIASES[k];
       if (!key) throw new InvalidOptionError(option, `unknown objective "${k}"`, FIX);
       const seconds = parseDuration(p.slice(eq + 1));
-      if (seconds === undefined || seconds <= 0) throw new InvalidOptionError(option, `"${p.slice(eq + 1).trim()}" is not a positive duration for ${key}`, FIX);
+      if (seconds === undefined || seconds <= 0)
+        throw new InvalidOptionError(option, `"${p.slice(eq + 1).trim()}" is not a positive duration for ${key}`, FIX);
       out[key] = seconds;
     }
   }

@@ -9,7 +9,19 @@ import type { BenchOptions } from './options.js';
 
 let server: OpenAiTestServer;
 before(async () => {
-  server = await startOpenAiTestServer({ models: ['stream-ok', 'stream-slow', 'stream-mid-error', 'stream-reset', 'stream-invalid', 'json-ok', 'http-429', 'stream-no-token', 'completions-ok'] });
+  server = await startOpenAiTestServer({
+    models: [
+      'stream-ok',
+      'stream-slow',
+      'stream-mid-error',
+      'stream-reset',
+      'stream-invalid',
+      'json-ok',
+      'http-429',
+      'stream-no-token',
+      'completions-ok',
+    ],
+  });
 });
 after(() => server.close());
 
@@ -48,7 +60,7 @@ test('the completions API is timed the same way', async () => {
   assert.equal(server.received.at(-1)?.path, '/v1/completions');
 });
 
-test('failures are counted by kind, with the server\'s own message, and excluded from latency figures', async () => {
+test("failures are counted by kind, with the server's own message, and excluded from latency figures", async () => {
   const cases: [string, string, RegExp][] = [
     ['http-429', 'http_429', /Too many requests/],
     ['stream-mid-error', 'stream_error', /engine overloaded/],
@@ -69,7 +81,8 @@ test('failures are counted by kind, with the server\'s own message, and excluded
 test('a stopped run cuts requests in flight, counts them as cut (not failed) and says it was interrupted', async () => {
   const controller = new AbortController();
   const run = one('stream-no-token', { rate: 'inf', requests: 3, signal: controller.signal });
-  while (server.received.filter((r) => r.body?.model === 'stream-no-token').length < 3) await new Promise((r) => setTimeout(r, 5));
+  while (server.received.filter((r) => r.body?.model === 'stream-no-token').length < 3)
+    await new Promise((r) => setTimeout(r, 5));
   controller.abort();
   const r = await run;
   assert.equal(r.interrupted, true);

@@ -69,7 +69,13 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
   #done = false;
   #aborting = false;
 
-  constructor(index: number, expectedTokens: number, definitions: Definitions, onDone: (r: StreamRequest) => void, probe?: ChunkProbe) {
+  constructor(
+    index: number,
+    expectedTokens: number,
+    definitions: Definitions,
+    onDone: (r: StreamRequest) => void,
+    probe?: ChunkProbe,
+  ) {
     this.index = index;
     this.#probe = probe;
     // Sized for the expected answer up to a point: a 32k-token max_tokens must not cost 256 KiB per stream in flight.
@@ -97,7 +103,11 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
     this.#controller = controller;
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.status = statusCode;
     if (statusCode !== 200) {
       this.#errorBody = [];
@@ -137,7 +147,8 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
     else if (this.timer.firstOutputMs >= 0) this.timer.finish(this.timer.lastOutputMs);
     if (this.failure !== undefined) this.#finish(this.failure, this.message);
     else if (this.timer.firstOutputMs < 0) {
-      if (this.#vllm || this.outputChunks > 0) this.#finish('protocol_error', 'the stream carried no chunk with choices');
+      if (this.#vllm || this.outputChunks > 0)
+        this.#finish('protocol_error', 'the stream carried no chunk with choices');
       else this.#finish('empty_response', 'the stream carried no output');
     } else if (truncated && !this.sawDone) this.#finish('incomplete', 'the stream ended in the middle of an event');
     else this.#finish(undefined, undefined);
@@ -148,10 +159,18 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     let kind: FailureKind;
     if (this.#aborting) kind = 'aborted';
-    else if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH' || code === 'UND_ERR_CONNECT_TIMEOUT') kind = 'connect_error';
+    else if (
+      code === 'ECONNREFUSED' ||
+      code === 'ENOTFOUND' ||
+      code === 'EHOSTUNREACH' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT'
+    )
+      kind = 'connect_error';
     else if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') kind = 'timeout';
     else if (code === 'UND_ERR_ABORTED' || err.name === 'AbortError' || code === 'UND_ERR_DESTROYED') kind = 'aborted';
-    else kind = this.status === 0 && code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET' ? 'connect_error' : 'connection_reset';
+    else
+      kind =
+        this.status === 0 && code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET' ? 'connect_error' : 'connection_reset';
     this.#finish(kind, `${code ? `${code}: ` : ''}${err.message}`.slice(0, 300));
   }
 
@@ -170,7 +189,10 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
     }
     if (f.isError || meta?.event === 'error') {
       this.failure = 'stream_error';
-      this.message ??= f.errorStart >= 0 ? errorMessage(Buffer.from(bytes.subarray(f.errorStart, f.errorEnd)).toString('utf8')) : 'error event';
+      this.message ??=
+        f.errorStart >= 0
+          ? errorMessage(Buffer.from(bytes.subarray(f.errorStart, f.errorEnd)).toString('utf8'))
+          : 'error event';
       return;
     }
     if (f.hasUsage) {
@@ -214,7 +236,16 @@ function isDone(b: Uint8Array, s: number): boolean {
 function errorMessage(text: string): string {
   try {
     const v = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown; detail?: unknown };
-    const m = typeof v.error === 'string' ? v.error : typeof v.error?.message === 'string' ? v.error.message : typeof v.message === 'string' ? v.message : typeof v.detail === 'string' ? v.detail : undefined;
+    const m =
+      typeof v.error === 'string'
+        ? v.error
+        : typeof v.error?.message === 'string'
+          ? v.error.message
+          : typeof v.message === 'string'
+            ? v.message
+            : typeof v.detail === 'string'
+              ? v.detail
+              : undefined;
     if (m) return m.slice(0, 300);
   } catch {
     // not JSON

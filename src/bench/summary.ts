@@ -3,21 +3,25 @@
 import { formatSlo } from './slo.js';
 import type { BenchReport, FigureSummary, MetricsBlock, PhaseParameters } from './report.js';
 
-const FIGURE_ROWS: readonly (readonly [keyof MetricsBlock & ('ttft' | 'tpot' | 'itl' | 'e2e' | 'max_gap'), string])[] = [
-  ['ttft', 'TTFT'],
-  ['tpot', 'TPOT'],
-  ['itl', 'ITL'],
-  ['e2e', 'E2E'],
-  ['max_gap', 'Max gap'],
-];
+const FIGURE_ROWS: readonly (readonly [keyof MetricsBlock & ('ttft' | 'tpot' | 'itl' | 'e2e' | 'max_gap'), string])[] =
+  [
+    ['ttft', 'TTFT'],
+    ['tpot', 'TPOT'],
+    ['itl', 'ITL'],
+    ['e2e', 'E2E'],
+    ['max_gap', 'Max gap'],
+  ];
 
-const ms = (s: number | null, digits = 2): string => (s === null || !Number.isFinite(s) ? '-' : (s * 1000).toFixed(digits));
+const ms = (s: number | null, digits = 2): string =>
+  s === null || !Number.isFinite(s) ? '-' : (s * 1000).toFixed(digits);
 const num = (v: number, digits = 1): string => (Number.isFinite(v) ? v.toFixed(digits) : '-');
 const pct = (v: number): string => `${(v * 100).toFixed(1)}%`;
 
 /** One phase's load in words. */
 export function describePhase(p: PhaseParameters): string {
-  const end = [p.duration_s !== null ? `${p.duration_s} s` : '', p.requests !== null ? `${p.requests} requests` : ''].filter(Boolean).join(' or ');
+  const end = [p.duration_s !== null ? `${p.duration_s} s` : '', p.requests !== null ? `${p.requests} requests` : '']
+    .filter(Boolean)
+    .join(' or ');
   const load =
     p.mode === 'open'
       ? `open loop, ${p.arrival === 'gamma' ? `gamma (burstiness ${p.burstiness})` : p.arrival} ${p.rate} req/s${p.max_concurrency !== null ? `, at most ${p.max_concurrency} in flight` : ''}`
@@ -48,7 +52,9 @@ function blockLines(b: MetricsBlock, slo: BenchReport['parameters']['slo']): str
     const per = Object.entries(b.goodput.per_slo)
       .map(([k, v]) => `${k} ${pct(v as number)}`)
       .join(', ');
-    lines.push(`Goodput      ${num(b.goodput.requests_per_s, 2)} req/s meeting ${formatSlo(slo)}; attainment ${pct(b.goodput.attainment)} (${per})`);
+    lines.push(
+      `Goodput      ${num(b.goodput.requests_per_s, 2)} req/s meeting ${formatSlo(slo)}; attainment ${pct(b.goodput.attainment)} (${per})`,
+    );
   }
   return lines;
 }
@@ -62,19 +68,28 @@ export function formatSummary(r: BenchReport): string[] {
   const out: string[] = [];
   const title = `inferwatch bench${r.interrupted ? ' (interrupted: figures cover what completed)' : ''}`;
   out.push(`=== ${title} ${'='.repeat(Math.max(3, 100 - title.length - 5))}`);
-  out.push(`Target       ${r.target.base_url}  model ${r.target.model}  (${r.parameters.endpoint}, ${r.parameters.definitions} definitions, seed ${r.parameters.seed})`);
-  for (const p of r.parameters.phases) out.push(`Load         ${r.parameters.phases.length > 1 ? `${p.name}: ` : ''}${describePhase(p)}`);
+  out.push(
+    `Target       ${r.target.base_url}  model ${r.target.model}  (${r.parameters.endpoint}, ${r.parameters.definitions} definitions, seed ${r.parameters.seed})`,
+  );
+  for (const p of r.parameters.phases)
+    out.push(`Load         ${r.parameters.phases.length > 1 ? `${p.name}: ` : ''}${describePhase(p)}`);
   if (r.parameters.dataset) out.push(`Dataset      ${r.parameters.dataset}`);
-  if (r.parameters.warmup_s > 0) out.push(`Warm-up      ${r.parameters.warmup_s} s (${r.warmup.sent} requests, excluded)`);
+  if (r.parameters.warmup_s > 0)
+    out.push(`Warm-up      ${r.parameters.warmup_s} s (${r.warmup.sent} requests, excluded)`);
   out.push(...blockLines(r, r.parameters.slo));
   out.push('', ...figureTable(r));
   const errors = Object.entries(r.requests.errors);
   if (errors.length > 0) {
     out.push('', 'Errors');
-    for (const [k, n] of errors.sort((a, b) => b[1] - a[1])) out.push(`  ${k.padEnd(18)} ${String(n).padStart(6)}  ${r.error_messages[k] ? `"${r.error_messages[k]}"` : ''}`);
+    for (const [k, n] of errors.sort((a, b) => b[1] - a[1]))
+      out.push(`  ${k.padEnd(18)} ${String(n).padStart(6)}  ${r.error_messages[k] ? `"${r.error_messages[k]}"` : ''}`);
   }
-  if (r.unfinished.never_sent > 0) out.push(`Unsent       ${r.unfinished.never_sent} arrivals were waiting for a slot when the run stopped`);
-  if (r.clipped_to_context > 0) out.push(`Clipped      ${r.clipped_to_context} requests had max_tokens shortened to fit the context of ${r.target.max_model_len} tokens`);
+  if (r.unfinished.never_sent > 0)
+    out.push(`Unsent       ${r.unfinished.never_sent} arrivals were waiting for a slot when the run stopped`);
+  if (r.clipped_to_context > 0)
+    out.push(
+      `Clipped      ${r.clipped_to_context} requests had max_tokens shortened to fit the context of ${r.target.max_model_len} tokens`,
+    );
   if (r.phases.length > 1) {
     out.push('', 'Phases       req/s   goodput   TTFT p50   TTFT p99   TPOT p50   TPOT p99   (ms)');
     for (const p of r.phases) {
@@ -84,14 +99,26 @@ export function formatSummary(r: BenchReport): string[] {
     }
   }
   const lag = r.client.scheduling_lag_s;
-  const client = [lag.count > 0 ? `scheduling lag p50 ${ms(lag.p50)} ms, p99 ${ms(lag.p99)} ms, max ${ms(lag.max)} ms` : ''];
-  if (r.client.queued_for_slot.count > 0) client.push(`${r.client.queued_for_slot.count} arrivals waited for a slot (mean ${ms(r.client.queued_for_slot.wait_s.mean)} ms)`);
+  const client = [
+    lag.count > 0 ? `scheduling lag p50 ${ms(lag.p50)} ms, p99 ${ms(lag.p99)} ms, max ${ms(lag.max)} ms` : '',
+  ];
+  if (r.client.queued_for_slot.count > 0)
+    client.push(
+      `${r.client.queued_for_slot.count} arrivals waited for a slot (mean ${ms(r.client.queued_for_slot.wait_s.mean)} ms)`,
+    );
   if (client.some(Boolean)) out.push('', `Generator    ${client.filter(Boolean).join('; ')}`);
   if (r.engine) {
     const e = r.engine;
-    const lv = (name: string, l: typeof e.waiting, f: (v: number) => string = (v) => num(v, 0)) => (l ? `${name} max ${f(l.max)} (mean ${f(l.mean)})` : '');
-    const parts = [lv('waiting', e.waiting), lv('running', e.running), lv('KV cache', e.kv_cache_usage, (v) => pct(v))].filter(Boolean);
-    out.push(`Engine       ${parts.join(', ')}  [${e.source === 'prometheus' ? 'Prometheus' : 'scraped'} ${e.urls.join(', ')}, vLLM ${e.dialect}]`);
+    const lv = (name: string, l: typeof e.waiting, f: (v: number) => string = (v) => num(v, 0)) =>
+      l ? `${name} max ${f(l.max)} (mean ${f(l.mean)})` : '';
+    const parts = [
+      lv('waiting', e.waiting),
+      lv('running', e.running),
+      lv('KV cache', e.kv_cache_usage, (v) => pct(v)),
+    ].filter(Boolean);
+    out.push(
+      `Engine       ${parts.join(', ')}  [${e.source === 'prometheus' ? 'Prometheus' : 'scraped'} ${e.urls.join(', ')}, vLLM ${e.dialect}]`,
+    );
     if (e.deltas) {
       const d = e.deltas;
       out.push(

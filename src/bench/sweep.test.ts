@@ -26,13 +26,21 @@ test('rates come from a list (ascending) or evenly spaced up to a maximum', () =
   assert.deepEqual(sweepRates('1,2,4,8', undefined, undefined), [1, 2, 4, 8]);
   assert.deepEqual(sweepRates(undefined, 10, 4), [2.5, 5, 7.5, 10]);
   assert.equal(sweepRates(undefined, 16, undefined).length, 8);
-  assert.throws(() => sweepRates('4,2', undefined, undefined), (e: unknown) => e instanceof InvalidOptionError && /not ascending/.test(e.message));
+  assert.throws(
+    () => sweepRates('4,2', undefined, undefined),
+    (e: unknown) => e instanceof InvalidOptionError && /not ascending/.test(e.message),
+  );
   assert.throws(() => sweepRates('1,x', undefined, undefined), /not a list of positive rates/);
   assert.throws(() => sweepRates(undefined, undefined, undefined), /no rates given/);
 });
 
-test('vLLM\'s goodput peak is the rate with the most good requests per second; DistServe\'s the highest with 90% attainment', () => {
-  const steps = [step(2), step(4, { goodput_rps: 3.9, attainment: 0.97 }), step(8, { goodput_rps: 6.5, attainment: 0.81 }), step(16, { goodput_rps: 2, attainment: 0.12, saturated: true })];
+test("vLLM's goodput peak is the rate with the most good requests per second; DistServe's the highest with 90% attainment", () => {
+  const steps = [
+    step(2),
+    step(4, { goodput_rps: 3.9, attainment: 0.97 }),
+    step(8, { goodput_rps: 6.5, attainment: 0.81 }),
+    step(16, { goodput_rps: 2, attainment: 0.12, saturated: true }),
+  ];
   const p = sweepPeaks(steps);
   assert.deepEqual(p.peak_goodput, { rate: 8, requests_per_s: 6.5 });
   assert.deepEqual(p.distserve_goodput, { rate: 4, attainment: 0.97 });
@@ -46,7 +54,18 @@ test('the chart has TTFT, TPOT and goodput panels with one point per rate, the p
   assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.match(svg, /<\/svg>\n$/);
   assert.match(svg, /a &lt;sweep&gt;/);
-  for (const t of ['Time to first token', 'Time per output token', 'Goodput and throughput', 'TTFT p99', 'TPOT p50', 'goodput', 'peak 8 req/s', 'SLO 500 ms', 'saturated']) assert.ok(svg.includes(t), t);
+  for (const t of [
+    'Time to first token',
+    'Time per output token',
+    'Goodput and throughput',
+    'TTFT p99',
+    'TPOT p50',
+    'goodput',
+    'peak 8 req/s',
+    'SLO 500 ms',
+    'saturated',
+  ])
+    assert.ok(svg.includes(t), t);
   assert.match(svg, /Time to first token <tspan[^>]*>\(ms, log scale\)/);
   assert.match(svg, /Time per output token <tspan[^>]*>\(ms\)/);
   // 7 series (TTFT p50/p99, TPOT p50/p99, goodput, completed, offered), a point per rate, and the peak ring.
@@ -66,7 +85,9 @@ test('axis ticks are round numbers covering the data', () => {
 
 test('a rate is saturated when the server fell behind the offered rate and TTFT kept growing through the step', () => {
   // 30 arrivals in 3 s; the queue grows: each request waits 0.2 s longer than the one before.
-  const behind = Array.from({ length: 30 }, (_, i) => record(i, { ttft: 0.05 + i * 0.2, e2e: 0.5 + i * 0.2, end: i * 0.1 + 0.5 + i * 0.2 }));
+  const behind = Array.from({ length: 30 }, (_, i) =>
+    record(i, { ttft: 0.05 + i * 0.2, e2e: 0.5 + i * 0.2, end: i * 0.1 + 0.5 + i * 0.2 }),
+  );
   const s = sweepStep(10, reportOf(behind, { rate: 10, duration: 3, detailed: true }));
   assert.equal(s.offered_rps, 10);
   assert.ok(s.achieved_rps < 9, String(s.achieved_rps));

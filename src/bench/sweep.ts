@@ -76,16 +76,31 @@ export function sweepRates(list: string | undefined, max: number | undefined, st
   if (list !== undefined) {
     const rates = list.split(',').map((s) => Number(s.trim()));
     if (rates.length === 0 || rates.some((r) => !(r > 0) || !Number.isFinite(r))) {
-      throw new InvalidOptionError('--rates', `"${list}" is not a list of positive rates`, 'Give requests per second separated by commas, e.g. --rates 1,2,4,8,16');
+      throw new InvalidOptionError(
+        '--rates',
+        `"${list}" is not a list of positive rates`,
+        'Give requests per second separated by commas, e.g. --rates 1,2,4,8,16',
+      );
     }
     for (let i = 1; i < rates.length; i++) {
-      if ((rates[i] as number) <= (rates[i - 1] as number)) throw new InvalidOptionError('--rates', `"${list}" is not ascending`, 'List the rates from lowest to highest');
+      if ((rates[i] as number) <= (rates[i - 1] as number))
+        throw new InvalidOptionError('--rates', `"${list}" is not ascending`, 'List the rates from lowest to highest');
     }
     return rates;
   }
-  if (max === undefined || !(max > 0) || !Number.isFinite(max)) throw new InvalidOptionError('--rates', 'no rates given', 'Give --rates 1,2,4,8 or --max-rate R (with --steps N, default 8)');
+  if (max === undefined || !(max > 0) || !Number.isFinite(max))
+    throw new InvalidOptionError(
+      '--rates',
+      'no rates given',
+      'Give --rates 1,2,4,8 or --max-rate R (with --steps N, default 8)',
+    );
   const n = steps ?? 8;
-  if (!Number.isInteger(n) || n < 1) throw new InvalidOptionError('--steps', `${String(steps)} is not a whole number of at least 1`, 'Give e.g. --steps 8');
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidOptionError(
+      '--steps',
+      `${String(steps)} is not a whole number of at least 1`,
+      'Give e.g. --steps 8',
+    );
   return Array.from({ length: n }, (_, i) => Number((((i + 1) * max) / n).toFixed(6)));
 }
 
@@ -124,16 +139,23 @@ export function sweepStep(rate: number, r: BenchReport): SweepStep {
     tpot_p99: r.tpot.p99,
     completed: r.requests.completed,
     failed: r.requests.failed,
-    saturated: offered > 0 && r.throughput.requests_per_s < SATURATION_RATIO * offered && growth !== null && growth > SATURATION_GROWTH,
+    saturated:
+      offered > 0 &&
+      r.throughput.requests_per_s < SATURATION_RATIO * offered &&
+      growth !== null &&
+      growth > SATURATION_GROWTH,
   };
 }
 
 /** Peaks of a series of steps. */
-export function sweepPeaks(steps: readonly SweepStep[]): Pick<SweepReport, 'peak_goodput' | 'distserve_goodput' | 'saturation_rate'> {
+export function sweepPeaks(
+  steps: readonly SweepStep[],
+): Pick<SweepReport, 'peak_goodput' | 'distserve_goodput' | 'saturation_rate'> {
   let peak: SweepReport['peak_goodput'] = null;
   let ds: SweepReport['distserve_goodput'] = null;
   for (const s of steps) {
-    if (s.goodput_rps !== null && (peak === null || s.goodput_rps > peak.requests_per_s)) peak = { rate: s.rate, requests_per_s: s.goodput_rps };
+    if (s.goodput_rps !== null && (peak === null || s.goodput_rps > peak.requests_per_s))
+      peak = { rate: s.rate, requests_per_s: s.goodput_rps };
     if (s.attainment !== null && s.attainment >= DISTSERVE_ATTAINMENT) ds = { rate: s.rate, attainment: s.attainment };
   }
   return { peak_goodput: peak, distserve_goodput: ds, saturation_rate: steps.find((s) => s.saturated)?.rate ?? null };
@@ -158,7 +180,10 @@ export async function runSweep(options: SweepOptions, internals: RunBenchInterna
     }
     onStep?.({ rate, index });
     // Per-request detail feeds the saturation test; it is kept in the sweep file only when asked for.
-    const full = await runBench({ ...bench, rate, detailed: true, ...(onProgress ? { onProgress: (p) => onProgress(rate, p) } : {}) }, internals);
+    const full = await runBench(
+      { ...bench, rate, detailed: true, ...(onProgress ? { onProgress: (p) => onProgress(rate, p) } : {}) },
+      internals,
+    );
     const step = sweepStep(rate, full);
     const { requests_detail: _detail, ...lean } = full;
     const report: BenchReport = bench.detailed ? full : lean;
@@ -186,16 +211,26 @@ export async function runSweep(options: SweepOptions, internals: RunBenchInterna
 /** The sweep as terminal lines. */
 export function formatSweep(s: SweepReport): string[] {
   const ms = (v: number | null): string => (v === null ? '-' : (v * 1000).toFixed(1));
-  const out = [`${'rate'.padStart(8)}${'offered'.padStart(9)}${'achieved'.padStart(10)}${'goodput'.padStart(9)}${'attain'.padStart(8)}${'TTFT p50'.padStart(10)}${'TTFT p99'.padStart(10)}${'TPOT p50'.padStart(10)}${'TPOT p99'.padStart(10)}  (req/s, ms)`];
+  const out = [
+    `${'rate'.padStart(8)}${'offered'.padStart(9)}${'achieved'.padStart(10)}${'goodput'.padStart(9)}${'attain'.padStart(8)}${'TTFT p50'.padStart(10)}${'TTFT p99'.padStart(10)}${'TPOT p50'.padStart(10)}${'TPOT p99'.padStart(10)}  (req/s, ms)`,
+  ];
   for (const st of s.steps) {
     out.push(
       `${String(st.rate).padStart(8)}${st.offered_rps.toFixed(2).padStart(9)}${st.achieved_rps.toFixed(2).padStart(10)}${(st.goodput_rps === null ? '-' : st.goodput_rps.toFixed(2)).padStart(9)}${(st.attainment === null ? '-' : `${(st.attainment * 100).toFixed(0)}%`).padStart(8)}${ms(st.ttft_p50).padStart(10)}${ms(st.ttft_p99).padStart(10)}${ms(st.tpot_p50).padStart(10)}${ms(st.tpot_p99).padStart(10)}${st.saturated ? '  saturated' : ''}`,
     );
   }
   out.push('');
-  out.push(s.peak_goodput ? `Peak goodput (vLLM): ${s.peak_goodput.requests_per_s.toFixed(2)} req/s meeting the SLOs, at ${s.peak_goodput.rate} req/s offered` : 'Peak goodput: no SLO given (--slo), so no goodput');
+  out.push(
+    s.peak_goodput
+      ? `Peak goodput (vLLM): ${s.peak_goodput.requests_per_s.toFixed(2)} req/s meeting the SLOs, at ${s.peak_goodput.rate} req/s offered`
+      : 'Peak goodput: no SLO given (--slo), so no goodput',
+  );
   if (s.peak_goodput || s.distserve_goodput) {
-    out.push(s.distserve_goodput ? `DistServe goodput: ${s.distserve_goodput.rate} req/s is the highest rate with at least ${DISTSERVE_ATTAINMENT * 100}% of requests meeting the SLOs (${(s.distserve_goodput.attainment * 100).toFixed(1)}%)` : `DistServe goodput: no rate reached ${DISTSERVE_ATTAINMENT * 100}% attainment`);
+    out.push(
+      s.distserve_goodput
+        ? `DistServe goodput: ${s.distserve_goodput.rate} req/s is the highest rate with at least ${DISTSERVE_ATTAINMENT * 100}% of requests meeting the SLOs (${(s.distserve_goodput.attainment * 100).toFixed(1)}%)`
+        : `DistServe goodput: no rate reached ${DISTSERVE_ATTAINMENT * 100}% attainment`,
+    );
   }
   out.push(
     s.saturation_rate !== null

@@ -29,13 +29,21 @@ export class BenchTargetError extends InferwatchError {
  *
  * @example const t = await probeTarget('http://127.0.0.1:8000/v1', undefined); t.model
  */
-export async function probeTarget(baseUrl: string, model: string | undefined, headers: Readonly<Record<string, string>> = {}, timeoutMs = 10_000): Promise<TargetInfo> {
+export async function probeTarget(
+  baseUrl: string,
+  model: string | undefined,
+  headers: Readonly<Record<string, string>> = {},
+  timeoutMs = 10_000,
+): Promise<TargetInfo> {
   const url = `${baseUrl}/models`;
   let res: GetResult;
   try {
     res = await httpGet(url, { accept: 'application/json', ...headers }, timeoutMs);
   } catch (err) {
-    throw new BenchTargetError(`cannot reach --target ${baseUrl}: GET ${url} failed: ${failureCode(err)}. Check the URL and that the server is running.`, { cause: err });
+    throw new BenchTargetError(
+      `cannot reach --target ${baseUrl}: GET ${url} failed: ${failureCode(err)}. Check the URL and that the server is running.`,
+      { cause: err },
+    );
   }
   const type = res.contentType || 'no content-type';
   const text = res.text;
@@ -45,7 +53,9 @@ export async function probeTarget(baseUrl: string, model: string | undefined, he
     );
   };
   if (res.status === 401 || res.status === 403) {
-    throw new BenchTargetError(`--target ${baseUrl} refused the request (GET ${url} answered ${res.status}). Set OPENAI_API_KEY (sent as a bearer token) or pass headers.`);
+    throw new BenchTargetError(
+      `--target ${baseUrl} refused the request (GET ${url} answered ${res.status}). Set OPENAI_API_KEY (sent as a bearer token) or pass headers.`,
+    );
   }
   if (res.status < 200 || res.status > 299) notOpenAi(`answered ${res.status} (${type.split(';')[0]})`);
   let body: unknown;
@@ -56,17 +66,35 @@ export async function probeTarget(baseUrl: string, model: string | undefined, he
   }
   const data = (body as { data?: unknown }).data;
   if (!Array.isArray(data)) notOpenAi('answered JSON without a "data" list of models');
-  const list = (data as unknown[]).filter((m): m is { id: string; max_model_len?: unknown } => typeof (m as { id?: unknown })?.id === 'string');
-  if (list.length === 0) throw new BenchTargetError(`--target ${baseUrl} lists no models (GET ${url}). Is a model loaded?`);
+  const list = (data as unknown[]).filter(
+    (m): m is { id: string; max_model_len?: unknown } => typeof (m as { id?: unknown })?.id === 'string',
+  );
+  if (list.length === 0)
+    throw new BenchTargetError(`--target ${baseUrl} lists no models (GET ${url}). Is a model loaded?`);
   const models = list.map((m) => m.id);
   let chosen: (typeof list)[number] | undefined;
   if (model === undefined) {
-    if (list.length > 1) throw new InvalidOptionError('--model', `the target serves ${list.length} models (${models.join(', ')})`, 'Pick one with --model');
+    if (list.length > 1)
+      throw new InvalidOptionError(
+        '--model',
+        `the target serves ${list.length} models (${models.join(', ')})`,
+        'Pick one with --model',
+      );
     chosen = list[0];
   } else {
     chosen = list.find((m) => m.id === model);
-    if (!chosen) throw new InvalidOptionError('--model', `the target does not serve "${model}"`, `It serves: ${models.join(', ')}`);
+    if (!chosen)
+      throw new InvalidOptionError(
+        '--model',
+        `the target does not serve "${model}"`,
+        `It serves: ${models.join(', ')}`,
+      );
   }
   const mml = (chosen as { max_model_len?: unknown }).max_model_len;
-  return { baseUrl, models, model: (chosen as { id: string }).id, maxModelLen: typeof mml === 'number' && mml > 0 ? mml : undefined };
+  return {
+    baseUrl,
+    models,
+    model: (chosen as { id: string }).id,
+    maxModelLen: typeof mml === 'number' && mml > 0 ? mml : undefined,
+  };
 }

@@ -11,7 +11,10 @@ export async function countInWorker(texts: readonly string[]): Promise<number[]>
   if (texts.length === 0) return [];
   const counts = await tokenEstimator.estimate(texts);
   if (counts.length !== texts.length || counts.some((c) => c < 0)) {
-    throw new InferwatchError('IW_TOKENIZER', 'the tokenizer worker could not count tokens (gpt-tokenizer failed to load in a worker thread); reinstall inferwatch');
+    throw new InferwatchError(
+      'IW_TOKENIZER',
+      'the tokenizer worker could not count tokens (gpt-tokenizer failed to load in a worker thread); reinstall inferwatch',
+    );
   }
   return counts;
 }

@@ -17,9 +17,18 @@ before(async () => {
 const phase = (o: Record<string, unknown>) => resolveBenchOptions({ target: 'http://h:1', rate: 1, ...o }).phases[0]!;
 
 test('a chat body asks for a stream with usage, max_tokens and ignore_eos when set, and a prompt of the sampled length', () => {
-  const w = new Workload({ model: 'm', endpoint: 'chat', seed: 1, maxModelLen: undefined, dataset: undefined, vocabulary: words });
+  const w = new Workload({
+    model: 'm',
+    endpoint: 'chat',
+    seed: 1,
+    maxModelLen: undefined,
+    dataset: undefined,
+    vocabulary: words,
+  });
   const r = w.plan(phase({ promptTokens: 'uniform:10-50', outputTokens: 'fixed:33', ignoreEos: true }), 0);
-  const body = JSON.parse(r.body.toString()) as Record<string, unknown> & { messages: { role: string; content: string }[] };
+  const body = JSON.parse(r.body.toString()) as Record<string, unknown> & {
+    messages: { role: string; content: string }[];
+  };
   assert.equal(body.model, 'm');
   assert.equal(body.stream, true);
   assert.deepEqual(body.stream_options, { include_usage: true });
@@ -31,15 +40,32 @@ test('a chat body asks for a stream with usage, max_tokens and ignore_eos when s
 });
 
 test('a completions body carries the prompt as text; no ignore_eos unless asked', () => {
-  const w = new Workload({ model: 'm', endpoint: 'completions', seed: 1, maxModelLen: undefined, dataset: undefined, vocabulary: words });
-  const body = JSON.parse(w.plan(phase({ promptTokens: 12, outputTokens: 5 }), 3).body.toString()) as Record<string, unknown>;
+  const w = new Workload({
+    model: 'm',
+    endpoint: 'completions',
+    seed: 1,
+    maxModelLen: undefined,
+    dataset: undefined,
+    vocabulary: words,
+  });
+  const body = JSON.parse(w.plan(phase({ promptTokens: 12, outputTokens: 5 }), 3).body.toString()) as Record<
+    string,
+    unknown
+  >;
   assert.equal(typeof body.prompt, 'string');
   assert.equal(body.ignore_eos, undefined);
   assert.equal(countTokens(body.prompt as string), 12);
 });
 
 test('request i is the same on every run, whatever was planned before it', () => {
-  const opts = { model: 'm', endpoint: 'chat' as const, seed: 4, maxModelLen: undefined, dataset: undefined, vocabulary: words };
+  const opts = {
+    model: 'm',
+    endpoint: 'chat' as const,
+    seed: 4,
+    maxModelLen: undefined,
+    dataset: undefined,
+    vocabulary: words,
+  };
   const p = phase({ promptTokens: 'lognormal:100,0.5', outputTokens: 'uniform:1-100' });
   const a = new Workload(opts);
   const b = new Workload(opts);
@@ -48,7 +74,14 @@ test('request i is the same on every run, whatever was planned before it', () =>
 });
 
 test('lengths stay within the context: prompts truncated, max_tokens cut to fit and counted', () => {
-  const w = new Workload({ model: 'm', endpoint: 'chat', seed: 2, maxModelLen: 300, dataset: undefined, vocabulary: words });
+  const w = new Workload({
+    model: 'm',
+    endpoint: 'chat',
+    seed: 2,
+    maxModelLen: 300,
+    dataset: undefined,
+    vocabulary: words,
+  });
   const r = w.plan(phase({ promptTokens: 200, outputTokens: 200 }), 0);
   assert.equal(r.promptTokens, 200);
   assert.equal(r.maxTokens, 300 - TEMPLATE_MARGIN - 200);

@@ -44,9 +44,14 @@ export class Workload {
 
   constructor(o: WorkloadOptions) {
     this.#o = o;
-    this.#prefix = o.endpoint === 'chat' ? `{"model":${JSON.stringify(o.model)},"messages":[{"role":"user","content":` : `{"model":${JSON.stringify(o.model)},"prompt":`;
+    this.#prefix =
+      o.endpoint === 'chat'
+        ? `{"model":${JSON.stringify(o.model)},"messages":[{"role":"user","content":`
+        : `{"model":${JSON.stringify(o.model)},"prompt":`;
     const max = o.maxModelLen;
-    const usable = o.dataset ? o.dataset.entries.filter((e) => max === undefined || e.promptTokens + e.outputTokens <= max - TEMPLATE_MARGIN) : [];
+    const usable = o.dataset
+      ? o.dataset.entries.filter((e) => max === undefined || e.promptTokens + e.outputTokens <= max - TEMPLATE_MARGIN)
+      : [];
     // A seeded shuffle, so request i takes the same conversation on every run (vLLM samples them at random too).
     const order = [...usable];
     const rng = new Prng(Math.imul(o.seed, 0x27d4eb2f) ^ 0x165667b1);
@@ -78,7 +83,9 @@ export class Workload {
       prompt = entry.prompt;
       promptTokens = entry.promptTokens;
     }
-    let maxTokens = phase.outputTokens ? sampleLength(phase.outputTokens, rng, limit) : (entry as DatasetEntry).outputTokens;
+    let maxTokens = phase.outputTokens
+      ? sampleLength(phase.outputTokens, rng, limit)
+      : (entry as DatasetEntry).outputTokens;
     if (promptTokens + maxTokens > limit) {
       maxTokens = Math.max(1, limit - promptTokens);
       this.clipped++;

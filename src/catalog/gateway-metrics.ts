@@ -8,6 +8,23 @@ import type { MetricDefinition } from './metric-definition.js';
  */
 export const ATTEMPT_OUTCOMES = ['ok', 'connect_error', 'timeout', 'reset', 'aborted'] as const;
 
+/**
+ * Why the gateway closed a client connection itself. Closed set: `header_timeout` (the request head was not
+ * complete within headerTimeout of its first byte, or of the connection's opening when no byte came),
+ * `body_timeout` (the request was not received in full within bodyTimeout), `idle_timeout` (a kept-alive
+ * connection idle for idleTimeout), `over_capacity` (maxConnections reached: dropped on accept), `bad_request`
+ * (bytes that are not HTTP/1.1), `headers_too_large` (a head over Node's header size limit).
+ */
+export const CONNECTION_CLOSE_REASONS = [
+  'header_timeout',
+  'body_timeout',
+  'idle_timeout',
+  'over_capacity',
+  'bad_request',
+  'headers_too_large',
+] as const;
+export type ConnectionCloseReason = (typeof CONNECTION_CLOSE_REASONS)[number];
+
 export const GATEWAY_METRICS = {
   upstreamAttempts: {
     id: 'upstreamAttempts',
@@ -16,7 +33,8 @@ export const GATEWAY_METRICS = {
     help: 'Attempts to send a request to an upstream replica, by replica and outcome (ok, http_NNN, connect_error, timeout, reset, aborted).',
     labels: ['upstream', 'outcome'],
     unit: 'events',
-    meaning: 'Failover in action: non-ok outcomes on one replica with ok on another mean the gateway hid a failure from users.',
+    meaning:
+      'Failover in action: non-ok outcomes on one replica with ok on another mean the gateway hid a failure from users.',
   },
   upstreamHealthy: {
     id: 'upstreamHealthy',
@@ -35,5 +53,25 @@ export const GATEWAY_METRICS = {
     labels: ['upstream'],
     unit: 'requests',
     meaning: 'Load per replica as the gateway balances it.',
+  },
+  clientConnections: {
+    id: 'clientConnections',
+    name: 'llm_gateway_client_connections',
+    type: 'gauge',
+    help: 'Client connections the gateway holds open now (streaming, receiving a request, or kept alive and idle).',
+    labels: [],
+    unit: 'events',
+    meaning:
+      'Connection load; near the maxConnections cap, new clients are refused (see llm_gateway_client_connections_closed_total{reason="over_capacity"}).',
+  },
+  clientConnectionsClosed: {
+    id: 'clientConnectionsClosed',
+    name: 'llm_gateway_client_connections_closed_total',
+    type: 'counter',
+    help: 'Client connections the gateway closed itself, by reason (header_timeout, body_timeout, idle_timeout, over_capacity, bad_request, headers_too_large).',
+    labels: ['reason'],
+    unit: 'events',
+    meaning:
+      'Slow or malformed clients being cut off: a rise in header_timeout or body_timeout is a slowloris-style flood or a client on a bad network; over_capacity means the cap turns clients away.',
   },
 } as const satisfies Record<string, MetricDefinition>;

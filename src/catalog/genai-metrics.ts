@@ -27,7 +27,8 @@ export const GENAI_METRICS = {
     labels: [...COMMON, 'error_type'],
     unit: 'seconds',
     buckets: GENAI_DURATION_BUCKETS,
-    meaning: 'Same as llm_e2e_latency_seconds, under the OpenTelemetry name and buckets; error_type is empty on success.',
+    meaning:
+      'Same as llm_e2e_latency_seconds, under the OpenTelemetry name and buckets; error_type is empty on success.',
   },
   tokenUsage: {
     id: 'tokenUsage',

@@ -15,5 +15,13 @@ export {
   type FinishReasonLabel,
   type RefusalReason,
 } from './labels.js';
-export { GATEWAY_METRICS, ATTEMPT_OUTCOMES } from './gateway-metrics.js';
+export {
+  GATEWAY_METRICS,
+  ATTEMPT_OUTCOMES,
+  CONNECTION_CLOSE_REASONS,
+  type ConnectionCloseReason,
+} from './gateway-metrics.js';
 export * from './engines/index.js';
+export { formatLe, formatPromValue, pythonFloatRepr, type LeStyle } from './le-format.js';
+export * from './expr/index.js';
+export * from './monitoring/index.js';

@@ -40,7 +40,8 @@ export const LLM_METRICS = {
     labels: ['model'],
     unit: 'seconds',
     buckets: DEFAULT_BUCKETS.ttft,
-    meaning: 'Queue wait plus prefill as the caller feels it. High TTFT with normal ITL points at admission: queueing, KV-cache pressure or long prompts.',
+    meaning:
+      'Queue wait plus prefill as the caller feels it. High TTFT with normal ITL points at admission: queueing, KV-cache pressure or long prompts.',
   },
   itl: {
     id: 'itl',
@@ -50,7 +51,8 @@ export const LLM_METRICS = {
     labels: ['model'],
     unit: 'seconds',
     buckets: DEFAULT_BUCKETS.itl,
-    meaning: 'Decode speed. High ITL with normal TTFT points at decode: large batches, memory-bandwidth saturation, preemption, throttling.',
+    meaning:
+      'Decode speed. High ITL with normal TTFT points at decode: large batches, memory-bandwidth saturation, preemption, throttling.',
   },
   tpot: {
     id: 'tpot',
@@ -60,7 +62,8 @@ export const LLM_METRICS = {
     labels: ['model'],
     unit: 'seconds',
     buckets: DEFAULT_BUCKETS.tpot,
-    meaning: 'The per-request decode rate a user experiences, from exact token counts; one observation per stream with at least two output tokens.',
+    meaning:
+      'The per-request decode rate a user experiences, from exact token counts; one observation per stream with at least two output tokens.',
   },
   e2e: {
     id: 'e2e',
@@ -70,7 +73,8 @@ export const LLM_METRICS = {
     labels: ['model', 'user_tier'],
     unit: 'seconds',
     buckets: DEFAULT_BUCKETS.e2e,
-    meaning: 'What the user waits in total. For streams this is the last byte, not the headers that HTTP-level APM times.',
+    meaning:
+      'What the user waits in total. For streams this is the last byte, not the headers that HTTP-level APM times.',
   },
   maxGap: {
     id: 'maxGap',
@@ -90,7 +94,8 @@ export const LLM_METRICS = {
     labels: ['model'],
     unit: 'tokens',
     buckets: DEFAULT_BUCKETS.inputTokens,
-    meaning: 'Prompt length distribution; its _sum rate is input token throughput. A shift to longer prompts raises TTFT and KV usage.',
+    meaning:
+      'Prompt length distribution; its _sum rate is input token throughput. A shift to longer prompts raises TTFT and KV usage.',
   },
   outputTokens: {
     id: 'outputTokens',
@@ -100,7 +105,8 @@ export const LLM_METRICS = {
     labels: ['model'],
     unit: 'tokens',
     buckets: DEFAULT_BUCKETS.outputTokens,
-    meaning: 'Output length distribution; its _sum rate is output token throughput (the GPU-normalised load signal). Sudden shifts mean behaviour drift.',
+    meaning:
+      'Output length distribution; its _sum rate is output token throughput (the GPU-normalised load signal). Sudden shifts mean behaviour drift.',
   },
   outputLengthRatio: {
     id: 'outputLengthRatio',
@@ -119,7 +125,8 @@ export const LLM_METRICS = {
     help: 'Finished choices by finish_reason (stop, length, tool_calls, content_filter, ..., none when the stream ended without one).',
     labels: ['model', 'reason'],
     unit: 'events',
-    meaning: 'A rising share of `length` is truncation; `content_filter` is provider-side refusal; `none` is streams cut short.',
+    meaning:
+      'A rising share of `length` is truncation; `content_filter` is provider-side refusal; `none` is streams cut short.',
   },
   refusals: {
     id: 'refusals',
@@ -146,7 +153,8 @@ export const LLM_METRICS = {
     help: 'Streams whose largest gap between chunks exceeded the stall threshold (default 10 s); counted once per stream.',
     labels: ['model'],
     unit: 'events',
-    meaning: 'The 3 AM incident: streams that started fine and then paused. Counted when the gap is seen, not only at the end.',
+    meaning:
+      'The 3 AM incident: streams that started fine and then paused. Counted when the gap is seen, not only at the end.',
   },
   inFlight: {
     id: 'inFlight',

@@ -21,6 +21,10 @@ test('metric names follow Prometheus conventions: base units, _total only on cou
   for (const d of Object.values(LLM_METRICS) as MetricDefinition[]) {
     assert.equal(d.name.endsWith('_total'), d.type === 'counter', d.name);
     if (d.unit === 'seconds') assert.ok(d.name.endsWith('_seconds'), d.name);
-    if (d.buckets) assert.ok(d.buckets.every((b, i) => i === 0 || b > (d.buckets?.[i - 1] ?? 0)), d.name);
+    if (d.buckets)
+      assert.ok(
+        d.buckets.every((b, i) => i === 0 || b > (d.buckets?.[i - 1] ?? 0)),
+        d.name,
+      );
   }
 });

@@ -71,7 +71,8 @@ const EXIT_INTERRUPTED = 130;
 function number(value: string | undefined, flag: string, what: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidOptionError(flag, `"${value}" is not a number`, `Give ${what}`);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidOptionError(flag, `"${value}" is not a number`, `Give ${what}`);
   return n;
 }
 
@@ -80,7 +81,11 @@ export function benchOptionsFromFlags(f: BenchFlags, env: NodeJS.ProcessEnv = {}
   const o: BenchOptions = { target: f.target ?? '' };
   if (f.model !== undefined) o.model = f.model;
   if (f.endpoint !== undefined) o.endpoint = f.endpoint as BenchOptions['endpoint'];
-  if (f.rate !== undefined) o.rate = f.rate.trim().toLowerCase() === 'inf' ? 'inf' : number(f.rate, '--rate', 'requests per second, such as 10, or inf');
+  if (f.rate !== undefined)
+    o.rate =
+      f.rate.trim().toLowerCase() === 'inf'
+        ? 'inf'
+        : number(f.rate, '--rate', 'requests per second, such as 10, or inf');
   const set = <K extends keyof BenchOptions>(k: K, v: BenchOptions[K] | undefined): void => {
     if (v !== undefined) o[k] = v;
   };
@@ -152,14 +157,18 @@ export async function runBenchCommand(flags: BenchFlags, io: CommandIo = default
   let report: BenchReport;
   try {
     const options = benchOptionsFromFlags(flags, io.env);
-    report = await runBench({ ...options, signal: controller.signal, ...(live ? { onProgress: (p) => live(progressLine(p)) } : {}) }, flags.phases ? { phasesFile: flags.phases } : {});
+    report = await runBench(
+      { ...options, signal: controller.signal, ...(live ? { onProgress: (p) => live(progressLine(p)) } : {}) },
+      flags.phases ? { phasesFile: flags.phases } : {},
+    );
   } catch (err) {
     live?.('');
     return reportError(err, io);
   }
   if (live) process.stderr.write('\r\x1b[K');
   for (const line of formatSummary(report)) io.out(line);
-  if (report.calibration) io.out(`\nProposed alert thresholds (config for inferwatch generate):\n${report.calibration.snippet}`);
+  if (report.calibration)
+    io.out(`\nProposed alert thresholds (config for inferwatch generate):\n${report.calibration.snippet}`);
   if (flags.json) writeJson(flags.json, report, io);
   if (stopped || report.interrupted) return EXIT_INTERRUPTED;
   return report.requests.completed === 0 && report.requests.sent > 0 ? 1 : 0;
@@ -173,13 +182,21 @@ export function runCompareCommand(a: string, b: string, io: CommandIo = defaultI
       try {
         text = readFileSync(file, 'utf8');
       } catch (err) {
-        throw new InvalidOptionError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'Check the path');
+        throw new InvalidOptionError(
+          file,
+          `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+          'Check the path',
+        );
       }
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch (err) {
-        throw new InvalidOptionError(file, `is not JSON (${(err as Error).message})`, 'Give JSON files written by inferwatch bench --json');
+        throw new InvalidOptionError(
+          file,
+          `is not JSON (${(err as Error).message})`,
+          'Give JSON files written by inferwatch bench --json',
+        );
       }
       return asReport(value, file);
     };
@@ -201,34 +218,51 @@ export async function runSweepCommand(flags: SweepFlags, io: CommandIo = default
   });
   const live = liveLine(io, flags.progress);
   try {
-    const rates = sweepRates(flags.rates, number(flags.maxRate, '--max-rate', 'the highest rate in requests per second'), number(flags.steps, '--steps', 'a whole number of rates'));
-    if (flags.rate !== undefined || flags.concurrency !== undefined || flags.phases !== undefined) {
-      throw new InvalidOptionError(flags.rate !== undefined ? '--rate' : flags.concurrency !== undefined ? '--concurrency' : '--phases', 'a sweep sets the rate itself', 'Give the rates with --rates or --max-rate');
-    }
-    const { rate: _r, concurrency: _c, phases: _p, onProgress: _o, ...base } = benchOptionsFromFlags({ ...flags, rate: '1' }, io.env);
-    const sweep = await runSweep(
-      {
-        ...base,
-        rates,
-        stopAtSaturation: flags.stopAtSaturation !== false,
-        signal: controller.signal,
-        onStep: (e) => {
-          if (e.report) {
-            live?.('');
-            if (live) process.stderr.write('\r\x1b[K');
-            const r = e.report;
-            io.out(`rate ${e.rate} req/s: ${r.requests.completed} completed, ${r.throughput.requests_per_s.toFixed(2)} req/s, TTFT p99 ${((r.ttft.p99 ?? NaN) * 1000).toFixed(1)} ms${r.goodput ? `, goodput ${r.goodput.requests_per_s.toFixed(2)} req/s` : ''}`);
-          }
-        },
-        ...(live ? { onProgress: (rate: number, p: BenchProgress) => live(progressLine(p, `rate ${rate}: `)) } : {}),
-      },
+    const rates = sweepRates(
+      flags.rates,
+      number(flags.maxRate, '--max-rate', 'the highest rate in requests per second'),
+      number(flags.steps, '--steps', 'a whole number of rates'),
     );
+    if (flags.rate !== undefined || flags.concurrency !== undefined || flags.phases !== undefined) {
+      throw new InvalidOptionError(
+        flags.rate !== undefined ? '--rate' : flags.concurrency !== undefined ? '--concurrency' : '--phases',
+        'a sweep sets the rate itself',
+        'Give the rates with --rates or --max-rate',
+      );
+    }
+    const {
+      rate: _r,
+      concurrency: _c,
+      phases: _p,
+      onProgress: _o,
+      ...base
+    } = benchOptionsFromFlags({ ...flags, rate: '1' }, io.env);
+    const sweep = await runSweep({
+      ...base,
+      rates,
+      stopAtSaturation: flags.stopAtSaturation !== false,
+      signal: controller.signal,
+      onStep: (e) => {
+        if (e.report) {
+          live?.('');
+          if (live) process.stderr.write('\r\x1b[K');
+          const r = e.report;
+          io.out(
+            `rate ${e.rate} req/s: ${r.requests.completed} completed, ${r.throughput.requests_per_s.toFixed(2)} req/s, TTFT p99 ${((r.ttft.p99 ?? NaN) * 1000).toFixed(1)} ms${r.goodput ? `, goodput ${r.goodput.requests_per_s.toFixed(2)} req/s` : ''}`,
+          );
+        }
+      },
+      ...(live ? { onProgress: (rate: number, p: BenchProgress) => live(progressLine(p, `rate ${rate}: `)) } : {}),
+    });
     if (live) process.stderr.write('\r\x1b[K');
     io.out('');
     for (const line of formatSweep(sweep)) io.out(line);
     const slo = sweep.reports[0]?.parameters.slo ?? null;
     if (flags.svg) {
-      writeFileSync(flags.svg, renderSweepSvg(sweep, { title: `inferwatch bench sweep: ${sweep.reports[0]?.target.model ?? ''}`, slo }));
+      writeFileSync(
+        flags.svg,
+        renderSweepSvg(sweep, { title: `inferwatch bench sweep: ${sweep.reports[0]?.target.model ?? ''}`, slo }),
+      );
       io.out(`Chart written to ${flags.svg}`);
     }
     if (flags.json) writeJson(flags.json, sweep, io);
@@ -243,31 +277,75 @@ const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?
 /** The options `bench` and `bench sweep` share. */
 function addWorkloadOptions(cmd: Command, withLoad: boolean): Command {
   cmd
-    .option('--target <url>', "the server's base URL; /v1 is added when the path does not end in it (e.g. http://127.0.0.1:8000)")
+    .option(
+      '--target <url>',
+      "the server's base URL; /v1 is added when the path does not end in it (e.g. http://127.0.0.1:8000)",
+    )
     .option('--model <name>', 'model to request (default: the only one the server lists)')
-    .addOption(new Option('--endpoint <api>', 'chat (/v1/chat/completions) or completions (/v1/completions); default chat').choices(['chat', 'completions']));
+    .addOption(
+      new Option(
+        '--endpoint <api>',
+        'chat (/v1/chat/completions) or completions (/v1/completions); default chat',
+      ).choices(['chat', 'completions']),
+    );
   if (withLoad) {
     cmd
-      .option('--rate <req/s>', 'open loop: mean arrivals per second, or inf to send all at once (arrivals never wait for completions)')
-      .option('--max-concurrency <n>', 'open loop: at most this many requests in flight; later arrivals wait for a slot')
+      .option(
+        '--rate <req/s>',
+        'open loop: mean arrivals per second, or inf to send all at once (arrivals never wait for completions)',
+      )
+      .option(
+        '--max-concurrency <n>',
+        'open loop: at most this many requests in flight; later arrivals wait for a slot',
+      )
       .option('--concurrency <n>', 'closed loop: this many users, each sending when its last request ends');
   }
   return cmd
-    .option('--arrival <process>', `arrival process: ${ARRIVAL_KINDS.join(', ')} (default poisson; gamma with --burstiness)`)
-    .option('--burstiness <B>', "gamma shape of inter-arrival times, vLLM's convention: 1 = Poisson, < 1 burstier, > 1 more regular")
-    .option('--ramp-up <duration>', 'rise linearly to the full rate (closed loop: start users one after another) over this time')
+    .option(
+      '--arrival <process>',
+      `arrival process: ${ARRIVAL_KINDS.join(', ')} (default poisson; gamma with --burstiness)`,
+    )
+    .option(
+      '--burstiness <B>',
+      "gamma shape of inter-arrival times, vLLM's convention: 1 = Poisson, < 1 burstier, > 1 more regular",
+    )
+    .option(
+      '--ramp-up <duration>',
+      'rise linearly to the full rate (closed loop: start users one after another) over this time',
+    )
     .option('--duration <duration>', 'how long to send: 500ms, 30s, 5m or seconds (default 60s unless --requests)')
     .option('--requests <n>', 'how many requests to send (with --duration: whichever ends first)')
     .option('--warmup <duration>', 'send this long first with the same load, excluded from every figure')
-    .option('--prompt-tokens <dist>', 'prompt length in tokens: N, fixed:N, uniform:A-B, normal:MEAN,SD, lognormal:MEDIAN,SIGMA (default 1024)')
+    .option(
+      '--prompt-tokens <dist>',
+      'prompt length in tokens: N, fixed:N, uniform:A-B, normal:MEAN,SD, lognormal:MEDIAN,SIGMA (default 1024)',
+    )
     .option('--output-tokens <dist>', 'max_tokens of each request, same forms (default 128)')
-    .option('--ignore-eos', 'ask the server to ignore end-of-sequence so every answer is exactly max_tokens long (vLLM, SGLang)')
-    .option('--dataset <file>', `JSONL of ShareGPT-style conversations, or ${Object.keys(BUILTIN_DATASETS).join(', ')} (built in): prompts and output lengths from it`)
-    .option('--prefix-share <fraction>', 'share (0-1) of every synthetic prompt that is a prefix common to all of them (prefix caching)')
+    .option(
+      '--ignore-eos',
+      'ask the server to ignore end-of-sequence so every answer is exactly max_tokens long (vLLM, SGLang)',
+    )
+    .option(
+      '--dataset <file>',
+      `JSONL of ShareGPT-style conversations, or ${Object.keys(BUILTIN_DATASETS).join(', ')} (built in): prompts and output lengths from it`,
+    )
+    .option(
+      '--prefix-share <fraction>',
+      'share (0-1) of every synthetic prompt that is a prefix common to all of them (prefix caching)',
+    )
     .option('--slo <objectives>', 'objectives for goodput, e.g. ttft=500ms,tpot=50ms,e2e=30s (also max_gap)')
     .option('--seed <n>', 'seed of arrival times, lengths and prompts (default 0)')
-    .addOption(new Option('--definitions <set>', "metric definitions: vllm (vLLM bench serve's, default) or inferwatch (the gateway's metrics')").choices(['vllm', 'inferwatch']))
-    .option('--engine-metrics <url>', "scrape this engine /metrics during the run: queue, KV cache, the engine's own TTFT and token counts (repeatable)", collect)
+    .addOption(
+      new Option(
+        '--definitions <set>',
+        "metric definitions: vllm (vLLM bench serve's, default) or inferwatch (the gateway's metrics')",
+      ).choices(['vllm', 'inferwatch']),
+    )
+    .option(
+      '--engine-metrics <url>',
+      "scrape this engine /metrics during the run: queue, KV cache, the engine's own TTFT and token counts (repeatable)",
+      collect,
+    )
     .option('--scrape-interval <duration>', 'how often to scrape --engine-metrics (default 1s)')
     .option('--prometheus <url>', 'read engine queue and KV levels for the run from this Prometheus (for --calibrate)')
     .option('--calibrate', 'propose alert thresholds (a config snippet for inferwatch generate) from what was measured')
@@ -280,8 +358,13 @@ function addWorkloadOptions(cmd: Command, withLoad: boolean): Command {
 /** Adds `inferwatch bench` (with `compare` and `sweep`) to the program. */
 export function register(program: Command): void {
   const bench = addWorkloadOptions(new Command('bench'), true)
-    .description("Load generator: send a workload to an OpenAI-compatible server and report TTFT, TPOT, ITL, E2E, throughput and goodput under vLLM's definitions; optionally propose alert thresholds.")
-    .option('--phases <file>', 'YAML list of phases run back to back, each with duration or requests and its own rate/concurrency, prompt-tokens, ... (the flags are their defaults)')
+    .description(
+      "Load generator: send a workload to an OpenAI-compatible server and report TTFT, TPOT, ITL, E2E, throughput and goodput under vLLM's definitions; optionally propose alert thresholds.",
+    )
+    .option(
+      '--phases <file>',
+      'YAML list of phases run back to back, each with duration or requests and its own rate/concurrency, prompt-tokens, ... (the flags are their defaults)',
+    )
     .addHelpText(
       'after',
       `\nDefinitions (vLLM's bench serve; --definitions inferwatch changes TTFT, ITL, E2E and max gap to the gateway's):\n${definitionsHelp('vllm')}\n\n` +
@@ -300,7 +383,9 @@ export function register(program: Command): void {
 
   bench.addCommand(
     new Command('compare')
-      .description('Compare two JSON reports side by side: each figure, its change, which run is better, and the parameters that differ.')
+      .description(
+        'Compare two JSON reports side by side: each figure, its change, which run is better, and the parameters that differ.',
+      )
       .argument('<a.json>', 'baseline report')
       .argument('<b.json>', 'report to compare with it')
       .action((a: string, b: string) => {
@@ -310,13 +395,21 @@ export function register(program: Command): void {
 
   bench.addCommand(
     addWorkloadOptions(new Command('sweep'), false)
-      .description("Run the workload at a series of request rates up to saturation; report where goodput peaks (vLLM's: most good requests per second; DistServe's: highest rate with >= 90% meeting the SLOs) and draw TTFT, TPOT and goodput against rate.")
+      .description(
+        "Run the workload at a series of request rates up to saturation; report where goodput peaks (vLLM's: most good requests per second; DistServe's: highest rate with >= 90% meeting the SLOs) and draw TTFT, TPOT and goodput against rate.",
+      )
       .option('--rates <list>', 'request rates to run, ascending, e.g. 1,2,4,8,16')
       .option('--max-rate <req/s>', 'instead of --rates: evenly spaced rates up to this one')
       .option('--steps <n>', 'with --max-rate: how many rates (default 8)')
       .option('--svg <file>', 'write the chart (TTFT and TPOT p50/p99, goodput and throughput against rate) here')
-      .option('--no-stop-at-saturation', 'run every rate even after the server saturated (fell behind the offered rate with TTFT growing; docs/bench.md)')
-      .addHelpText('after', '\nEach rate runs the same workload (same seed) open loop; give --duration or --requests per rate. --json writes inferwatch.bench.sweep/v1.\n')
+      .option(
+        '--no-stop-at-saturation',
+        'run every rate even after the server saturated (fell behind the offered rate with TTFT growing; docs/bench.md)',
+      )
+      .addHelpText(
+        'after',
+        '\nEach rate runs the same workload (same seed) open loop; give --duration or --requests per rate. --json writes inferwatch.bench.sweep/v1.\n',
+      )
       // The root program reads options anywhere on the line, so `bench` (which has the same flags) takes them
       // before `sweep` runs: read both levels, sweep's own first.
       .action(async (_flags: SweepFlags, cmd: Command) => {

@@ -2,10 +2,12 @@
 import type { Command } from 'commander';
 import { register as bench } from './bench.js';
 import { register as gateway } from './gateway.js';
+import { register as generate } from './generate.js';
+import { register as lint } from './lint.js';
 import { register as sim } from './sim.js';
 import { register as up } from './up.js';
 
 /** A subcommand module: adds itself to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [up, gateway, sim, bench];
+export const COMMANDS: readonly RegisterCommand[] = [up, gateway, sim, generate, lint, bench];

@@ -26,7 +26,10 @@ const attr = (k: ConfigKey): string => k.flag.slice(2).replace(/-([a-z])/g, (_, 
 
 /** Adds every gateway configuration key to `cmd` as a flag, from the one key table. */
 export function addGatewayOptions(cmd: Command, except: ReadonlySet<string> = new Set()): Command {
-  cmd.option('--config <file>', 'YAML file with any of these keys (camelCase, as in docs/gateway.md); flags and env win');
+  cmd.option(
+    '--config <file>',
+    'YAML file with any of these keys (camelCase, as in docs/gateway.md); flags and env win',
+  );
   for (const k of CONFIG_KEYS) {
     if (except.has(k.key)) continue;
     const dflt = k.defaultText ? ` (default ${k.defaultText})` : '';
@@ -41,7 +44,12 @@ export function addGatewayOptions(cmd: Command, except: ReadonlySet<string> = ne
 }
 
 /** Merges file, environment and the flags commander parsed into a validated configuration. */
-export function gatewayConfigFrom(opts: Record<string, unknown>, env: NodeJS.ProcessEnv, extra: Record<string, unknown> = {}, requireUpstreams = true): GatewayConfig {
+export function gatewayConfigFrom(
+  opts: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  extra: Record<string, unknown> = {},
+  requireUpstreams = true,
+): GatewayConfig {
   const flags: Record<string, unknown> = {};
   for (const k of CONFIG_KEYS) {
     const v = opts[attr(k)];
@@ -86,7 +94,9 @@ export async function runGateway(opts: Record<string, unknown>, io: CommandIo = 
     }
     if (config.workers > 1) return await runPrimary(config, io);
     gw = await startGateway(config);
-    io.err(`inferwatch gateway listening on ${gw.url} (OpenAI API at ${gw.url}/v1, metrics at ${gw.url}/metrics) in front of ${config.upstreams.map((u) => u.url).join(', ')}`);
+    io.err(
+      `inferwatch gateway listening on ${gw.url} (OpenAI API at ${gw.url}/v1, metrics at ${gw.url}/metrics) in front of ${config.upstreams.map((u) => u.url).join(', ')}`,
+    );
   } catch (err) {
     return reportError(err, io);
   }

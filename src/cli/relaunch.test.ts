@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RELAY_V8_FLAGS } from '../gateway/v8-flags.js';
-import { adoptSupervisor, exitCodeOfSignal, flagsToRelaunchWith, relaysInProcess, SUPERVISOR_ENV, watchSupervisor } from './relaunch.js';
+import {
+  adoptSupervisor,
+  exitCodeOfSignal,
+  flagsToRelaunchWith,
+  relaysInProcess,
+  SUPERVISOR_ENV,
+  watchSupervisor,
+} from './relaunch.js';
 
 test('up and a one-process gateway relay in this process; other commands and --workers N>1 do not', () => {
   assert.equal(relaysInProcess(['up'], {}), true);
@@ -11,18 +18,33 @@ test('up and a one-process gateway relay in this process; other commands and --w
   assert.equal(relaysInProcess(['gateway', '--workers', '4'], {}), false);
   assert.equal(relaysInProcess(['gateway', '--workers=2'], {}), false);
   assert.equal(relaysInProcess(['gateway'], { INFERWATCH_WORKERS: '3' }), false);
-  assert.equal(relaysInProcess(['gateway', '--workers', '1'], { INFERWATCH_WORKERS: '3' }), true, 'the flag wins over the environment');
+  assert.equal(
+    relaysInProcess(['gateway', '--workers', '1'], { INFERWATCH_WORKERS: '3' }),
+    true,
+    'the flag wins over the environment',
+  );
   // A bad value is the gateway's to report, with its own message.
   assert.equal(relaysInProcess(['gateway', '--workers', 'many'], {}), true);
-  for (const other of [['sim'], ['stack', 'generate'], ['--help'], [], ['--version']]) assert.equal(relaysInProcess(other, {}), false, other.join(' '));
+  for (const other of [['sim'], ['stack', 'generate'], ['--help'], [], ['--version']])
+    assert.equal(relaysInProcess(other, {}), false, other.join(' '));
 });
 
 test('the flags are added once, and never over a heap size the user chose', () => {
   assert.deepEqual(flagsToRelaunchWith(['up'], ['--import', 'tsx'], {}), [...RELAY_V8_FLAGS]);
   assert.deepEqual(flagsToRelaunchWith(['up'], [], { [SUPERVISOR_ENV]: '41' }), [], 'already relaunched');
   assert.deepEqual(flagsToRelaunchWith(['up'], [...RELAY_V8_FLAGS], {}), [], 'already has them');
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial-old-space-size=64'], {}), ['--max-semi-space-size=4', '--no-memory-reducer'], "the user's choice stands");
-  assert.deepEqual(flagsToRelaunchWith(['up'], ['--initial_heap_size=512', '--memory_reducer'], { NODE_OPTIONS: '--max-semi-space-size=32' }), [], 'either spelling, and NODE_OPTIONS');
+  assert.deepEqual(
+    flagsToRelaunchWith(['up'], ['--initial-old-space-size=64'], {}),
+    ['--max-semi-space-size=4', '--no-memory-reducer'],
+    "the user's choice stands",
+  );
+  assert.deepEqual(
+    flagsToRelaunchWith(['up'], ['--initial_heap_size=512', '--memory_reducer'], {
+      NODE_OPTIONS: '--max-semi-space-size=32',
+    }),
+    [],
+    'either spelling, and NODE_OPTIONS',
+  );
   assert.deepEqual(flagsToRelaunchWith(['sim'], [], {}), []);
   assert.deepEqual(flagsToRelaunchWith(['up'], ['--inspect=9230'], {}), [], 'a debugger wants this process');
 });

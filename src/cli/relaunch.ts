@@ -41,7 +41,11 @@ export function relaysInProcess(args: readonly string[], env: NodeJS.ProcessEnv)
  * flagsToRelaunchWith(['up'], [], { INFERWATCH_SUPERVISOR_PID: '41' }) // []
  * flagsToRelaunchWith(['gateway', '--workers', '4'], [], {}) // []
  */
-export function flagsToRelaunchWith(args: readonly string[], execArgv: readonly string[], env: NodeJS.ProcessEnv): string[] {
+export function flagsToRelaunchWith(
+  args: readonly string[],
+  execArgv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): string[] {
   if (env[SUPERVISOR_ENV] !== undefined || !relaysInProcess(args, env)) return [];
   // Under a debugger the user wants this process, and a child could not open the same inspector port.
   if (execArgv.some((a) => a.startsWith('--inspect'))) return [];

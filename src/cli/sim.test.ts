@@ -3,11 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
+import { Command, type CommanderError } from 'commander';
 import { resolveSimConfig } from '../sim/index.js';
 import { register, runSim, simOptionsFromFlags, type SimCommandIo } from './sim.js';
 
-function capture(stop: Promise<string> = new Promise(() => {})): SimCommandIo & { outLines: string[]; errLines: string[] } {
+function capture(
+  stop: Promise<string> = new Promise(() => {}),
+): SimCommandIo & { outLines: string[]; errLines: string[] } {
   const outLines: string[] = [];
   const errLines: string[] = [];
   return { outLines, errLines, out: (l) => outLines.push(l), err: (l) => errLines.push(l), stopSignal: () => stop };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { InvalidOptionError } from '../errors/index.js';
+import { checkAdminExposure } from './admin-exposure.js';
 import { defaultIo, type CommandIo } from './io.js';
 import {
   BUILTIN_GPUS,
@@ -19,17 +20,22 @@ import {
 /** Where the command writes; replaced in tests. */
 export type SimCommandIo = CommandIo;
 
-const int = (flag: string, min = 1) => (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${flag} takes an integer ≥ ${min}, got "${v}".`);
-  return n;
-};
+const int =
+  (flag: string, min = 1) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${flag} takes an integer ≥ ${min}, got "${v}".`);
+    return n;
+  };
 
-const num = (flag: string, what: string) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} takes ${what}, got "${v}".`);
-  return n;
-};
+const num =
+  (flag: string, what: string) =>
+  (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} takes ${what}, got "${v}".`);
+    return n;
+  };
 
 /** Splits host:port (IPv6 in brackets). */
 export function parseListen(v: string, flag = '--listen'): { host: string; port: number } {
@@ -52,6 +58,7 @@ interface SimFlags {
   config?: string;
   faults?: string;
   admin?: boolean;
+  adminPublic?: boolean;
   printCapacity?: boolean;
   gpuMemoryUtilization?: number;
   maxModelLen?: number;
@@ -93,12 +100,20 @@ function readStructured(path: string, flag: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InvalidOptionError(flag, `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'Check the path');
+    throw new InvalidOptionError(
+      flag,
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      'Check the path',
+    );
   }
   try {
     return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new InvalidOptionError(flag, `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(err as Error).message})`, 'Fix the syntax');
+    throw new InvalidOptionError(
+      flag,
+      `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(err as Error).message})`,
+      'Fix the syntax',
+    );
   }
 }
 
@@ -110,16 +125,29 @@ export function simOptionsFromFlags(flags: SimFlags): SimServerOptions {
   const fromFile: Record<string, unknown> = {};
   if (flags.config) {
     const raw = readStructured(flags.config, '--config');
-    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidOptionError('--config', `${flags.config} must hold a mapping of options`, 'Write it as key: value lines, e.g. max-num-seqs: 256');
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+      throw new InvalidOptionError(
+        '--config',
+        `${flags.config} must hold a mapping of options`,
+        'Write it as key: value lines, e.g. max-num-seqs: 256',
+      );
     for (const [k, v] of Object.entries(raw as Record<string, unknown>)) fromFile[camel(k)] = v;
   }
   const opts: Record<string, unknown> = { ...fromFile };
-  const listen = flags.listen ?? (typeof fromFile['listen'] === 'string' ? parseListen(fromFile['listen'], 'listen (in --config)') : undefined);
+  const listen =
+    flags.listen ??
+    (typeof fromFile['listen'] === 'string' ? parseListen(fromFile['listen'], 'listen (in --config)') : undefined);
   delete opts['listen'];
   opts['host'] = flags.host ?? listen?.host ?? fromFile['host'] ?? '127.0.0.1';
   opts['port'] = flags.port ?? listen?.port ?? fromFile['port'] ?? 8000;
   for (const k of ENGINE_KEYS) if (flags[k] !== undefined) opts[k] = flags[k];
   if (flags.admin) opts['admin'] = true;
+  checkAdminExposure({
+    host: String(opts['host']),
+    admin: flags.admin === true,
+    adminPublic: flags.adminPublic === true,
+    listenFlag: '--listen',
+  });
   if (flags.dcgmListen) {
     opts['dcgmHost'] = flags.dcgmListen.host;
     opts['dcgmPort'] = flags.dcgmListen.port;
@@ -129,7 +157,11 @@ export function simOptionsFromFlags(flags: SimFlags): SimServerOptions {
     const parsed = faultTimelineSchema.safeParse(raw);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;
-      throw new InvalidOptionError('--faults', `${flags.faults}: ${i.path.join('.') || '(root)'}: ${i.message}`, `List faults as [{at: SECONDS, type: ${FAULT_TYPES.join('|')}, ...}]; see docs/sim.md`);
+      throw new InvalidOptionError(
+        '--faults',
+        `${flags.faults}: ${i.path.join('.') || '(root)'}: ${i.message}`,
+        `List faults as [{at: SECONDS, type: ${FAULT_TYPES.join('|')}, ...}]; see docs/sim.md`,
+      );
     }
     opts['faults'] = Array.isArray(parsed.data) ? parsed.data : parsed.data.faults;
   }
@@ -144,14 +176,29 @@ export async function runSim(flags: SimFlags, io: SimCommandIo = defaultIo): Pro
     if (flags.printCapacity) {
       const { host: _h, port: _p, admin: _a, dcgmPort: _d, dcgmHost: _dh, hostname: _hn, ...engineOpts } = options;
       const c = resolveSimConfig(engineOpts);
-      io.out(formatCapacity(c.capacity, { model: c.model.id, gpu: c.gpu.id, tp: c.tensorParallelSize, blockSize: c.blockSize, maxModelLen: c.maxModelLen, dialect: c.dialect }));
-      io.out(`  max_num_seqs ${c.maxNumSeqs}, max_num_batched_tokens ${c.maxNumBatchedTokens}, chunked prefill ${c.enableChunkedPrefill ? 'on' : 'off'}, prefix caching ${c.enablePrefixCaching ? 'on' : 'off'}, preemption ${c.preemptionMode}`);
+      io.out(
+        formatCapacity(c.capacity, {
+          model: c.model.id,
+          gpu: c.gpu.id,
+          tp: c.tensorParallelSize,
+          blockSize: c.blockSize,
+          maxModelLen: c.maxModelLen,
+          dialect: c.dialect,
+        }),
+      );
+      io.out(
+        `  max_num_seqs ${c.maxNumSeqs}, max_num_batched_tokens ${c.maxNumBatchedTokens}, chunked prefill ${c.enableChunkedPrefill ? 'on' : 'off'}, prefix caching ${c.enablePrefixCaching ? 'on' : 'off'}, preemption ${c.preemptionMode}`,
+      );
       return 0;
     }
     const sim = await startSimServer(options);
     const c = sim.engine.config;
-    io.out(`inferwatch sim: ${c.servedModelName} (${c.model.id} on ${c.tensorParallelSize} x ${c.gpu.id}, vLLM ${c.dialect} metrics, ${c.capacity.numGpuBlocks} KV blocks) at ${sim.url}`);
-    io.out(`  OpenAI API ${sim.url}/v1  metrics ${sim.url}/metrics  DCGM ${sim.dcgmUrl ? `${sim.dcgmUrl}/metrics` : `${sim.url}/dcgm/metrics`}${options.admin ? `  admin ${sim.url}/admin/faults` : ''}`);
+    io.out(
+      `inferwatch sim: ${c.servedModelName} (${c.model.id} on ${c.tensorParallelSize} x ${c.gpu.id}, vLLM ${c.dialect} metrics, ${c.capacity.numGpuBlocks} KV blocks) at ${sim.url}`,
+    );
+    io.out(
+      `  OpenAI API ${sim.url}/v1  metrics ${sim.url}/metrics  DCGM ${sim.dcgmUrl ? `${sim.dcgmUrl}/metrics` : `${sim.url}/dcgm/metrics`}${options.admin ? `  admin ${sim.url}/admin/faults` : ''}`,
+    );
     const signal = await io.stopSignal();
     io.out(`inferwatch sim: ${signal}, shutting down`);
     await sim.close();
@@ -179,29 +226,78 @@ export function register(program: Command): void {
     .option('--listen <host:port>', 'address to serve on (default 127.0.0.1:8000)', (v) => parseListen(v))
     .option('--host <host>', 'interface to bind (overrides --listen)')
     .option('--port <port>', 'port to bind, 0 for any free one (overrides --listen)', int('--port', 0))
-    .option('--model <id|config.json>', `model: ${Object.keys(BUILTIN_MODELS).join(', ')}, or a Hugging Face config.json path (default llama-3.1-8b)`)
+    .option(
+      '--model <id|config.json>',
+      `model: ${Object.keys(BUILTIN_MODELS).join(', ')}, or a Hugging Face config.json path (default llama-3.1-8b)`,
+    )
     .option('--gpu <id>', `GPU: ${Object.keys(BUILTIN_GPUS).join(', ')} (default h100-sxm)`)
-    .addOption(new Option('--dialect <version>', 'metric names: v1 (current vLLM) or v0 (legacy, with CPU swap)').choices(['v1', 'v0']))
+    .addOption(
+      new Option('--dialect <version>', 'metric names: v1 (current vLLM) or v0 (legacy, with CPU swap)').choices([
+        'v1',
+        'v0',
+      ]),
+    )
     .option('--served-model-name <name>', 'model name in the API and the model_name label (default: the HF repo name)')
     .option('--seed <n>', 'seed for output text and lengths (default 0)', int('--seed', 0))
     .option('--config <file>', 'YAML or JSON file with any of these options (kebab-case keys); flags win')
     .option('--faults <file>', `YAML or JSON fault timeline: [{at, type: ${FAULT_TYPES.join('|')}, ...}]`)
     .option('--admin', 'serve POST/GET/DELETE /admin/faults and GET /admin/state (off by default)')
+    .option('--admin-public', 'allow --admin (no authentication) on a --listen address other machines can reach')
     .option('--print-capacity', 'print the KV-cache sizing for these options and exit')
-    .option('--gpu-memory-utilization <fraction>', 'share of GPU memory the engine may use (default 0.9)', num('--gpu-memory-utilization', 'a fraction in (0, 1]'))
-    .option('--max-model-len <tokens>', "context length (default: the model's max_position_embeddings)", int('--max-model-len'))
-    .option('--max-num-seqs <n>', 'max requests per step (default 1024 on H100/H200, 256 elsewhere and for v0)', int('--max-num-seqs'))
-    .option('--max-num-batched-tokens <n>', 'token budget per step (default 8192 on H100/H200, 2048 elsewhere)', int('--max-num-batched-tokens'))
+    .option(
+      '--gpu-memory-utilization <fraction>',
+      'share of GPU memory the engine may use (default 0.9)',
+      num('--gpu-memory-utilization', 'a fraction in (0, 1]'),
+    )
+    .option(
+      '--max-model-len <tokens>',
+      "context length (default: the model's max_position_embeddings)",
+      int('--max-model-len'),
+    )
+    .option(
+      '--max-num-seqs <n>',
+      'max requests per step (default 1024 on H100/H200, 256 elsewhere and for v0)',
+      int('--max-num-seqs'),
+    )
+    .option(
+      '--max-num-batched-tokens <n>',
+      'token budget per step (default 8192 on H100/H200, 2048 elsewhere)',
+      int('--max-num-batched-tokens'),
+    )
     .option('--block-size <tokens>', 'tokens per KV block: 1, 8, 16, 32, 64 or 128 (default 16)', int('--block-size'))
-    .option('--enable-chunked-prefill', 'split long prompts across steps (default: on in v1; in v0 only above 32k context)')
+    .option(
+      '--enable-chunked-prefill',
+      'split long prompts across steps (default: on in v1; in v0 only above 32k context)',
+    )
     .option('--no-enable-chunked-prefill', 'do not split prompts')
     .option('--enable-prefix-caching', 'reuse KV blocks of shared prompt prefixes (default: on in v1, off in v0)')
     .option('--no-enable-prefix-caching', 'turn prefix caching off')
-    .option('--swap-space <GiB>', 'CPU swap space per GPU for preempted requests, v0 only (default 4)', num('--swap-space', 'a size in GiB'))
-    .addOption(new Option('--preemption-mode <mode>', 'v0: swap (default when swap space > 0) or recompute; v1 always recomputes').choices(['recompute', 'swap']))
-    .option('--tensor-parallel-size <n>', 'GPUs the model is split across: 1, 2, 4 or 8 (default 1)', int('--tensor-parallel-size'))
-    .option('--max-waiting-requests <n>', 'answer 503 when this many requests wait (simulator extension; default 0 = unbounded, like vLLM)', int('--max-waiting-requests', 0))
-    .option('--dcgm-listen <host:port>', 'also serve DCGM metrics at /metrics on this address, like dcgm-exporter on :9400', (v) => parseListen(v, '--dcgm-listen'))
+    .option(
+      '--swap-space <GiB>',
+      'CPU swap space per GPU for preempted requests, v0 only (default 4)',
+      num('--swap-space', 'a size in GiB'),
+    )
+    .addOption(
+      new Option(
+        '--preemption-mode <mode>',
+        'v0: swap (default when swap space > 0) or recompute; v1 always recomputes',
+      ).choices(['recompute', 'swap']),
+    )
+    .option(
+      '--tensor-parallel-size <n>',
+      'GPUs the model is split across: 1, 2, 4 or 8 (default 1)',
+      int('--tensor-parallel-size'),
+    )
+    .option(
+      '--max-waiting-requests <n>',
+      'answer 503 when this many requests wait (simulator extension; default 0 = unbounded, like vLLM)',
+      int('--max-waiting-requests', 0),
+    )
+    .option(
+      '--dcgm-listen <host:port>',
+      'also serve DCGM metrics at /metrics on this address, like dcgm-exporter on :9400',
+      (v) => parseListen(v, '--dcgm-listen'),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +

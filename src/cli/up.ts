@@ -3,7 +3,15 @@
 import { Command } from 'commander';
 import { startGateway, type Gateway } from '../gateway/index.js';
 import { BUILTIN_GPUS, BUILTIN_MODELS, startSimServer, type SimServer } from '../sim/index.js';
-import { addGatewayOptions, defaultIo, gatewayConfigFrom, reportError, runUntilStopped, type CommandIo } from './gateway.js';
+import {
+  addGatewayOptions,
+  defaultIo,
+  gatewayConfigFrom,
+  reportError,
+  runUntilStopped,
+  type CommandIo,
+} from './gateway.js';
+import { checkAdminExposure } from './admin-exposure.js';
 import { parseListen } from './sim.js';
 
 interface UpFlags extends Record<string, unknown> {
@@ -13,6 +21,7 @@ interface UpFlags extends Record<string, unknown> {
   dialect?: 'v1' | 'v0';
   simListen?: { host: string; port: number };
   admin?: boolean;
+  adminPublic?: boolean;
 }
 
 /** The text printed once the stack is up. */
@@ -44,6 +53,7 @@ export function welcome(gw: Gateway, sim: SimServer): string {
     'Cause the 3 AM incident (a 40 s stall mid-stream; needs the admin API, on unless --no-admin), then stream again:',
     `  curl -s -XPOST ${sim.url}/admin/faults -d '{"type":"stall","seconds":40}'`,
     '',
+    'Alerts and dashboards for this stack (Prometheus, Alertmanager, Grafana): inferwatch generate --out ./monitoring',
     'Ctrl-C stops both (in-flight streams are given the grace period to finish).',
     '',
   ].join('\n');
@@ -55,6 +65,12 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
   let gw: Gateway;
   try {
     const listen = flags.simListen ?? { host: '127.0.0.1', port: 0 };
+    checkAdminExposure({
+      host: listen.host,
+      admin: flags.admin !== false,
+      adminPublic: flags.adminPublic === true,
+      listenFlag: '--sim-listen',
+    });
     // Validate the gateway configuration before starting anything.
     gatewayConfigFrom(flags, io.env ?? {}, { upstreams: ['http://127.0.0.1:1'] });
     sim = await startSimServer({
@@ -85,10 +101,19 @@ export function register(program: Command): void {
     .option('--gpu <id>', `simulated GPU: ${Object.keys(BUILTIN_GPUS).join(', ')} (default h100-sxm)`)
     .option('--seed <n>', 'seed of the simulated outputs (default 0)', (v) => Number(v))
     .option('--dialect <v1|v0>', 'vLLM metric names of the engine (default v1)')
-    .option('--sim-listen <host:port>', 'address of the simulated engine (default 127.0.0.1, any free port)', (v) => parseListen(v, '--sim-listen'))
-    .option('--no-admin', 'turn off the engine\'s fault-injection API (/admin/faults)');
+    .option('--sim-listen <host:port>', 'address of the simulated engine (default 127.0.0.1, any free port)', (v) =>
+      parseListen(v, '--sim-listen'),
+    )
+    .option('--no-admin', "turn off the engine's fault-injection API (/admin/faults)")
+    .option(
+      '--admin-public',
+      'allow the fault-injection API (no authentication) on a --sim-listen address other machines can reach',
+    );
   addGatewayOptions(cmd, new Set(['upstreams', 'workers']))
-    .addHelpText('after', '\nExample:\n  inferwatch up --listen 127.0.0.1:4000 --model llama-3.1-8b --gpu h100-sxm --stall-timeout 60\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  inferwatch up --listen 127.0.0.1:4000 --model llama-3.1-8b --gpu h100-sxm --stall-timeout 60\n',
+    )
     .action(async (flags: UpFlags) => {
       process.exitCode = await runUp(flags);
     });

@@ -8,7 +8,12 @@ import { flushTracing } from '../telemetry/tracing/tracer.js';
 import OpenAI from 'openai';
 import { harness, metricValue, type Harness } from '../../test/support/telemetry-harness.js';
 import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../../test/support/openai-test-server.js';
-import { instrumentFetch, registry as defaultRegistry, type InstrumentFetchOptions, type InstrumentedFetch } from './index.js';
+import {
+  instrumentFetch,
+  registry as defaultRegistry,
+  type InstrumentFetchOptions,
+  type InstrumentedFetch,
+} from './index.js';
 
 let server: OpenAiTestServer;
 before(async () => {
@@ -47,7 +52,10 @@ test('the openai SDK streams through instrumentFetch and gets exactly what it as
   assert.deepEqual(sentBody?.stream_options, { include_usage: true });
 
   const r = h.registry;
-  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'stream-ok', status: 'success', user_tier: 'pro' }), 1);
+  assert.equal(
+    await metricValue(r, 'llm_requests_total', { model: 'stream-ok', status: 'success', user_tier: 'pro' }),
+    1,
+  );
   assert.equal(await metricValue(r, 'llm_output_tokens_sum'), TOKENS.length);
   assert.equal(await metricValue(r, 'llm_input_tokens_sum'), 17);
   assert.equal(await metricValue(r, 'llm_itl_seconds_count'), TOKENS.length - 1);
@@ -73,7 +81,12 @@ test('the openai SDK streams through instrumentFetch and gets exactly what it as
 
 test('a caller that asks for usage itself gets the usage chunk', async () => {
   const { openai } = client();
-  const stream = await openai.chat.completions.create({ model: 'stream-ok', messages, stream: true, stream_options: { include_usage: true } });
+  const stream = await openai.chat.completions.create({
+    model: 'stream-ok',
+    messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let usage: number | undefined;
   for await (const c of stream) if (c.usage) usage = c.usage.completion_tokens;
   assert.equal(usage, TOKENS.length);
@@ -197,11 +210,18 @@ test('a caller deadline is a timeout, whether it passes before the headers or mi
 
 test('credentials never reach logs, spans or metrics', async () => {
   const { h, fetch, openai } = client({ content: { logPrompts: true, logResponses: true, spanContent: true } });
-  const stream = await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123' }], stream: true });
+  const stream = await openai.chat.completions.create({
+    model: 'stream-ok',
+    messages: [{ role: 'user', content: 'my key is sk-proj-abcdefghijklmnopqrstuvwxyz0123' }],
+    stream: true,
+  });
   for await (const _ of stream) void _;
   await openai.chat.completions.create({ model: 'http-429', messages }).catch(() => undefined);
   await fetch.flush();
-  const everything = JSON.stringify(h.logs) + JSON.stringify(h.spans().map((s) => [s.attributes, s.events])) + (await h.registry.metrics());
+  const everything =
+    JSON.stringify(h.logs) +
+    JSON.stringify(h.spans().map((s) => [s.attributes, s.events])) +
+    (await h.registry.metrics());
   assert.doesNotMatch(everything, /sk-test-secret|sk-proj-abcdef/);
 });
 
@@ -221,19 +241,38 @@ test('the default registry is the exported one', async () => {
 });
 
 const badOptions: { name: string; options: Record<string, unknown>; message: RegExp }[] = [
-  { name: 'a negative stall threshold', options: { stallThresholdSeconds: -1 }, message: /"stallThresholdSeconds".*greater than 0/ },
+  {
+    name: 'a negative stall threshold',
+    options: { stallThresholdSeconds: -1 },
+    message: /"stallThresholdSeconds".*greater than 0/,
+  },
   { name: 'an unknown option', options: { stallThreshold: 5 }, message: /"stallThreshold".*unknown option/ },
   { name: 'a tier outside the tier list', options: { userTier: 'gold' }, message: /"userTier".*Add it to "tiers"/ },
   { name: 'unsorted buckets', options: { buckets: { ttft: [1, 0.5] } }, message: /"buckets\.ttft".*ascending/ },
   { name: 'an unknown histogram', options: { buckets: { latency: [1] } }, message: /"buckets\.latency".*ttft/ },
-  { name: 'a user id as a constant label', options: { constLabels: { user_id: 'u1' } }, message: /per-user or per-request identity/ },
-  { name: 'a tier list the size of a user list', options: { tiers: Array.from({ length: 500 }, (_, i) => `u${i}`) }, message: /500 tiers.*small closed set/ },
+  {
+    name: 'a user id as a constant label',
+    options: { constLabels: { user_id: 'u1' } },
+    message: /per-user or per-request identity/,
+  },
+  {
+    name: 'a tier list the size of a user list',
+    options: { tiers: Array.from({ length: 500 }, (_, i) => `u${i}`) },
+    message: /500 tiers.*small closed set/,
+  },
   { name: 'a logger that is not a logger', options: { logger: console.log }, message: /"logger"/ },
-  { name: 'an OTLP endpoint that is not a URL', options: { otlpEndpoint: 'collector' }, message: /"otlpEndpoint".*URL/ },
+  {
+    name: 'an OTLP endpoint that is not a URL',
+    options: { otlpEndpoint: 'collector' },
+    message: /"otlpEndpoint".*URL/,
+  },
 ];
 for (const c of badOptions) {
   test(`invalid options fail at construction: ${c.name}`, () => {
-    assert.throws(() => instrumentFetch({ registry: harness().registry, logger: false, ...c.options } as InstrumentFetchOptions), c.message);
+    assert.throws(
+      () => instrumentFetch({ registry: harness().registry, logger: false, ...c.options } as InstrumentFetchOptions),
+      c.message,
+    );
   });
 }
 
@@ -251,7 +290,12 @@ test('spans are exported over OTLP/HTTP when an endpoint is configured', async (
   await once(collector, 'listening');
   try {
     const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
-    const fetch = instrumentFetch({ registry: harness().registry, logger: false, otlpEndpoint: endpoint, serviceName: 'otlp-test' });
+    const fetch = instrumentFetch({
+      registry: harness().registry,
+      logger: false,
+      otlpEndpoint: endpoint,
+      serviceName: 'otlp-test',
+    });
     const openai = new OpenAI({ baseURL: server.url, apiKey: 'x', fetch, maxRetries: 0 });
     await openai.chat.completions.create({ model: 'json-ok', messages });
     await fetch.flush();

@@ -3,7 +3,7 @@
 import { Registry } from 'prom-client';
 import { InvalidOptionError } from '../errors/index.js';
 import { Instrumentation } from '../instrumentation/instrumentation.js';
-import type { FailureKind, LlmCall } from '../instrumentation/llm-call.js';
+import type { ChunkSink, FailureKind, LlmCall } from '../instrumentation/llm-call.js';
 import type { InstrumentationOptions } from '../instrumentation/options.js';
 import {
   needsUsageInjection,
@@ -57,13 +57,25 @@ export type InstrumentedFetch = typeof fetch & {
 export function instrumentFetch(options: InstrumentFetchOptions = {}): InstrumentedFetch {
   const { fetch: baseOption, userTier, user, ...core } = options ?? {};
   if (baseOption !== undefined && typeof baseOption !== 'function') {
-    throw new InvalidOptionError('fetch', 'must be a fetch function', 'Pass globalThis.fetch, undici.fetch or a compatible function.');
+    throw new InvalidOptionError(
+      'fetch',
+      'must be a fetch function',
+      'Pass globalThis.fetch, undici.fetch or a compatible function.',
+    );
   }
   if (userTier !== undefined && typeof userTier !== 'string' && typeof userTier !== 'function') {
-    throw new InvalidOptionError('userTier', 'must be a tier name or a function returning one', 'Example: userTier: "pro".');
+    throw new InvalidOptionError(
+      'userTier',
+      'must be a tier name or a function returning one',
+      'Example: userTier: "pro".',
+    );
   }
   if (user !== undefined && typeof user !== 'function') {
-    throw new InvalidOptionError('user', 'must be a function returning the user id', 'Example: user: ({ headers }) => headers.get("x-user-id") ?? undefined.');
+    throw new InvalidOptionError(
+      'user',
+      'must be a function returning the user id',
+      'Example: user: ({ headers }) => headers.get("x-user-id") ?? undefined.',
+    );
   }
   const inst = new Instrumentation(core, () => registry);
   if (typeof userTier === 'string' && !inst.options.tiers.has(userTier)) {
@@ -162,8 +174,18 @@ function observeBody(
   settle: () => void,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
+  let sink: ChunkSink | undefined;
   return new ReadableStream<Uint8Array>(
     {
+      start(controller) {
+        // The caller pulls one read at a time (highWaterMark 0): its queue never says "no more".
+        sink = {
+          write: (bytes) => {
+            controller.enqueue(bytes);
+            return true;
+          },
+        };
+      },
       async pull(controller) {
         try {
           for (;;) {
@@ -175,18 +197,8 @@ function observeBody(
               controller.close();
               return;
             }
-            if (call.forwardsUnchanged(value)) {
-              // Hand the bytes to the caller first, observe them after.
-              const at = call.now();
-              controller.enqueue(value);
-              call.body(value, at);
-              return;
-            }
-            const out = call.body(value);
-            if (out !== undefined) {
-              controller.enqueue(out);
-              return;
-            }
+            // Handed to the caller first and observed after, whenever they can be; else read on.
+            if (call.pass(value, sink as ChunkSink) !== undefined) return;
           }
         } catch (err) {
           call.fail(classify(err, signal), err);

@@ -6,11 +6,7 @@
  * - `IW_CARDINALITY`: configuration would put an unbounded value (a user id) into a metric label.
  * - `IW_METRIC_CONFLICT`: a registry already holds the same metric name with another shape.
  */
-export type InferwatchErrorCode =
-  | 'IW_INVALID_OPTION'
-  | 'IW_CARDINALITY'
-  | 'IW_METRIC_CONFLICT'
-  | (string & {});
+export type InferwatchErrorCode = 'IW_INVALID_OPTION' | 'IW_CARDINALITY' | 'IW_METRIC_CONFLICT' | (string & {});
 
 /**
  * Base class of every error inferwatch raises on purpose.

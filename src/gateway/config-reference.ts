@@ -7,7 +7,8 @@ export const CONFIG_REFERENCE_END = '<!-- config-reference:end -->';
 /** One row per key: file key, flag, environment variable, default, meaning. */
 export function renderConfigReference(): string {
   const rows = CONFIG_KEYS.map(
-    (k) => `| \`${k.key}\` | \`${k.flag}${k.kind === 'boolean' ? '' : ` <${k.arg ?? 'value'}>`}\` | \`${k.env}\` | ${k.defaultText ?? '-'} | ${k.description}${k.secret ? SECRET_NOTE : ''} |`,
+    (k) =>
+      `| \`${k.key}\` | \`${k.flag}${k.kind === 'boolean' ? '' : ` <${k.arg ?? 'value'}>`}\` | \`${k.env}\` | ${k.defaultText ?? '-'} | ${k.description}${k.secret ? SECRET_NOTE : ''} |`,
   );
   return ['| File key | Flag | Environment | Default | Meaning |', '|---|---|---|---|---|', ...rows, ''].join('\n');
 }

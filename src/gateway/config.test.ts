@@ -23,13 +23,20 @@ test('defaults apply when only upstreams are given', () => {
 });
 
 test('flags beat environment variables, which beat the file', () => {
-  const f = readConfigFile(file('stallTimeout: 30\nstallThreshold: 5\nupstreams:\n  - http://a:8000\n  - name: b\n    url: http://b:8000/v1\n    apiKey: sk-b\n'));
+  const f = readConfigFile(
+    file(
+      'stallTimeout: 30\nstallThreshold: 5\nupstreams:\n  - http://a:8000\n  - name: b\n    url: http://b:8000/v1\n    apiKey: sk-b\n',
+    ),
+  );
   const env = readEnv({ INFERWATCH_STALL_TIMEOUT: '60', INFERWATCH_ROUTING: 'round-robin' });
   const c = resolveGatewayConfig({ file: f, env, flags: { stallTimeout: flag('stallTimeout', '90') } });
   assert.equal(c.stallTimeout, 90);
   assert.equal(c.stallThreshold, 5);
   assert.equal(c.routing, 'round-robin');
-  assert.deepEqual(c.upstreams, [{ name: 'a:8000', url: 'http://a:8000' }, { name: 'b', url: 'http://b:8000', apiKey: 'sk-b' }]);
+  assert.deepEqual(c.upstreams, [
+    { name: 'a:8000', url: 'http://a:8000' },
+    { name: 'b', url: 'http://b:8000', apiKey: 'sk-b' },
+  ]);
 });
 
 test('repeatable and list flags: upstreams, tiers and key:tier pairs', () => {
@@ -40,7 +47,10 @@ test('repeatable and list flags: upstreams, tiers and key:tier pairs', () => {
       apiKeys: flag('apiKeys', ['sk-team-a-123456:pro', 'sk-team-b-654321:gold']),
     },
   });
-  assert.deepEqual(c.upstreams.map((u) => u.name), ['east', '10.0.0.6:8000', '10.0.0.7:8000']);
+  assert.deepEqual(
+    c.upstreams.map((u) => u.name),
+    ['east', '10.0.0.6:8000', '10.0.0.7:8000'],
+  );
   assert.deepEqual(c.tiers, ['free', 'pro', 'gold']);
   assert.deepEqual(c.apiKeys, { 'sk-team-a-123456': 'pro', 'sk-team-b-654321': 'gold' });
 });
@@ -48,14 +58,46 @@ test('repeatable and list flags: upstreams, tiers and key:tier pairs', () => {
 const invalid: { name: string; layers: Parameters<typeof resolveGatewayConfig>[0]; message: RegExp }[] = [
   { name: 'no upstream', layers: {}, message: /"--upstream".*no inference replica.*inferwatch up/ },
   { name: 'a bad URL', layers: { flags: { upstreams: ['not a url'] } }, message: /"--upstream\[0\]".*not a URL/ },
-  { name: 'a negative stall timeout from a flag', layers: { flags: { upstreams: ['http://a:1'], stallTimeout: -1 } }, message: /"--stall-timeout".*at least 0/ },
-  { name: 'a bad value from the environment names the variable', layers: { env: { routing: 'random' }, flags: { upstreams: ['http://a:1'] } }, message: /"INFERWATCH_ROUTING".*least-in-flight or round-robin/ },
-  { name: 'a bad value in the file names the key', layers: { file: { maxAttempts: 0 }, flags: { upstreams: ['http://a:1'] } }, message: /"maxAttempts \(config file\)"/ },
-  { name: 'a listen address without a port', layers: { flags: { upstreams: ['http://a:1'], listen: 'localhost' } }, message: /"--listen".*host:port/ },
-  { name: 'a stall timeout below the threshold', layers: { flags: { upstreams: ['http://a:1'], stallTimeout: 5, stallThreshold: 10 } }, message: /larger than the threshold/ },
-  { name: 'an API key mapped to an unknown tier', layers: { flags: { upstreams: ['http://a:1'], apiKeys: { 'sk-abcdefgh': 'gold' } } }, message: /not in tiers/ },
-  { name: 'a tier list that is really a user list', layers: { flags: { upstreams: ['http://a:1'], tiers: Array.from({ length: 100 }, (_, i) => `user${i}`) } }, message: /small closed set/ },
-  { name: 'two replicas with one name', layers: { flags: { upstreams: ['a=http://x:1', 'a=http://y:1'] } }, message: /named "a"/ },
+  {
+    name: 'a negative stall timeout from a flag',
+    layers: { flags: { upstreams: ['http://a:1'], stallTimeout: -1 } },
+    message: /"--stall-timeout".*at least 0/,
+  },
+  {
+    name: 'a bad value from the environment names the variable',
+    layers: { env: { routing: 'random' }, flags: { upstreams: ['http://a:1'] } },
+    message: /"INFERWATCH_ROUTING".*least-in-flight or round-robin/,
+  },
+  {
+    name: 'a bad value in the file names the key',
+    layers: { file: { maxAttempts: 0 }, flags: { upstreams: ['http://a:1'] } },
+    message: /"maxAttempts \(config file\)"/,
+  },
+  {
+    name: 'a listen address without a port',
+    layers: { flags: { upstreams: ['http://a:1'], listen: 'localhost' } },
+    message: /"--listen".*host:port/,
+  },
+  {
+    name: 'a stall timeout below the threshold',
+    layers: { flags: { upstreams: ['http://a:1'], stallTimeout: 5, stallThreshold: 10 } },
+    message: /larger than the threshold/,
+  },
+  {
+    name: 'an API key mapped to an unknown tier',
+    layers: { flags: { upstreams: ['http://a:1'], apiKeys: { 'sk-abcdefgh': 'gold' } } },
+    message: /not in tiers/,
+  },
+  {
+    name: 'a tier list that is really a user list',
+    layers: { flags: { upstreams: ['http://a:1'], tiers: Array.from({ length: 100 }, (_, i) => `user${i}`) } },
+    message: /small closed set/,
+  },
+  {
+    name: 'two replicas with one name',
+    layers: { flags: { upstreams: ['a=http://x:1', 'a=http://y:1'] } },
+    message: /named "a"/,
+  },
 ];
 for (const c of invalid) {
   test(`invalid configuration is refused with the key and a fix: ${c.name}`, () => {
@@ -71,5 +113,8 @@ test('unknown keys in the file are refused with a suggestion', () => {
 
 test('non-numeric flag values name the flag', () => {
   assert.throws(() => flag('stallTimeout', 'soon'), /"--stall-timeout".*"soon" is not a number/);
-  assert.throws(() => parseText(CONFIG_KEYS.find((k) => k.key === 'stallTimeout')!, 'x', 'env'), /"INFERWATCH_STALL_TIMEOUT"/);
+  assert.throws(
+    () => parseText(CONFIG_KEYS.find((k) => k.key === 'stallTimeout')!, 'x', 'env'),
+    /"INFERWATCH_STALL_TIMEOUT"/,
+  );
 });

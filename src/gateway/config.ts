@@ -35,11 +35,18 @@ export interface GatewayConfig {
   ejectAfter: number;
   ejectFor: number;
   bodyLimit: number;
+  headerTimeout: number;
+  bodyTimeout: number;
+  idleTimeout: number;
+  maxConnections: number;
+  failoverDeadline: number;
   tiers: string[];
   tierHeader: string;
   userHeader: string;
   apiKeys: Record<string, string>;
   upstreamApiKey: string | undefined;
+  metricsKey: string | undefined;
+  readyzDetails: boolean;
   shutdownGrace: number;
   /** Processes sharing the port (Node cluster); 1 runs the gateway in this process. */
   workers: number;
@@ -77,36 +84,333 @@ export const SECRET_NOTE = '; a flag is visible in ps, prefer the environment or
 
 /** Every key the gateway reads. `--help`, the docs and validation come from this list. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
-  { key: 'listen', flag: '--listen', env: 'INFERWATCH_LISTEN', kind: 'string', arg: 'host:port', description: 'address to listen on', defaultText: '127.0.0.1:4000' },
-  { key: 'upstreams', flag: '--upstream', env: 'INFERWATCH_UPSTREAMS', kind: 'upstreams', arg: '[name=]url', description: 'an inference replica (repeat the flag; env: comma-separated)' },
-  { key: 'routing', flag: '--routing', env: 'INFERWATCH_ROUTING', kind: 'string', arg: 'policy', description: 'replica selection: least-in-flight or round-robin', defaultText: 'least-in-flight' },
-  { key: 'stallThreshold', flag: '--stall-threshold', env: 'INFERWATCH_STALL_THRESHOLD', kind: 'number', arg: 'seconds', description: 'a stream whose largest gap exceeds this counts as a stall', defaultText: '10' },
-  { key: 'stallTimeout', flag: '--stall-timeout', env: 'INFERWATCH_STALL_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a stream silent this long with an SSE error (0: never)', defaultText: '120' },
-  { key: 'ttftTimeout', flag: '--ttft-timeout', env: 'INFERWATCH_TTFT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'end a streamed request with no output token after this long (0: never)', defaultText: '120' },
-  { key: 'connectTimeout', flag: '--connect-timeout', env: 'INFERWATCH_CONNECT_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up connecting to a replica after this long (then fail over)', defaultText: '5' },
-  { key: 'firstByteTimeout', flag: '--first-byte-timeout', env: 'INFERWATCH_FIRST_BYTE_TIMEOUT', kind: 'number', arg: 'seconds', description: 'give up on a replica that sends no response headers for this long (then fail over)', defaultText: '300' },
-  { key: 'maxAttempts', flag: '--max-attempts', env: 'INFERWATCH_MAX_ATTEMPTS', kind: 'integer', arg: 'n', description: 'attempts per request across replicas, before anything reached the client', defaultText: '3' },
-  { key: 'retryBackoffMs', flag: '--retry-backoff-ms', env: 'INFERWATCH_RETRY_BACKOFF_MS', kind: 'number', arg: 'ms', description: 'wait before the n-th retry: this times 2^(n-1)', defaultText: '25' },
-  { key: 'healthInterval', flag: '--health-interval', env: 'INFERWATCH_HEALTH_INTERVAL', kind: 'number', arg: 'seconds', description: 'active health check period (0: passive checks only)', defaultText: '5' },
-  { key: 'healthPath', flag: '--health-path', env: 'INFERWATCH_HEALTH_PATH', kind: 'string', arg: 'path', description: 'health check path on each replica', defaultText: '/health' },
-  { key: 'healthTimeout', flag: '--health-timeout', env: 'INFERWATCH_HEALTH_TIMEOUT', kind: 'number', arg: 'seconds', description: 'health check timeout', defaultText: '2' },
-  { key: 'ejectAfter', flag: '--eject-after', env: 'INFERWATCH_EJECT_AFTER', kind: 'integer', arg: 'n', description: 'consecutive failures that eject a replica', defaultText: '3' },
-  { key: 'ejectFor', flag: '--eject-for', env: 'INFERWATCH_EJECT_FOR', kind: 'number', arg: 'seconds', description: 'how long an ejected replica rests before it may be tried again', defaultText: '30' },
-  { key: 'bodyLimit', flag: '--body-limit', env: 'INFERWATCH_BODY_LIMIT', kind: 'integer', arg: 'bytes', description: 'largest request body accepted (413 beyond)', defaultText: '4194304' },
-  { key: 'tiers', flag: '--tiers', env: 'INFERWATCH_TIERS', kind: 'list', arg: 'a,b,c', description: 'the closed set of user_tier label values', defaultText: 'free,pro,enterprise' },
-  { key: 'tierHeader', flag: '--tier-header', env: 'INFERWATCH_TIER_HEADER', kind: 'string', arg: 'name', description: 'request header naming the tier (when no API key maps one)', defaultText: 'x-inferwatch-tier' },
-  { key: 'userHeader', flag: '--user-header', env: 'INFERWATCH_USER_HEADER', kind: 'string', arg: 'name', description: 'request header naming the user, for logs and spans only', defaultText: 'x-inferwatch-user' },
-  { key: 'apiKeys', flag: '--api-key', env: 'INFERWATCH_API_KEYS', kind: 'keymap', arg: 'key:tier', description: 'a gateway API key and its tier (repeat; when set, requests without a valid key get 401)', secret: true },
-  { key: 'upstreamApiKey', flag: '--upstream-api-key', env: 'INFERWATCH_UPSTREAM_API_KEY', kind: 'string', arg: 'key', description: 'bearer credential for the replicas (replaces the client\'s)', secret: true },
-  { key: 'workers', flag: '--workers', env: 'INFERWATCH_WORKERS', kind: 'integer', arg: 'n', description: 'gateway processes sharing the listening port (one event loop each; up to one per core), metrics summed across them', defaultText: '1' },
-  { key: 'shutdownGrace', flag: '--shutdown-grace', env: 'INFERWATCH_SHUTDOWN_GRACE', kind: 'number', arg: 'seconds', description: 'on SIGTERM/SIGINT, let in-flight streams finish this long', defaultText: '30' },
-  { key: 'logLevel', flag: '--log-level', env: 'INFERWATCH_LOG_LEVEL', kind: 'string', arg: 'level', description: 'log level: trace, debug, info, warn, error, fatal, silent', defaultText: 'info' },
-  { key: 'logPrompts', flag: '--log-prompts', env: 'INFERWATCH_LOG_PROMPTS', kind: 'boolean', description: 'log a PII-scrubbed preview of prompts (off by default)' },
-  { key: 'logResponses', flag: '--log-responses', env: 'INFERWATCH_LOG_RESPONSES', kind: 'boolean', description: 'log a PII-scrubbed preview of responses (off by default)' },
-  { key: 'genAiMetrics', flag: '--genai-metrics', env: 'INFERWATCH_GENAI_METRICS', kind: 'boolean', description: 'also export the OpenTelemetry gen_ai_client_* metrics' },
-  { key: 'models', flag: '--models', env: 'INFERWATCH_MODELS', kind: 'list', arg: 'a,b', description: 'allow-list of model label values (others become "other")' },
-  { key: 'maxModels', flag: '--max-models', env: 'INFERWATCH_MAX_MODELS', kind: 'integer', arg: 'n', description: 'without --models: distinct model labels kept before "other"', defaultText: '20' },
-  { key: 'otlpEndpoint', flag: '--otlp-endpoint', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', kind: 'string', arg: 'url', description: 'OTLP/HTTP traces endpoint (also read from OTEL_EXPORTER_OTLP_ENDPOINT)' },
+  {
+    key: 'listen',
+    flag: '--listen',
+    env: 'INFERWATCH_LISTEN',
+    kind: 'string',
+    arg: 'host:port',
+    description: 'address to listen on',
+    defaultText: '127.0.0.1:4000',
+  },
+  {
+    key: 'upstreams',
+    flag: '--upstream',
+    env: 'INFERWATCH_UPSTREAMS',
+    kind: 'upstreams',
+    arg: '[name=]url',
+    description: 'an inference replica (repeat the flag; env: comma-separated)',
+  },
+  {
+    key: 'routing',
+    flag: '--routing',
+    env: 'INFERWATCH_ROUTING',
+    kind: 'string',
+    arg: 'policy',
+    description: 'replica selection: least-in-flight or round-robin',
+    defaultText: 'least-in-flight',
+  },
+  {
+    key: 'stallThreshold',
+    flag: '--stall-threshold',
+    env: 'INFERWATCH_STALL_THRESHOLD',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'a stream whose largest gap exceeds this counts as a stall',
+    defaultText: '10',
+  },
+  {
+    key: 'stallTimeout',
+    flag: '--stall-timeout',
+    env: 'INFERWATCH_STALL_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'end a stream silent this long with an SSE error (0: never)',
+    defaultText: '120',
+  },
+  {
+    key: 'ttftTimeout',
+    flag: '--ttft-timeout',
+    env: 'INFERWATCH_TTFT_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'end a streamed request with no output token after this long (0: never)',
+    defaultText: '120',
+  },
+  {
+    key: 'connectTimeout',
+    flag: '--connect-timeout',
+    env: 'INFERWATCH_CONNECT_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'give up connecting to a replica after this long (then fail over)',
+    defaultText: '5',
+  },
+  {
+    key: 'firstByteTimeout',
+    flag: '--first-byte-timeout',
+    env: 'INFERWATCH_FIRST_BYTE_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'give up on a replica that sends no response headers for this long (then fail over)',
+    defaultText: '300',
+  },
+  {
+    key: 'failoverDeadline',
+    flag: '--failover-deadline',
+    env: 'INFERWATCH_FAILOVER_DEADLINE',
+    kind: 'number',
+    arg: 'seconds',
+    description:
+      'give up on a request that has no response headers this long after it arrived, across all attempts (504)',
+    defaultText: '300',
+  },
+  {
+    key: 'maxAttempts',
+    flag: '--max-attempts',
+    env: 'INFERWATCH_MAX_ATTEMPTS',
+    kind: 'integer',
+    arg: 'n',
+    description: 'attempts per request across replicas, before anything reached the client',
+    defaultText: '3',
+  },
+  {
+    key: 'retryBackoffMs',
+    flag: '--retry-backoff-ms',
+    env: 'INFERWATCH_RETRY_BACKOFF_MS',
+    kind: 'number',
+    arg: 'ms',
+    description: 'wait before the n-th retry: this times 2^(n-1)',
+    defaultText: '25',
+  },
+  {
+    key: 'healthInterval',
+    flag: '--health-interval',
+    env: 'INFERWATCH_HEALTH_INTERVAL',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'active health check period (0: passive checks only)',
+    defaultText: '5',
+  },
+  {
+    key: 'healthPath',
+    flag: '--health-path',
+    env: 'INFERWATCH_HEALTH_PATH',
+    kind: 'string',
+    arg: 'path',
+    description: 'health check path on each replica',
+    defaultText: '/health',
+  },
+  {
+    key: 'healthTimeout',
+    flag: '--health-timeout',
+    env: 'INFERWATCH_HEALTH_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'health check timeout',
+    defaultText: '2',
+  },
+  {
+    key: 'ejectAfter',
+    flag: '--eject-after',
+    env: 'INFERWATCH_EJECT_AFTER',
+    kind: 'integer',
+    arg: 'n',
+    description: 'consecutive failures that eject a replica',
+    defaultText: '3',
+  },
+  {
+    key: 'ejectFor',
+    flag: '--eject-for',
+    env: 'INFERWATCH_EJECT_FOR',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'how long an ejected replica rests before it may be tried again',
+    defaultText: '30',
+  },
+  {
+    key: 'bodyLimit',
+    flag: '--body-limit',
+    env: 'INFERWATCH_BODY_LIMIT',
+    kind: 'integer',
+    arg: 'bytes',
+    description: 'largest request body accepted (413 beyond)',
+    defaultText: '4194304',
+  },
+  {
+    key: 'headerTimeout',
+    flag: '--header-timeout',
+    env: 'INFERWATCH_HEADER_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description:
+      'close a client connection whose request head is not complete this long after its first byte (or after connecting, when no byte comes)',
+    defaultText: '10',
+  },
+  {
+    key: 'bodyTimeout',
+    flag: '--body-timeout',
+    env: 'INFERWATCH_BODY_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description:
+      'answer 408 and close when a request is not received in full this long after its first byte (responses, streamed or not, are not limited by it)',
+    defaultText: '60',
+  },
+  {
+    key: 'idleTimeout',
+    flag: '--idle-timeout',
+    env: 'INFERWATCH_IDLE_TIMEOUT',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'close a kept-alive client connection idle this long between requests',
+    defaultText: '65',
+  },
+  {
+    key: 'maxConnections',
+    flag: '--max-connections',
+    env: 'INFERWATCH_MAX_CONNECTIONS',
+    kind: 'integer',
+    arg: 'n',
+    description: 'client connections held at once per process; more are dropped on accept',
+    defaultText: 'half the open-files limit, at most 10000',
+  },
+  {
+    key: 'tiers',
+    flag: '--tiers',
+    env: 'INFERWATCH_TIERS',
+    kind: 'list',
+    arg: 'a,b,c',
+    description: 'the closed set of user_tier label values',
+    defaultText: 'free,pro,enterprise',
+  },
+  {
+    key: 'tierHeader',
+    flag: '--tier-header',
+    env: 'INFERWATCH_TIER_HEADER',
+    kind: 'string',
+    arg: 'name',
+    description: 'request header naming the tier (when no API key maps one)',
+    defaultText: 'x-inferwatch-tier',
+  },
+  {
+    key: 'userHeader',
+    flag: '--user-header',
+    env: 'INFERWATCH_USER_HEADER',
+    kind: 'string',
+    arg: 'name',
+    description: 'request header naming the user, for logs and spans only',
+    defaultText: 'x-inferwatch-user',
+  },
+  {
+    key: 'apiKeys',
+    flag: '--api-key',
+    env: 'INFERWATCH_API_KEYS',
+    kind: 'keymap',
+    arg: 'key:tier',
+    description: 'a gateway API key and its tier (repeat; when set, every /v1/ request without a valid key gets 401)',
+    secret: true,
+  },
+  {
+    key: 'upstreamApiKey',
+    flag: '--upstream-api-key',
+    env: 'INFERWATCH_UPSTREAM_API_KEY',
+    kind: 'string',
+    arg: 'key',
+    description: "bearer credential for the replicas (replaces the client's; sent only on /v1/ paths)",
+    secret: true,
+  },
+  {
+    key: 'metricsKey',
+    flag: '--metrics-key',
+    env: 'INFERWATCH_METRICS_KEY',
+    kind: 'string',
+    arg: 'token',
+    description: 'bearer token GET /metrics requires (default: /metrics is open, as Prometheus expects)',
+    secret: true,
+  },
+  {
+    key: 'readyzDetails',
+    flag: '--readyz-details',
+    env: 'INFERWATCH_READYZ_DETAILS',
+    kind: 'boolean',
+    description: 'list each replica (name, availability, requests in flight) in GET /readyz (off: status only)',
+  },
+  {
+    key: 'workers',
+    flag: '--workers',
+    env: 'INFERWATCH_WORKERS',
+    kind: 'integer',
+    arg: 'n',
+    description:
+      'gateway processes sharing the listening port (one event loop each; up to one per core), metrics summed across them',
+    defaultText: '1',
+  },
+  {
+    key: 'shutdownGrace',
+    flag: '--shutdown-grace',
+    env: 'INFERWATCH_SHUTDOWN_GRACE',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'on SIGTERM/SIGINT, let in-flight streams finish this long',
+    defaultText: '30',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: 'INFERWATCH_LOG_LEVEL',
+    kind: 'string',
+    arg: 'level',
+    description: 'log level: trace, debug, info, warn, error, fatal, silent',
+    defaultText: 'info',
+  },
+  {
+    key: 'logPrompts',
+    flag: '--log-prompts',
+    env: 'INFERWATCH_LOG_PROMPTS',
+    kind: 'boolean',
+    description: 'log a PII-scrubbed preview of prompts (off by default)',
+  },
+  {
+    key: 'logResponses',
+    flag: '--log-responses',
+    env: 'INFERWATCH_LOG_RESPONSES',
+    kind: 'boolean',
+    description: 'log a PII-scrubbed preview of responses (off by default)',
+  },
+  {
+    key: 'genAiMetrics',
+    flag: '--genai-metrics',
+    env: 'INFERWATCH_GENAI_METRICS',
+    kind: 'boolean',
+    description: 'also export the OpenTelemetry gen_ai_client_* metrics',
+  },
+  {
+    key: 'models',
+    flag: '--models',
+    env: 'INFERWATCH_MODELS',
+    kind: 'list',
+    arg: 'a,b',
+    description: 'allow-list of model label values (others become "other")',
+  },
+  {
+    key: 'maxModels',
+    flag: '--max-models',
+    env: 'INFERWATCH_MAX_MODELS',
+    kind: 'integer',
+    arg: 'n',
+    description:
+      'without --models: distinct model labels kept before "other" (a model takes one when a replica serves it)',
+    defaultText: '20',
+  },
+  {
+    key: 'otlpEndpoint',
+    flag: '--otlp-endpoint',
+    env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+    kind: 'string',
+    arg: 'url',
+    description: 'OTLP/HTTP traces endpoint (also read from OTEL_EXPORTER_OTLP_ENDPOINT)',
+  },
 ];
 
 /** Which spelling a value came from, to name it in errors. */
@@ -128,6 +432,11 @@ const DEFAULTS = {
   ejectAfter: 3,
   ejectFor: 30,
   bodyLimit: 4 << 20,
+  headerTimeout: 10,
+  bodyTimeout: 60,
+  idleTimeout: 65,
+  failoverDeadline: 300,
+  readyzDetails: false,
   tiers: ['free', 'pro', 'enterprise'],
   tierHeader: 'x-inferwatch-tier',
   userHeader: 'x-inferwatch-user',
@@ -142,7 +451,11 @@ const DEFAULTS = {
   upstreams: [],
 } as const;
 
-const seconds = (min: number) => z.number().min(min, { error: `must be at least ${min}` }).max(86_400, { error: 'must be at most 86400 (a day)' });
+const seconds = (min: number) =>
+  z
+    .number()
+    .min(min, { error: `must be at least ${min}` })
+    .max(86_400, { error: 'must be at most 86400 (a day)' });
 const header = z.string().regex(/^[a-z0-9-]+$/i, { error: 'must be an HTTP header name (letters, digits, -)' });
 
 const schema = z
@@ -162,12 +475,23 @@ const schema = z
     healthTimeout: seconds(0.001),
     ejectAfter: z.number().int().min(1).max(1000),
     ejectFor: seconds(0),
-    bodyLimit: z.number().int().min(1024, { error: 'must be at least 1024 bytes' }).max(1 << 30),
+    bodyLimit: z
+      .number()
+      .int()
+      .min(1024, { error: 'must be at least 1024 bytes' })
+      .max(1 << 30),
+    headerTimeout: seconds(0.1),
+    bodyTimeout: seconds(0.1),
+    idleTimeout: seconds(0.1),
+    maxConnections: z.number().int().min(1).max(1_000_000).optional(),
+    failoverDeadline: seconds(0.001),
     tiers: z.array(z.string()),
     tierHeader: header,
     userHeader: header,
-    apiKeys: z.record(z.string().min(8, { error: 'API keys must be at least 8 characters' }), z.string()),
+    apiKeys: z.record(z.string(), z.string()),
     upstreamApiKey: z.string().min(1).optional(),
+    metricsKey: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    readyzDetails: z.boolean(),
     shutdownGrace: seconds(0),
     workers: z.number().int().min(1).max(64, { error: 'must be at most 64' }),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
@@ -188,26 +512,44 @@ export function readConfigFile(path: string): RawConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new InvalidOptionError('--config', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'Give the path of a readable YAML file.');
+    throw new InvalidOptionError(
+      '--config',
+      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'Give the path of a readable YAML file.',
+    );
   }
   let doc: unknown;
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new InvalidOptionError('--config', `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`, 'Fix the syntax at the position given.');
+    throw new InvalidOptionError(
+      '--config',
+      `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
+      'Fix the syntax at the position given.',
+    );
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new InvalidOptionError('--config', `${path} must hold a mapping of keys`, 'See docs/gateway.md for an example file.');
+    throw new InvalidOptionError(
+      '--config',
+      `${path} must hold a mapping of keys`,
+      'See docs/gateway.md for an example file.',
+    );
   }
   const known = new Set(CONFIG_KEYS.map((k) => k.key));
-  for (const k of Object.keys(doc)) {
+  // The same file serves every command: `monitoring` belongs to `inferwatch generate` (src/config), not the gateway.
+  const { monitoring: _monitoring, ...gatewayKeys } = doc as Record<string, unknown>;
+  for (const k of Object.keys(gatewayKeys)) {
     if (!known.has(k as ConfigKey['key'])) {
       const near = [...known].find((x) => x.toLowerCase() === k.toLowerCase().replace(/[-_]/g, ''));
-      throw new InvalidOptionError(`${k} (in ${path})`, 'unknown key', near ? `Did you mean "${near}"?` : `Known keys: ${[...known].join(', ')}.`);
+      throw new InvalidOptionError(
+        `${k} (in ${path})`,
+        'unknown key',
+        near ? `Did you mean "${near}"?` : `Known keys: ${[...known].join(', ')}, and monitoring.`,
+      );
     }
   }
-  return doc as RawConfig;
+  return gatewayKeys as RawConfig;
 }
 
 /** Raw values from environment variables. */
@@ -233,7 +575,11 @@ export function parseText(k: ConfigKey, v: string | string[] | boolean, source: 
     case 'integer': {
       const n = Number(one);
       if (one.trim() === '' || !Number.isFinite(n)) {
-        throw new InvalidOptionError(name, `"${one}" is not a number`, `Give ${k.arg ?? 'a number'}, e.g. ${name} ${k.defaultText ?? '10'}.`);
+        throw new InvalidOptionError(
+          name,
+          `"${one}" is not a number`,
+          `Give ${k.arg ?? 'a number'}, e.g. ${name} ${k.defaultText ?? '10'}.`,
+        );
       }
       return n;
     }
@@ -242,16 +588,23 @@ export function parseText(k: ConfigKey, v: string | string[] | boolean, source: 
       if (/^(0|false|no|off)$/i.test(one)) return false;
       throw new InvalidOptionError(name, `"${one}" is not a boolean`, 'Use true or false.');
     case 'list':
-      return values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+      return values
+        .flatMap((x) => x.split(','))
+        .map((x) => x.trim())
+        .filter(Boolean);
     case 'upstreams':
-      return values.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
+      return values
+        .flatMap((x) => x.split(','))
+        .map((x) => x.trim())
+        .filter(Boolean);
     case 'keymap': {
       const map: Record<string, string> = {};
       for (const item of values.flatMap((x) => x.split(','))) {
         const s = item.trim();
         if (!s) continue;
         const i = s.lastIndexOf(':');
-        if (i <= 0) throw new InvalidOptionError(name, 'expects key:tier pairs', `Example: ${name} sk-team-a-123456:pro`);
+        if (i <= 0)
+          throw new InvalidOptionError(name, 'expects key:tier pairs', `Example: ${name} sk-team-a-123456:pro`);
         map[s.slice(0, i)] = s.slice(i + 1);
       }
       return map;
@@ -262,7 +615,12 @@ export function parseText(k: ConfigKey, v: string | string[] | boolean, source: 
 /** Turns `[name=]url` strings or objects into upstream entries. */
 function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
   if (raw === undefined) return [];
-  if (!Array.isArray(raw)) throw new InvalidOptionError(where, 'must be a list of replica URLs', 'Example: upstreams: ["http://10.0.0.5:8000"]');
+  if (!Array.isArray(raw))
+    throw new InvalidOptionError(
+      where,
+      'must be a list of replica URLs',
+      'Example: upstreams: ["http://10.0.0.5:8000"]',
+    );
   const seen = new Set<string>();
   return raw.map((item, i) => {
     let name: string | undefined;
@@ -277,13 +635,21 @@ function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
     } else if (item !== null && typeof item === 'object' && typeof (item as UpstreamConfig).url === 'string') {
       ({ name, url, apiKey } = item as UpstreamConfig);
     } else {
-      throw new InvalidOptionError(`${where}[${i}]`, 'must be a URL or {name, url, apiKey}', 'Example: http://10.0.0.5:8000');
+      throw new InvalidOptionError(
+        `${where}[${i}]`,
+        'must be a URL or {name, url, apiKey}',
+        'Example: http://10.0.0.5:8000',
+      );
     }
     let u: URL;
     try {
       u = new URL(url);
     } catch {
-      throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not a URL`, 'Give a full URL such as http://10.0.0.5:8000.');
+      throw new InvalidOptionError(
+        `${where}[${i}]`,
+        `"${url}" is not a URL`,
+        'Give a full URL such as http://10.0.0.5:8000.',
+      );
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
       throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not http(s)`, 'Use http:// or https://.');
@@ -292,7 +658,11 @@ function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
     const base = `${u.protocol}//${u.host}${path}`;
     const finalName = name ?? u.host;
     if (seen.has(finalName)) {
-      throw new InvalidOptionError(`${where}[${i}]`, `two replicas are named "${finalName}"`, 'Give each a distinct name with name=url.');
+      throw new InvalidOptionError(
+        `${where}[${i}]`,
+        `two replicas are named "${finalName}"`,
+        'Give each a distinct name with name=url.',
+      );
     }
     seen.add(finalName);
     const entry: UpstreamConfig = { name: finalName, url: base };
@@ -305,10 +675,17 @@ function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
  * Merges defaults, file, environment and flags (later wins) and validates the result.
  * `flags` holds values already converted by {@link parseText}.
  */
-export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig; flags?: RawConfig }, requireUpstreams = true): GatewayConfig {
+export function resolveGatewayConfig(
+  layers: { file?: RawConfig; env?: RawConfig; flags?: RawConfig },
+  requireUpstreams = true,
+): GatewayConfig {
   const origin = new Map<string, Source>();
   const merged: Record<string, unknown> = { ...DEFAULTS };
-  for (const [source, layer] of [['file', layers.file], ['env', layers.env], ['flags', layers.flags]] as const) {
+  for (const [source, layer] of [
+    ['file', layers.file],
+    ['env', layers.env],
+    ['flags', layers.flags],
+  ] as const) {
     for (const [k, v] of Object.entries(layer ?? {})) {
       if (v === undefined) continue;
       merged[k] = v;
@@ -322,29 +699,58 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
     return src === 'flag' ? k.flag : src === 'env' ? k.env : `${key} (config file)`;
   };
   merged.upstreams = normaliseUpstreams(merged.upstreams, spell('upstreams'));
+  checkApiKeys(merged.apiKeys, spell('apiKeys'));
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0] as z.core.$ZodIssue;
     const key = String(issue.path[0] ?? 'config');
     const k = CONFIG_KEYS.find((c) => c.key === key);
-    throw new InvalidOptionError(spell(key), issue.message, k ? `Expected ${k.arg ?? k.kind}: ${k.description}${k.defaultText ? ` (default ${k.defaultText})` : ''}.` : 'Check the documentation.');
+    throw new InvalidOptionError(
+      spell(key),
+      issue.message,
+      k
+        ? `Expected ${k.arg ?? k.kind}: ${k.description}${k.defaultText ? ` (default ${k.defaultText})` : ''}.`
+        : 'Check the documentation.',
+    );
   }
   const c = parsed.data;
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(c.listen);
   if (!m || Number(m[2]) > 65535) {
-    throw new InvalidOptionError(spell('listen'), `"${c.listen}" is not host:port`, 'Example: --listen 127.0.0.1:4000 (port 0 picks a free port).');
+    throw new InvalidOptionError(
+      spell('listen'),
+      `"${c.listen}" is not host:port`,
+      'Example: --listen 127.0.0.1:4000 (port 0 picks a free port).',
+    );
   }
   if (requireUpstreams && c.upstreams.length === 0) {
-    throw new InvalidOptionError('--upstream', 'no inference replica configured', 'Give --upstream http://host:8000 (repeatable), INFERWATCH_UPSTREAMS, or run `inferwatch up` for a simulated one.');
+    throw new InvalidOptionError(
+      '--upstream',
+      'no inference replica configured',
+      'Give --upstream http://host:8000 (repeatable), INFERWATCH_UPSTREAMS, or run `inferwatch up` for a simulated one.',
+    );
   }
   const tiers = validateTiers(spell('tiers'), c.tiers);
   for (const [key, tier] of Object.entries(c.apiKeys)) {
     if (!tiers.includes(tier)) {
-      throw new InvalidOptionError(spell('apiKeys'), `the key ending in ...${key.slice(-4)} maps to tier "${tier}", which is not in tiers (${tiers.join(', ')})`, 'Add the tier to --tiers or map the key to a listed tier.');
+      throw new InvalidOptionError(
+        spell('apiKeys'),
+        `the key ending in ...${key.slice(-4)} maps to tier "${tier}", which is not in tiers (${tiers.join(', ')})`,
+        'Add the tier to --tiers or map the key to a listed tier.',
+      );
     }
   }
   if (c.stallTimeout > 0 && c.stallTimeout <= c.stallThreshold) {
-    throw new InferwatchError('IW_INVALID_OPTION', `Invalid option "${spell('stallTimeout')}": ${c.stallTimeout}s ends streams before they count as stalls (${spell('stallThreshold')} is ${c.stallThreshold}s). Make the timeout larger than the threshold, or 0 to disable it.`);
+    throw new InferwatchError(
+      'IW_INVALID_OPTION',
+      `Invalid option "${spell('stallTimeout')}": ${c.stallTimeout}s ends streams before they count as stalls (${spell('stallThreshold')} is ${c.stallThreshold}s). Make the timeout larger than the threshold, or 0 to disable it.`,
+    );
+  }
+  if (c.bodyTimeout < c.headerTimeout) {
+    throw new InvalidOptionError(
+      spell('bodyTimeout'),
+      `${c.bodyTimeout}s is shorter than ${spell('headerTimeout')} (${c.headerTimeout}s), and a request's body comes after its head`,
+      'Make the body timeout at least the header timeout.',
+    );
   }
   const host = (m[1] as string).replace(/^\[|\]$/g, '');
   return {
@@ -365,11 +771,18 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
     ejectAfter: c.ejectAfter,
     ejectFor: c.ejectFor,
     bodyLimit: c.bodyLimit,
+    headerTimeout: c.headerTimeout,
+    bodyTimeout: c.bodyTimeout,
+    idleTimeout: c.idleTimeout,
+    maxConnections: c.maxConnections ?? defaultMaxConnections(),
+    failoverDeadline: c.failoverDeadline,
     tiers,
     tierHeader: c.tierHeader.toLowerCase(),
     userHeader: c.userHeader.toLowerCase(),
     apiKeys: c.apiKeys,
     upstreamApiKey: c.upstreamApiKey,
+    metricsKey: c.metricsKey,
+    readyzDetails: c.readyzDetails,
     shutdownGrace: c.shutdownGrace,
     workers: c.workers,
     logLevel: c.logLevel,
@@ -380,4 +793,54 @@ export function resolveGatewayConfig(layers: { file?: RawConfig; env?: RawConfig
     maxModels: c.maxModels,
     otlpEndpoint: c.otlpEndpoint,
   };
+}
+
+/**
+ * Gateway API keys are checked here rather than by the schema: a key is a record's key, and the schema's message
+ * for a bad record key names neither the option nor the rule. Messages never show a key, only its last characters.
+ */
+function checkApiKeys(raw: unknown, where: string): void {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new InvalidOptionError(
+      where,
+      'must map each API key to its tier',
+      'Example: --api-key sk-team-a-123456:pro, or in the file apiKeys: { "sk-team-a-123456": pro }.',
+    );
+  }
+  for (const [key, tier] of Object.entries(raw)) {
+    if (key.length < 8) {
+      // No part of a key this short is shown: two characters of seven are too much of it.
+      throw new InvalidOptionError(
+        where,
+        `an API key has ${key.length} characters; API keys must be at least 8 characters`,
+        'Use a longer, random key (e.g. from `openssl rand -hex 24`).',
+      );
+    }
+    if (typeof tier !== 'string') {
+      throw new InvalidOptionError(
+        where,
+        `the key ending in ...${key.slice(-4)} maps to ${JSON.stringify(tier)}, not a tier name`,
+        'Map every key to one of the configured tiers.',
+      );
+    }
+  }
+}
+
+/**
+ * Default connection cap: half the process's open-files limit (each stream holds a client connection and an
+ * upstream one, and Node's accept fails with EMFILE past the limit), at most 10,000. 10,000 where the limit
+ * cannot be read.
+ */
+export function defaultMaxConnections(limitsText?: string): number {
+  let text = limitsText;
+  if (text === undefined) {
+    try {
+      text = readFileSync('/proc/self/limits', 'utf8');
+    } catch {
+      return 10_000;
+    }
+  }
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(text);
+  if (!m || m[1] === 'unlimited') return 10_000;
+  return Math.max(64, Math.min(10_000, Math.floor((Number(m[1]) - 64) / 2)));
 }

@@ -28,7 +28,10 @@ function connectionTokens(headers: IncomingHttpHeaders): Set<string> {
  * End-to-end headers of `headers`, minus hop-by-hop ones and `drop` (lower-case names). Values stay as they
  * are (arrays for repeated fields).
  */
-export function endToEnd(headers: IncomingHttpHeaders, drop: ReadonlySet<string> = new Set()): Record<string, string | string[]> {
+export function endToEnd(
+  headers: IncomingHttpHeaders,
+  drop: ReadonlySet<string> = new Set(),
+): Record<string, string | string[]> {
   const named = connectionTokens(headers);
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(headers)) {

@@ -37,12 +37,13 @@ function lookup(keys: Record<string, string>, presented: string): string | undef
 export function identify(h: IncomingHttpHeaders, body: unknown, config: GatewayConfig): Identity {
   const bodyUser =
     body !== null && typeof body === 'object' && typeof (body as { user?: unknown }).user === 'string'
-      ? ((body as { user: string }).user || undefined)
+      ? (body as { user: string }).user || undefined
       : undefined;
   const user = bodyUser ?? header(h, config.userHeader);
   if (Object.keys(config.apiKeys).length > 0) {
     const key = presentedKey(h);
-    if (key === undefined) return { error: ERRORS.unauthorized('Missing API key: send it as "Authorization: Bearer <key>".') };
+    if (key === undefined)
+      return { error: ERRORS.unauthorized('Missing API key: send it as "Authorization: Bearer <key>".') };
     const tier = lookup(config.apiKeys, key);
     if (tier === undefined) return { error: ERRORS.unauthorized('Incorrect API key provided.') };
     return { tier, user };

@@ -2,10 +2,9 @@
 // bytes with `"stream_options":{"include_usage":true}` spliced in after the opening brace.
 //
 // Why splice instead of JSON.stringify(parsed + stream_options): re-serialising costs time proportional to the
-// prompt, on the path to the first token, for every streamed request, and it rewrites what the client chose
-// (number formats, escapes). Measured on the 2-core bench machine: 263-byte chat body 4.1 µs re-serialised vs
-// 1.5 µs spliced; 8 KB prompt 30 vs 4 µs; 100 KB prompt 344 vs 25 µs. Member order does not matter in JSON
-// (RFC 8259 §4).
+// prompt, on the path to the first token, for every streamed request (several times the splice, and more the
+// longer the prompt: docs/benchmarks/2026-11-28-hot-path-costs.md), and it rewrites what the client chose
+// (number formats, escapes). Member order does not matter in JSON (RFC 8259 §4).
 import { withIncludeUsage } from '../instrumentation/request-info.js';
 
 const MEMBER = Buffer.from('"stream_options":{"include_usage":true}');

@@ -4,11 +4,11 @@
 import type { Span } from '@opentelemetry/api';
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FailureKind, LlmCall } from '../instrumentation/llm-call.js';
-import { chunkFrame } from './chunk-frame.js';
+import type { ChunkSink, FailureKind, LlmCall } from '../instrumentation/llm-call.js';
+import { chunkFrame, flattenHead, isChunked } from '../node-internals/index.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
-import { ERRORS, GatewayError, sendError, sseError } from './http-errors.js';
+import { ERRORS, type GatewayError, sendError, sseError } from './http-errors.js';
 import type { UpstreamController, UpstreamHandler } from './upstream-http/index.js';
 import type { Replica, UpstreamPool } from './upstream-pool.js';
 
@@ -47,8 +47,16 @@ const NO_DROP = new Set<string>();
 /** Why an attempt failed before any byte reached the client. */
 function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
   const code = (err as { code?: string }).code ?? '';
-  if (code === 'IW_UPSTREAM_HEADERS_TIMEOUT' || code === 'IW_UPSTREAM_CONNECT_TIMEOUT') return { outcome: 'timeout', kind: 'timeout' };
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
+  if (code === 'IW_UPSTREAM_HEADERS_TIMEOUT' || code === 'IW_UPSTREAM_CONNECT_TIMEOUT') {
+    return { outcome: 'timeout', kind: 'timeout' };
+  }
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH'
+  ) {
     return { outcome: 'connect_error', kind: 'upstream_error' };
   }
   return { outcome: 'reset', kind: 'upstream_error' };
@@ -58,7 +66,7 @@ function attemptOutcome(err: Error): { outcome: string; kind: FailureKind } {
  * One client request in flight. The upstream client's handler; one instance serves every attempt of the
  * request, one at a time.
  */
-export class Relay implements UpstreamHandler {
+export class Relay implements UpstreamHandler, ChunkSink {
   readonly call: LlmCall;
   readonly #deps: RelayDeps;
   readonly #res: ServerResponse;
@@ -70,6 +78,8 @@ export class Relay implements UpstreamHandler {
    * follows a failed attempt.)
    */
   #tried: readonly Replica[] = NONE_TRIED;
+  /** When the request arrived (the deps' clock): failover stops at `failoverDeadline` after it. */
+  readonly #arrivedAt: number;
   #attempts = 0;
   #replica: Replica | undefined;
   #controller: UpstreamController | undefined;
@@ -92,6 +102,7 @@ export class Relay implements UpstreamHandler {
     this.call = call;
     this.#req = req;
     this.#span = serverSpan;
+    this.#arrivedAt = deps.clock();
     deps.active.add(this);
     res.on('close', () => {
       if (!this.#closed) this.#clientGone();
@@ -118,32 +129,48 @@ export class Relay implements UpstreamHandler {
       this.#failBeforeResponse(ERRORS.noUpstream(), 'upstream_error');
       return;
     }
+    if (this.#attempts > 0 && this.#pastFailoverDeadline(this.#deps.clock())) {
+      this.#failBeforeResponse(ERRORS.upstreamTimeout(), 'timeout', this.#lastError);
+      return;
+    }
     this.#attempts++;
     this.#tried = this.#tried.length === 0 ? [replica] : [...this.#tried, replica];
     this.#replica = replica;
     this.#discard = false;
     this.#controller = undefined;
-    replica.inFlight++;
-    replica.inFlightSeries.inc();
+    pool.begin(replica);
     let headers = this.#req.headers;
     if (this.#req.dropClientAuth || replica.apiKey !== undefined || this.#deps.config.upstreamApiKey !== undefined) {
       const { authorization: _a, 'x-api-key': _k, ...rest } = headers;
-      const key = replica.apiKey ?? this.#deps.config.upstreamApiKey;
+      // The gateway's credential goes only where the gateway relays: /v1/ paths (intake refuses any other).
+      const key = this.#req.path.startsWith('/v1/') ? (replica.apiKey ?? this.#deps.config.upstreamApiKey) : undefined;
       headers = key === undefined ? rest : { ...rest, authorization: `Bearer ${key}` };
     }
-    replica.relayPool.dispatch({ path: replica.basePath + this.#req.path, method: this.#req.method, headers, body: this.#req.body }, this);
+    replica.http.dispatch(
+      { path: replica.basePath + this.#req.path, method: this.#req.method, headers, body: this.#req.body },
+      this,
+    );
   }
 
   #attemptDone(): void {
     const r = this.#replica;
     if (r !== undefined) {
-      r.inFlight--;
-      r.inFlightSeries.dec();
+      this.#deps.pool.end(r);
     }
   }
 
   #canRetry(): boolean {
-    return !this.#headersSent && !this.#closed && this.#attempts < this.#deps.config.maxAttempts;
+    return (
+      !this.#headersSent &&
+      !this.#closed &&
+      this.#attempts < this.#deps.config.maxAttempts &&
+      !this.#pastFailoverDeadline(this.#deps.clock())
+    );
+  }
+
+  /** No response has started and the request has spent its whole failover deadline. */
+  #pastFailoverDeadline(now: number): boolean {
+    return !this.#headersSent && now - this.#arrivedAt >= this.#deps.config.failoverDeadline * 1000;
   }
 
   #retryLater(): void {
@@ -184,17 +211,8 @@ export class Relay implements UpstreamHandler {
 
   onResponseData(controller: UpstreamController, chunk: Buffer): void {
     if (this.#discard || this.#closed) return;
-    const call = this.call;
-    let ok: boolean;
-    if (call.forwardsUnchanged(chunk)) {
-      // Forward first, observe after: instrumentation adds nothing to the chunk's latency.
-      const at = call.now();
-      ok = this.#send(chunk);
-      call.body(chunk, at);
-    } else {
-      const out = call.body(chunk);
-      ok = out === undefined || this.#send(out);
-    }
+    // Forwarded first and observed after whenever it can be: instrumentation adds nothing to the chunk's latency.
+    const ok = this.call.pass(chunk, this) !== false;
     if (!ok && !this.#paused) {
       // The client reads slower than the replica writes: stop reading the replica until it catches up.
       this.#paused = true;
@@ -211,7 +229,7 @@ export class Relay implements UpstreamHandler {
    * upstream read instead of Node's four queued writes and a writev on the next tick. `res.end()` still writes
    * the last chunk, so Node's view of the response stays whole.
    */
-  #send(chunk: Uint8Array): boolean {
+  write(chunk: Uint8Array): boolean {
     if (chunk.length === 0) return true;
     const socket = this.#socket;
     if (socket === undefined) {
@@ -221,7 +239,7 @@ export class Relay implements UpstreamHandler {
       const owned = res.socket;
       if (owned !== null && !owned.destroyed) {
         this.#socket = owned;
-        this.#framed = res.chunkedEncoding;
+        this.#framed = isChunked(res);
       }
       return ok;
     }
@@ -298,6 +316,12 @@ export class Relay implements UpstreamHandler {
   checkDeadlines(now: number): void {
     const c = this.#deps.config;
     if (this.#closed || this.call.finished) return;
+    if (this.#pastFailoverDeadline(now)) {
+      // Across attempts: a replica that holds every attempt until its first-byte timeout does not hold the
+      // client for maxAttempts times that.
+      this.terminate('timeout', ERRORS.upstreamTimeout());
+      return;
+    }
     if (!this.call.sawOutput) {
       if (this.#req.stream && c.ttftTimeout > 0 && this.call.silenceMs(now) > c.ttftTimeout * 1000) {
         this.terminate('timeout', ERRORS.ttftTimeout(c.ttftTimeout));
@@ -345,15 +369,3 @@ export class Relay implements UpstreamHandler {
     this.#span?.end();
   }
 }
-
-/**
- * Node builds a response's head by appending each header line to a string and keeps the result (`_header`) for
- * the response's life: a rope of about two dozen pieces, ~0.9 KB per stream in flight, which every young-generation
- * GC copies. Reading one character makes V8 flatten it in place (~0.2 KB); the content does not change.
- */
-function flattenHead(res: ServerResponse): void {
-  const head = (res as unknown as { _header?: unknown })._header;
-  // Stored, not discarded: an unused read could be optimised away, and with it the flattening.
-  if (typeof head === 'string') lastHeadByte = head.charCodeAt(0);
-}
-let lastHeadByte = 0;

@@ -4,13 +4,24 @@ import { Registry } from 'prom-client';
 import { resolveGatewayConfig } from './config.js';
 import { UpstreamPool, type Replica } from './upstream-pool.js';
 
-function pool(routing: 'round-robin' | 'least-in-flight'): { pool: UpstreamPool; a: Replica; b: Replica; c: Replica; close: () => Promise<void> } {
+function pool(routing: 'round-robin' | 'least-in-flight'): {
+  pool: UpstreamPool;
+  a: Replica;
+  b: Replica;
+  c: Replica;
+  close: () => Promise<void>;
+} {
   const config = resolveGatewayConfig({
-    flags: { listen: '127.0.0.1:0', upstreams: ['a=http://127.0.0.1:1', 'b=http://127.0.0.1:2', 'c=http://127.0.0.1:3'], healthInterval: 0, routing },
+    flags: {
+      listen: '127.0.0.1:0',
+      upstreams: ['a=http://127.0.0.1:1', 'b=http://127.0.0.1:2', 'c=http://127.0.0.1:3'],
+      healthInterval: 0,
+      routing,
+    },
   });
   const p = new UpstreamPool(config, new Registry(), () => 1000);
   const [a, b, c] = p.replicas as [Replica, Replica, Replica];
-  return { pool: p, a, b, c, close: async () => void (await Promise.all(p.replicas.map((r) => r.pool.close()))) };
+  return { pool: p, a, b, c, close: () => p.close() };
 }
 
 const names = (rs: (Replica | undefined)[]) => rs.map((r) => r?.name ?? '-').join('');
@@ -31,9 +42,12 @@ test('least-in-flight takes the least busy replica, ties going round so idle rep
   const { pool: p, a, b, c, close } = pool('least-in-flight');
   t.after(close);
   assert.equal(names([p.pick([]), p.pick([]), p.pick([])]), 'abc');
-  a.inFlight = 3;
-  b.inFlight = 1;
-  c.inFlight = 2;
+  for (const [r, n] of [
+    [a, 3],
+    [b, 1],
+    [c, 2],
+  ] as const)
+    for (let i = 0; i < n; i++) p.begin(r);
   assert.equal(names([p.pick([]), p.pick([]), p.pick([b])]), 'bbc');
 });
 
@@ -46,4 +60,22 @@ test('replicas out of rotation are passed over while another untried one is in i
   // a failed for this request: an ejected or unhealthy replica beats giving up.
   assert.equal(p.pick([a])?.name, 'b');
   assert.equal(p.pick([a, b])?.name, 'c');
+});
+
+test('begin and end account attempts per replica, in the load least-in-flight reads and in the in-flight gauge', async (t) => {
+  const config = resolveGatewayConfig({
+    flags: { listen: '127.0.0.1:0', upstreams: ['a=http://127.0.0.1:1'], healthInterval: 0 },
+  });
+  const registry = new Registry();
+  const p = new UpstreamPool(config, registry, () => 1000);
+  t.after(() => p.close());
+  const a = p.replicas[0] as Replica;
+  p.begin(a);
+  p.begin(a);
+  p.end(a);
+  assert.equal(a.inFlight, 1);
+  assert.match(await registry.metrics(), /^llm_upstream_requests_in_flight\{upstream="a"\} 1$/m);
+  p.end(a);
+  assert.equal(a.inFlight, 0);
+  assert.match(await registry.metrics(), /^llm_upstream_requests_in_flight\{upstream="a"\} 0$/m);
 });

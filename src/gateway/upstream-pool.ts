@@ -1,11 +1,10 @@
-// The inference replicas behind the gateway: connection pools, selection (round-robin or least-in-flight),
+// The inference replicas behind the gateway: one HTTP client each, selection (round-robin or least-in-flight),
 // active health checks, passive ejection after consecutive failures, and recovery.
-import { Pool, request as undiciRequest } from 'undici';
 import type { Registry } from 'prom-client';
 import { GATEWAY_METRICS } from '../catalog/index.js';
 import { FastCounter, FastGauge, type CounterSeries, type GaugeSeries } from '../telemetry/metrics/fast-metrics.js';
 import type { GatewayConfig, UpstreamConfig } from './config.js';
-import { OriginPool } from './upstream-http/index.js';
+import { OriginPool, smallRequest } from './upstream-http/index.js';
 
 /** One replica and its state. */
 export class Replica {
@@ -14,18 +13,21 @@ export class Replica {
   /** Path prefix of the replica's base URL ('' for most). */
   readonly basePath: string;
   readonly apiKey: string | undefined;
-  /** Connections for relayed requests (the hot path). */
-  readonly relayPool: OriginPool;
-  /** Connections for the gateway's own requests: health checks and model listing. */
-  readonly pool: Pool;
-  inFlight = 0;
+  /**
+   * The replica's one HTTP client: kept-alive connections for relayed requests (the hot path) and the gateway's
+   * own (health checks, model lists). Why its own client and not undici's Pool:
+   * docs/benchmarks/2026-12-02-one-http-client.md.
+   */
+  readonly http: OriginPool;
+  /** Attempts open against this replica now; changed only by {@link UpstreamPool.begin} and {@link UpstreamPool.end}. */
+  #inFlight = 0;
   consecutiveFailures = 0;
   /** Monotonic ms until which the replica rests after ejection (0: not ejected). */
   ejectedUntil = 0;
   /** Result of the last active health check (true until one fails). */
   healthCheckOk = true;
   readonly healthySeries: GaugeSeries;
-  readonly inFlightSeries: GaugeSeries;
+  readonly #inFlightSeries: GaugeSeries;
 
   constructor(cfg: UpstreamConfig, config: GatewayConfig, healthy: GaugeSeries, inFlight: GaugeSeries) {
     const u = new URL(cfg.url);
@@ -34,19 +36,24 @@ export class Replica {
     this.basePath = u.pathname === '/' ? '' : u.pathname;
     this.apiKey = cfg.apiKey;
     this.healthySeries = healthy;
-    this.inFlightSeries = inFlight;
-    // Streams may be silent for long: the gateway's own stall timeout governs bodies, not the pool's.
-    this.relayPool = new OriginPool(u.origin, {
+    this.#inFlightSeries = inFlight;
+    // Streams may be silent for long: the gateway's own stall timeout governs bodies, not the client's.
+    this.http = new OriginPool(u.origin, {
       connectTimeoutMs: config.connectTimeout * 1000,
       headersTimeoutMs: config.firstByteTimeout * 1000,
     });
-    this.pool = new Pool(u.origin, {
-      connect: { timeout: config.connectTimeout * 1000 },
-      headersTimeout: config.healthTimeout * 1000,
-      bodyTimeout: config.healthTimeout * 1000,
-      pipelining: 1,
-    });
     healthy.set(1);
+  }
+
+  /** Attempts open against this replica now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** @internal Accounting of {@link UpstreamPool.begin} / {@link UpstreamPool.end}. */
+  adjustInFlight(by: 1 | -1): void {
+    this.#inFlight += by;
+    this.#inFlightSeries.set(this.#inFlight);
   }
 
   /** Routable: passing its health check and not resting after an ejection. */
@@ -70,11 +77,21 @@ export class UpstreamPool {
     this.#config = config;
     this.#clock = clock;
     const G = GATEWAY_METRICS;
-    this.#attempts = new FastCounter(G.upstreamAttempts.name, G.upstreamAttempts.help, G.upstreamAttempts.labels).register(registry);
-    const healthy = new FastGauge(G.upstreamHealthy.name, G.upstreamHealthy.help, G.upstreamHealthy.labels).register(registry);
+    this.#attempts = new FastCounter(
+      G.upstreamAttempts.name,
+      G.upstreamAttempts.help,
+      G.upstreamAttempts.labels,
+    ).register(registry);
+    const healthy = new FastGauge(G.upstreamHealthy.name, G.upstreamHealthy.help, G.upstreamHealthy.labels).register(
+      registry,
+    );
     // Across gateway workers each checks every replica itself: healthy only when every worker routes to it.
     healthy.aggregator = 'min';
-    const inFlight = new FastGauge(G.upstreamInFlight.name, G.upstreamInFlight.help, G.upstreamInFlight.labels).register(registry);
+    const inFlight = new FastGauge(
+      G.upstreamInFlight.name,
+      G.upstreamInFlight.help,
+      G.upstreamInFlight.labels,
+    ).register(registry);
     this.replicas = config.upstreams.map((u) => new Replica(u, config, healthy.child(u.name), inFlight.child(u.name)));
   }
 
@@ -115,6 +132,16 @@ export class UpstreamPool {
       if (best === undefined || r.inFlight < best.inFlight) best = r;
     }
     return best;
+  }
+
+  /** An attempt against `replica` starts: it counts in the replica's load (least-in-flight) and its gauge. */
+  begin(replica: Replica): void {
+    replica.adjustInFlight(1);
+  }
+
+  /** An attempt begun with {@link begin} ended (answered, failed or aborted). Call exactly once per begin. */
+  end(replica: Replica): void {
+    replica.adjustInFlight(-1);
   }
 
   /** Counts one attempt's outcome and updates the replica's failure streak. */
@@ -170,15 +197,10 @@ export class UpstreamPool {
   async #check(r: Replica): Promise<void> {
     let ok = false;
     try {
-      const res = await undiciRequest(`${r.origin}${r.basePath}${this.#config.healthPath}`, {
-        dispatcher: r.pool,
-        method: 'GET',
-        headersTimeout: this.#config.healthTimeout * 1000,
-        bodyTimeout: this.#config.healthTimeout * 1000,
-        signal: AbortSignal.timeout(this.#config.healthTimeout * 1000),
+      const res = await smallRequest(r.http, `${r.basePath}${this.#config.healthPath}`, {
+        timeoutMs: this.#config.healthTimeout * 1000,
       });
-      await res.body.dump();
-      ok = res.statusCode >= 200 && res.statusCode < 300;
+      ok = res.status >= 200 && res.status < 300;
     } catch {
       ok = false;
     }
@@ -200,6 +222,6 @@ export class UpstreamPool {
   async close(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
-    await Promise.all(this.replicas.flatMap((r) => [r.relayPool.close(), r.pool.destroy().catch(() => undefined)]));
+    await Promise.all(this.replicas.map((r) => r.http.close()));
   }
 }

@@ -22,7 +22,8 @@ type Message =
   | { type: typeof METRICS_REPLY; id: number; text?: string; error?: string }
   | { type: typeof STOP };
 
-const isMessage = (m: unknown): m is Message => typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
+const isMessage = (m: unknown): m is Message =>
+  typeof m === 'object' && m !== null && typeof (m as { type?: unknown }).type === 'string';
 
 /** True in a process the primary forked: it runs one gateway and takes its orders from the primary. */
 export function isGatewayWorker(): boolean {
@@ -51,13 +52,17 @@ export async function startGatewayCluster(config: GatewayConfig, log: (line: str
     if (!isMessage(m) || m.type !== METRICS_REQUEST) return;
     aggregator.clusterMetrics().then(
       (text) => worker.isConnected() && worker.send({ type: METRICS_REPLY, id: m.id, text } satisfies Message),
-      (err: unknown) => worker.isConnected() && worker.send({ type: METRICS_REPLY, id: m.id, error: String((err as Error)?.message ?? err) } satisfies Message),
+      (err: unknown) =>
+        worker.isConnected() &&
+        worker.send({ type: METRICS_REPLY, id: m.id, error: String((err as Error)?.message ?? err) } satisfies Message),
     );
   };
   cluster.on('message', onMessage);
 
   // Workers relay, so they run under the relay heap flags (src/gateway/v8-flags.ts); the primary does not need them.
-  cluster.setupPrimary({ execArgv: [...process.execArgv, ...relayFlagsMissing(process.execArgv, process.env.NODE_OPTIONS)] });
+  cluster.setupPrimary({
+    execArgv: [...process.execArgv, ...relayFlagsMissing(process.execArgv, process.env.NODE_OPTIONS)],
+  });
   let port = config.port;
   /** Workers that listen (and so take the stop order over IPC); a replacement may still be starting. */
   const ready = new WeakSet<Worker>();
@@ -65,7 +70,8 @@ export async function startGatewayCluster(config: GatewayConfig, log: (line: str
     new Promise((resolve, reject) => {
       // Every worker binds the same port: the primary holds the socket (port 0 is resolved once, for all).
       const w = cluster.fork({ INFERWATCH_WORKER_INDEX: String(index) });
-      const early = (code: number | null, signal: string | null): void => reject(new Error(`gateway worker ${index} exited before listening (${signal ?? `code ${code}`})`));
+      const early = (code: number | null, signal: string | null): void =>
+        reject(new Error(`gateway worker ${index} exited before listening (${signal ?? `code ${code}`})`));
       w.once('exit', early);
       w.once('listening', (addr) => {
         w.off('exit', early);
@@ -73,7 +79,9 @@ export async function startGatewayCluster(config: GatewayConfig, log: (line: str
         port = addr.port;
         w.once('exit', (code, signal) => {
           if (stopping) return;
-          log(`inferwatch: gateway worker ${index} (pid ${w.process.pid}) exited (${signal ?? `code ${code}`}); starting a replacement`);
+          log(
+            `inferwatch: gateway worker ${index} (pid ${w.process.pid}) exited (${signal ?? `code ${code}`}); starting a replacement`,
+          );
           fork(index).catch((err: unknown) => log(`inferwatch: ${String((err as Error).message)}`));
         });
         resolve();
@@ -115,7 +123,10 @@ export async function startGatewayCluster(config: GatewayConfig, log: (line: str
   return {
     url: `http://${host}:${port}`,
     port,
-    pids: () => Object.values(cluster.workers ?? {}).flatMap((w) => (w?.process.pid !== undefined && !w.isDead() ? [w.process.pid] : [])),
+    pids: () =>
+      Object.values(cluster.workers ?? {}).flatMap((w) =>
+        w?.process.pid !== undefined && !w.isDead() ? [w.process.pid] : [],
+      ),
     close: () => (closing ??= close()),
   };
 }
@@ -136,7 +147,11 @@ export async function serveAsWorker(config: GatewayConfig, alsoStopOn?: Promise<
   const registry = new Registry();
   const link = joinCluster(registry);
   // Unbatched log lines: each is one write below the pipe's atomic size, so the workers' lines never interleave.
-  const gw = await startGateway(config, { registry, logger: createLogger({ level: config.logLevel }), metricsText: link.metricsText });
+  const gw = await startGateway(config, {
+    registry,
+    logger: createLogger({ level: config.logLevel }),
+    metricsText: link.metricsText,
+  });
   await (alsoStopOn ? Promise.race([link.stopped, alsoStopOn]) : link.stopped);
   await gw.close();
   // The IPC channel to the primary would keep this process alive: close it so the worker can exit.

@@ -1,6 +1,7 @@
 // The instrumentation core shared by the instrumented client and the gateway.
-export { Instrumentation, type CallContext } from './instrumentation.js';
-export { LlmCall, type FailureKind } from './llm-call.js';
+export { Instrumentation } from './instrumentation.js';
+export type { CallContext, CallHost } from './call-host.js';
+export { LlmCall, type ChunkSink, type FailureKind } from './llm-call.js';
 export { resolveOptions, toOptionError, type InstrumentationOptions, type ResolvedOptions } from './options.js';
 export {
   readRequest,

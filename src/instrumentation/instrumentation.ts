@@ -1,6 +1,7 @@
 // The long-lived half of the instrumentation core: validated options, the metrics of a registry, the tracer,
 // the logger and the refusal matcher, created once; `start()` makes the per-request observer.
-import type { Context, Tracer } from '@opentelemetry/api';
+export type { CallContext } from './call-host.js';
+import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { DEFAULT_TIER } from '../catalog/index.js';
 import { RefusalMatcher } from '../quality/index.js';
@@ -9,25 +10,9 @@ import { getLlmMetrics, type LlmMetrics } from '../telemetry/metrics/llm-metrics
 import { resolveTracer } from '../telemetry/tracing/tracer.js';
 import { tokenEstimator } from '../tokenizer/index.js';
 import { LlmCall } from './llm-call.js';
+import type { CallContext, CallHost } from './call-host.js';
 import { resolveOptions, type InstrumentationOptions, type ResolvedOptions } from './options.js';
 import type { LlmRequest } from './request-info.js';
-
-/** Per-request context the caller (client or gateway) knows and the request body does not. */
-export interface CallContext {
-  /** Tier label value; values outside the configured tiers become `default`. */
-  tier?: string;
-  /** User id for logs and spans (never a metric label). Defaults to the request's `user` field. */
-  user?: string;
-  /** Correlation id for logs and spans. @default a random UUID */
-  requestId?: string;
-  /** Instrumentation added `stream_options.include_usage`: strip the usage-only chunk from what the caller gets. */
-  stripUsage?: boolean;
-  /** Parent for the LLM span (the gateway's SERVER span). @default the active context */
-  parentContext?: Context;
-  /** Upstream host and port, for `server.address` / `server.port`. */
-  serverAddress?: string;
-  serverPort?: number;
-}
 
 /**
  * Shared instrumentation state. One per client configuration or gateway.
@@ -36,7 +21,7 @@ export interface CallContext {
  * const inst = new Instrumentation({ registry }, () => new Registry());
  * const call = inst.start(readRequest('chat', body), { tier: 'pro' });
  */
-export class Instrumentation {
+export class Instrumentation implements CallHost {
   readonly options: ResolvedOptions;
   readonly metrics: LlmMetrics;
   readonly logger: Logger | undefined;

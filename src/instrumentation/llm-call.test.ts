@@ -9,8 +9,22 @@ import { readRequest } from './request-info.js';
 
 const ev = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
 const chunk = (d: Record<string, unknown>, finish: string | null = null) =>
-  ev({ id: 'chatcmpl-7', object: 'chat.completion.chunk', created: 1, model: 'llama-3.1-8b', choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }] });
-const usage = (p: number, c: number) => ev({ id: 'chatcmpl-7', object: 'chat.completion.chunk', created: 1, model: 'llama-3.1-8b', choices: [], usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c } });
+  ev({
+    id: 'chatcmpl-7',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'llama-3.1-8b',
+    choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }],
+  });
+const usage = (p: number, c: number) =>
+  ev({
+    id: 'chatcmpl-7',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'llama-3.1-8b',
+    choices: [],
+    usage: { prompt_tokens: p, completion_tokens: c, total_tokens: p + c },
+  });
 const DONE = 'data: [DONE]\n\n';
 
 function setup(options: InstrumentationOptions = {}): { h: Harness; inst: Instrumentation } {
@@ -24,7 +38,10 @@ function setup(options: InstrumentationOptions = {}): { h: Harness; inst: Instru
 
 const chatBody = (extra: Record<string, unknown> = {}) => ({
   model: 'llama-3.1-8b',
-  messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hello. My mail is jane.doe@example.com' }],
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Say hello. My mail is jane.doe@example.com' },
+  ],
   stream: true,
   max_tokens: 3,
   temperature: 0.2,
@@ -33,7 +50,12 @@ const chatBody = (extra: Record<string, unknown> = {}) => ({
 });
 
 /** Sends `parts` at the given clock offsets (ms after start) and returns the bytes the caller would get. */
-function play(h: Harness, call: ReturnType<Instrumentation['start']>, parts: [number, string][], end: number | 'none' | 'end' = 'end'): string {
+function play(
+  h: Harness,
+  call: ReturnType<Instrumentation['start']>,
+  parts: [number, string][],
+  end: number | 'none' | 'end' = 'end',
+): string {
   const start = h.clock.now;
   const out: Uint8Array[] = [];
   for (const [at, text] of parts) {
@@ -70,7 +92,10 @@ test('a streamed chat is timed, counted and traced value by value, and the injec
   assert.equal(received, sent.replace(usage(21, 3), ''));
 
   const r = h.registry;
-  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'llama-3.1-8b', status: 'success', user_tier: 'pro' }), 1);
+  assert.equal(
+    await metricValue(r, 'llm_requests_total', { model: 'llama-3.1-8b', status: 'success', user_tier: 'pro' }),
+    1,
+  );
   assert.equal(await metricValue(r, 'llm_ttft_seconds_count'), 1);
   assert.equal(await metricValue(r, 'llm_ttft_seconds_sum'), 0.2);
   assert.equal(await metricValue(r, 'llm_ttft_seconds_bucket', { le: 0.2 }), 1);
@@ -132,7 +157,26 @@ test('a streamed chat is timed, counted and traced value by value, and the injec
   const [done] = h.logs;
   assert.equal(done?.event, 'llm_request_complete');
   assert.deepEqual(
-    Object.fromEntries(['request_id', 'model', 'user_id', 'user_tier', 'max_tokens', 'temperature', 'message_count', 'ttft_ms', 'e2e_latency_ms', 'input_tokens', 'output_tokens', 'total_tokens', 'finish_reason', 'tokens_per_second', 'tokens_estimated', 'status'].map((k) => [k, done?.[k]])),
+    Object.fromEntries(
+      [
+        'request_id',
+        'model',
+        'user_id',
+        'user_tier',
+        'max_tokens',
+        'temperature',
+        'message_count',
+        'ttft_ms',
+        'e2e_latency_ms',
+        'input_tokens',
+        'output_tokens',
+        'total_tokens',
+        'finish_reason',
+        'tokens_per_second',
+        'tokens_estimated',
+        'status',
+      ].map((k) => [k, done?.[k]]),
+    ),
     {
       request_id: call.requestId,
       model: 'llama-3.1-8b',
@@ -159,17 +203,36 @@ test('at debug a start line precedes the end line, also when the request ends be
   h.logger.level = 'debug';
   const quick = inst.start(readRequest('chat', chatBody()), { tier: 'pro' });
   quick.response(200, 'text/event-stream');
-  play(h, quick, [[10, chunk({ content: 'Hi' }, 'stop')], [11, usage(5, 1) + DONE]]);
+  play(h, quick, [
+    [10, chunk({ content: 'Hi' }, 'stop')],
+    [11, usage(5, 1) + DONE],
+  ]);
   const slow = inst.start(readRequest('chat', chatBody()));
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(h.logs.map((l) => [l.event, l.request_id]), [
-    ['llm_request_start', quick.requestId],
-    ['llm_request_complete', quick.requestId],
-    ['llm_request_start', slow.requestId],
-  ]);
   assert.deepEqual(
-    Object.fromEntries(['operation', 'model', 'user_tier', 'stream', 'max_tokens', 'temperature', 'message_count'].map((k) => [k, h.logs[0]?.[k]])),
-    { operation: 'chat', model: 'llama-3.1-8b', user_tier: 'pro', stream: true, max_tokens: 3, temperature: 0.2, message_count: 2 },
+    h.logs.map((l) => [l.event, l.request_id]),
+    [
+      ['llm_request_start', quick.requestId],
+      ['llm_request_complete', quick.requestId],
+      ['llm_request_start', slow.requestId],
+    ],
+  );
+  assert.deepEqual(
+    Object.fromEntries(
+      ['operation', 'model', 'user_tier', 'stream', 'max_tokens', 'temperature', 'message_count'].map((k) => [
+        k,
+        h.logs[0]?.[k],
+      ]),
+    ),
+    {
+      operation: 'chat',
+      model: 'llama-3.1-8b',
+      user_tier: 'pro',
+      stream: true,
+      max_tokens: 3,
+      temperature: 0.2,
+      message_count: 2,
+    },
   );
   assert.equal(h.logs[0]?.level, 20);
 });
@@ -178,7 +241,10 @@ test('prompts and responses stay out of logs and spans by default', () => {
   const { h, inst } = setup();
   const call = inst.start(readRequest('chat', chatBody()));
   call.response(200, 'text/event-stream');
-  play(h, call, [[10, chunk({ content: 'Hello jane.doe@example.com' }, 'stop')], [11, usage(5, 2) + DONE]]);
+  play(h, call, [
+    [10, chunk({ content: 'Hello jane.doe@example.com' }, 'stop')],
+    [11, usage(5, 2) + DONE],
+  ]);
   const everything = JSON.stringify(h.logs) + JSON.stringify(h.spans().map((s) => s.attributes));
   assert.doesNotMatch(everything, /Say hello|jane\.doe|Hello/);
 });
@@ -187,7 +253,19 @@ test('when content logging is enabled, previews are PII-scrubbed and cut', () =>
   const { h, inst } = setup({ content: { logPrompts: true, logResponses: true, spanContent: true, previewChars: 60 } });
   const call = inst.start(readRequest('chat', chatBody()));
   call.response(200, 'text/event-stream');
-  play(h, call, [[10, chunk({ content: 'Reach me at jane.doe@example.com or +44 20 7946 0958 anytime, any day, every single night of the week' }, 'stop')], [11, usage(5, 2) + DONE]]);
+  play(h, call, [
+    [
+      10,
+      chunk(
+        {
+          content:
+            'Reach me at jane.doe@example.com or +44 20 7946 0958 anytime, any day, every single night of the week',
+        },
+        'stop',
+      ),
+    ],
+    [11, usage(5, 2) + DONE],
+  ]);
   const done = h.logs.find((l) => l.event === 'llm_request_complete');
   assert.match(String(done?.prompt_preview), /\[EMAIL\]/);
   assert.doesNotMatch(String(done?.prompt_preview), /jane/);
@@ -221,7 +299,10 @@ test('an error sent mid-stream after HTTP 200 is an upstream_error with the mess
   const { h, inst } = setup();
   const call = inst.start(readRequest('chat', chatBody()));
   call.response(200, 'text/event-stream');
-  const sent = chunk({ content: 'a' }) + ev({ error: { message: 'engine died for jane@example.com', type: 'InternalServerError', code: 500 } }) + DONE;
+  const sent =
+    chunk({ content: 'a' }) +
+    ev({ error: { message: 'engine died for jane@example.com', type: 'InternalServerError', code: 500 } }) +
+    DONE;
   const got = play(h, call, [[5, sent]]);
   assert.equal(got, sent);
   await inst.flush();
@@ -236,9 +317,21 @@ test('an error sent mid-stream after HTTP 200 is an upstream_error with the mess
 });
 
 const brokenStreams: { name: string; bytes: string; status: string }[] = [
-  { name: 'an invalid JSON chunk', bytes: chunk({ content: 'a' }) + 'data: {"choices":[{"delta"\n\n' + chunk({}, 'stop') + DONE, status: 'protocol_error' },
-  { name: 'a stream that ends without finishing', bytes: chunk({ content: 'a' }) + chunk({ content: 'b' }), status: 'protocol_error' },
-  { name: 'a stream cut mid-event', bytes: chunk({ content: 'a' }) + 'data: {"id":"chatcmpl-7","choi', status: 'protocol_error' },
+  {
+    name: 'an invalid JSON chunk',
+    bytes: `${chunk({ content: 'a' })}data: {"choices":[{"delta"\n\n${chunk({}, 'stop')}${DONE}`,
+    status: 'protocol_error',
+  },
+  {
+    name: 'a stream that ends without finishing',
+    bytes: chunk({ content: 'a' }) + chunk({ content: 'b' }),
+    status: 'protocol_error',
+  },
+  {
+    name: 'a stream cut mid-event',
+    bytes: `${chunk({ content: 'a' })}data: {"id":"chatcmpl-7","choi`,
+    status: 'protocol_error',
+  },
   { name: 'a body that is not SSE at all', bytes: '<html>502 Bad Gateway</html>', status: 'protocol_error' },
   { name: 'a finished stream without [DONE]', bytes: chunk({ content: 'a' }, 'stop'), status: 'success' },
 ];
@@ -277,7 +370,15 @@ test('a client that goes away mid-stream is counted once as client_aborted with 
   const { h, inst } = setup();
   const call = inst.start(readRequest('chat', chatBody()), { stripUsage: true });
   call.response(200, 'text/event-stream');
-  play(h, call, [[10, chunk({ content: 'Hello there, ' })], [20, chunk({ content: 'general Kenobi' })]], 'none');
+  play(
+    h,
+    call,
+    [
+      [10, chunk({ content: 'Hello there, ' })],
+      [20, chunk({ content: 'general Kenobi' })],
+    ],
+    'none',
+  );
   call.fail('client_aborted');
   call.end();
   call.fail('upstream_error');
@@ -300,7 +401,10 @@ test('a stream without any usage gets token counts from the tokenizer, marked es
   play(h, call, [[10, chunk({ content: 'The answer is 42.' }, 'stop') + DONE]]);
   await inst.flush();
   assert.equal(await metricValue(h.registry, 'llm_output_tokens_sum'), countTokens('The answer is 42.'));
-  assert.equal(await metricValue(h.registry, 'llm_input_tokens_sum'), countTokens('Be brief.\nSay hello. My mail is jane.doe@example.com'));
+  assert.equal(
+    await metricValue(h.registry, 'llm_input_tokens_sum'),
+    countTokens('Be brief.\nSay hello. My mail is jane.doe@example.com'),
+  );
   assert.equal(h.logs.at(-1)?.tokens_estimated, true);
 });
 
@@ -309,8 +413,28 @@ test('a non-streamed answer is read from its JSON body', async () => {
   const call = inst.start(readRequest('chat', chatBody({ stream: false })));
   h.clock.advance(5);
   call.response(200, 'application/json; charset=utf-8');
-  const body = JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', model: 'llama-3.1-8b', choices: [{ index: 0, message: { role: 'assistant', content: "I'm sorry, but I can't help with that." }, finish_reason: 'stop' }], usage: { prompt_tokens: 11, completion_tokens: 12, total_tokens: 23 } });
-  play(h, call, [[300, body.slice(0, 40)], [310, body.slice(40)]], 320);
+  const body = JSON.stringify({
+    id: 'chatcmpl-1',
+    object: 'chat.completion',
+    model: 'llama-3.1-8b',
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: "I'm sorry, but I can't help with that." },
+        finish_reason: 'stop',
+      },
+    ],
+    usage: { prompt_tokens: 11, completion_tokens: 12, total_tokens: 23 },
+  });
+  play(
+    h,
+    call,
+    [
+      [300, body.slice(0, 40)],
+      [310, body.slice(40)],
+    ],
+    320,
+  );
   assert.equal(await metricValue(h.registry, 'llm_requests_total', { status: 'success' }), 1);
   assert.equal(await metricValue(h.registry, 'llm_output_tokens_sum'), 12);
   assert.equal(await metricValue(h.registry, 'llm_ttft_seconds_count'), 0);
@@ -319,11 +443,31 @@ test('a non-streamed answer is read from its JSON body', async () => {
 });
 
 const quality: { name: string; parts: string; metric: string; labels: Record<string, string> }[] = [
-  { name: 'a refusal opening a stream', parts: chunk({ content: "I'm sorry, but I " }) + chunk({ content: "can't help with that." }, 'stop'), metric: 'llm_refusals_total', labels: { reason: 'phrase' } },
-  { name: 'the refusal field', parts: chunk({ refusal: 'No.' }, 'stop'), metric: 'llm_refusals_total', labels: { reason: 'refusal_field' } },
-  { name: 'a content filter stop', parts: chunk({ content: 'Well' }, 'content_filter'), metric: 'llm_refusals_total', labels: { reason: 'content_filter' } },
+  {
+    name: 'a refusal opening a stream',
+    parts: chunk({ content: "I'm sorry, but I " }) + chunk({ content: "can't help with that." }, 'stop'),
+    metric: 'llm_refusals_total',
+    labels: { reason: 'phrase' },
+  },
+  {
+    name: 'the refusal field',
+    parts: chunk({ refusal: 'No.' }, 'stop'),
+    metric: 'llm_refusals_total',
+    labels: { reason: 'refusal_field' },
+  },
+  {
+    name: 'a content filter stop',
+    parts: chunk({ content: 'Well' }, 'content_filter'),
+    metric: 'llm_refusals_total',
+    labels: { reason: 'content_filter' },
+  },
   { name: 'an empty answer', parts: chunk({ content: '  ' }, 'stop'), metric: 'llm_empty_responses_total', labels: {} },
-  { name: 'a very short answer', parts: chunk({ content: 'Ok.' }, 'stop'), metric: 'llm_empty_responses_total', labels: {} },
+  {
+    name: 'a very short answer',
+    parts: chunk({ content: 'Ok.' }, 'stop'),
+    metric: 'llm_empty_responses_total',
+    labels: {},
+  },
 ];
 for (const c of quality) {
   test(`quality: ${c.name} is counted in ${c.metric}`, async () => {
@@ -335,14 +479,118 @@ for (const c of quality) {
   });
 }
 
-test('model labels are bounded: beyond the first N models everything is "other"', async () => {
+test('model labels are bounded: a model takes a label of its own only when served (2xx), the first N of them; beyond, "other"', async () => {
   const { h, inst } = setup({ maxModels: 2 });
-  for (const m of ['a', 'b', 'c', 'd', 'a']) {
-    const call = inst.start(readRequest('chat', chatBody({ model: m })));
-    call.response(500, 'application/json');
-  }
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { model: 'a' }), 2);
-  assert.equal(await metricValue(h.registry, 'llm_requests_total', { model: 'other' }), 2);
+  const served = (m: string) => {
+    const call = inst.start(readRequest('chat', chatBody({ model: m, stream: false })));
+    call.response(200, 'application/json');
+    call.body(
+      Buffer.from(
+        '{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":1}}',
+      ),
+    );
+    call.end();
+  };
+  const failed = (m: string, status: number) =>
+    inst.start(readRequest('chat', chatBody({ model: m }))).response(status, 'application/json');
+  // Made-up names answered 404 or 500 take no slot: they are counted as "unknown".
+  for (let i = 0; i < 50; i++) failed(`made-up-${i}`, i % 2 ? 404 : 500);
+  for (const m of ['a', 'b', 'c', 'a']) served(m);
+  failed('a', 500); // a model already served keeps its label whatever happens next
+  failed('c', 404);
+  const r = h.registry;
+  assert.equal(
+    await metricValue(r, 'llm_requests_total', { model: 'unknown' }),
+    51,
+    "the 50 made-up names and c's 404",
+  );
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'a' }), 3);
+  assert.equal(await metricValue(r, 'llm_requests_total', { model: 'b' }), 1);
+  assert.equal(
+    await metricValue(r, 'llm_requests_total', { model: 'other' }),
+    1,
+    'c was served after the two slots went',
+  );
+  assert.equal(
+    await metricValue(r, 'llm_requests_total', { model: 'unknown', status: 'http_404' }),
+    26,
+    "c's 404 is unknown: c never got a slot",
+  );
+  assert.doesNotMatch(await r.metrics(), /made-up/);
+});
+
+test('a request the caller refuses itself is counted once as http_<status> under "unknown", with the caller\'s error in its log line', async () => {
+  const { h, inst } = setup();
+  const ok = inst.start(readRequest('chat', chatBody({ stream: false })));
+  ok.response(200, 'application/json');
+  ok.body(
+    Buffer.from('{"choices":[{"index":0,"message":{"role":"assistant","content":"hi"},"finish_reason":"stop"}]}'),
+  );
+  ok.end();
+  await inst.flush();
+  const refused = inst.start(readRequest('chat', chatBody()), { tier: 'pro' });
+  h.clock.advance(3);
+  const err = Object.assign(new Error('Incorrect API key provided.'), { code: 'invalid_api_key' });
+  refused.reject(401, err);
+  refused.fail('client_aborted'); // a second terminal call is a no-op
+  await inst.flush();
+  const r = h.registry;
+  assert.equal(
+    await metricValue(r, 'llm_requests_total', { model: 'unknown', status: 'http_401', user_tier: 'pro' }),
+    1,
+  );
+  assert.equal(
+    await metricValue(r, 'llm_requests_total', { model: 'llama-3.1-8b' }),
+    1,
+    'a refused request never counts under the model it names',
+  );
+  assert.equal(await metricValue(r, 'llm_requests_in_flight'), 0);
+  const line = h.logs.find((l) => l.status === 'http_401');
+  assert.equal(line?.error_type, 'invalid_api_key');
+  assert.equal(line?.error_message, 'Incorrect API key provided.');
+  assert.equal(line?.e2e_latency_ms, 3);
+});
+
+test('in flight, a request for a model not yet served is "unknown" and moves to its own label when a 2xx admits it', async () => {
+  const { h, inst } = setup({ genAiMetrics: true });
+  const call = inst.start(readRequest('chat', chatBody()), { stripUsage: true });
+  const r = h.registry;
+  assert.equal(await metricValue(r, 'llm_requests_in_flight', { model: 'unknown' }), 1);
+  call.response(200, 'text/event-stream');
+  assert.equal(await metricValue(r, 'llm_requests_in_flight', { model: 'unknown' }), 0);
+  assert.equal(await metricValue(r, 'llm_requests_in_flight', { model: 'llama-3.1-8b' }), 1);
+  play(h, call, [
+    [10, chunk({ content: 'a' })],
+    [20, chunk({ content: 'b' }, 'stop') + usage(3, 2) + DONE],
+  ]);
+  await inst.flush();
+  assert.equal(await metricValue(r, 'llm_requests_in_flight'), 0);
+  assert.equal(await metricValue(r, 'llm_ttft_seconds_count', { model: 'llama-3.1-8b' }), 1);
+  assert.equal(
+    await metricValue(r, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'llama-3.1-8b' }),
+    1,
+  );
+  assert.equal(
+    await metricValue(r, 'gen_ai_client_operation_duration_seconds_count', { gen_ai_request_model: 'unknown' }),
+    0,
+  );
+});
+
+test('an error answer is timed from the request to the answer: its E2E is never negative', async () => {
+  const { h, inst } = setup({ genAiMetrics: true });
+  h.clock.now = 50_000; // long after the instrumentation started
+  const call = inst.start(readRequest('chat', chatBody()));
+  h.clock.advance(7);
+  call.response(503, 'application/json');
+  await inst.flush();
+  const line = h.logs.find((l) => l.status === 'http_503');
+  assert.equal(line?.e2e_latency_ms, 7);
+  assert.equal(
+    await metricValue(h.registry, 'gen_ai_client_operation_duration_seconds_sum', { error_type: 'http_503' }),
+    0.007,
+  );
+  const span = h.spans().find((s) => s.attributes['inferwatch.status'] === 'http_503');
+  assert.ok(span);
 });
 
 test('tiers outside the configured set become "default" and the user id never becomes a label', async () => {
@@ -357,9 +605,24 @@ test('GenAI client metrics are recorded under their OpenTelemetry names when ena
   const { h, inst } = setup({ genAiMetrics: true });
   const call = inst.start(readRequest('chat', chatBody()), { stripUsage: true });
   call.response(200, 'text/event-stream');
-  play(h, call, [[100, chunk({ content: 'a' })], [150, chunk({ content: 'b' }, 'stop') + usage(7, 2) + DONE]], 160);
+  play(
+    h,
+    call,
+    [
+      [100, chunk({ content: 'a' })],
+      [150, chunk({ content: 'b' }, 'stop') + usage(7, 2) + DONE],
+    ],
+    160,
+  );
   const r = h.registry;
-  assert.equal(await metricValue(r, 'gen_ai_client_operation_time_to_first_chunk_seconds_sum', { gen_ai_operation_name: 'chat', gen_ai_provider_name: 'openai', gen_ai_request_model: 'llama-3.1-8b' }), 0.1);
+  assert.equal(
+    await metricValue(r, 'gen_ai_client_operation_time_to_first_chunk_seconds_sum', {
+      gen_ai_operation_name: 'chat',
+      gen_ai_provider_name: 'openai',
+      gen_ai_request_model: 'llama-3.1-8b',
+    }),
+    0.1,
+  );
   assert.equal(await metricValue(r, 'gen_ai_client_token_usage_sum', { gen_ai_token_type: 'input' }), 7);
   assert.equal(await metricValue(r, 'gen_ai_client_token_usage_sum', { gen_ai_token_type: 'output' }), 2);
   assert.equal(await metricValue(r, 'gen_ai_client_operation_duration_seconds_count', { error_type: '' }), 1);
@@ -368,7 +631,12 @@ test('GenAI client metrics are recorded under their OpenTelemetry names when ena
 
 test('forwarding first whenever allowed still removes exactly the usage chunk, for every split of the stream', async () => {
   const stream =
-    chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Hel' }) + chunk({ content: 'lo "usage":{' }) + chunk({}, 'stop') + usage(5, 2) + DONE;
+    chunk({ role: 'assistant', content: '' }) +
+    chunk({ content: 'Hel' }) +
+    chunk({ content: 'lo "usage":{' }) +
+    chunk({}, 'stop') +
+    usage(5, 2) +
+    DONE;
   const expected = stream.replace(usage(5, 2), '');
   const whole = Buffer.from(stream);
   let forwardedFirst = 0;
@@ -402,7 +670,11 @@ test('reads made of whole events without a usage object are forwarded before the
   const call = inst.start(readRequest('chat', chatBody()), { stripUsage: true });
   call.response(200, 'text/event-stream');
   assert.equal(call.forwardsUnchanged(Buffer.from(chunk({ content: 'a' }))), true);
-  assert.equal(call.forwardsUnchanged(Buffer.from('data: {"choices":[],"usage":null}\n\n')), true, "OpenAI's usage:null");
+  assert.equal(
+    call.forwardsUnchanged(Buffer.from('data: {"choices":[],"usage":null}\n\n')),
+    true,
+    "OpenAI's usage:null",
+  );
   assert.equal(call.forwardsUnchanged(Buffer.from(usage(1, 1))), false);
   assert.equal(call.forwardsUnchanged(Buffer.from(chunk({ content: 'a' }).slice(0, 20))), false, 'cut mid-event');
 });

@@ -4,7 +4,7 @@ import type { TracerProvider } from '@opentelemetry/api';
 import { Registry } from 'prom-client';
 import { z } from 'zod';
 import { DEFAULT_BUCKETS, type HistogramId } from '../catalog/index.js';
-import { InferwatchError, InvalidOptionError } from '../errors/index.js';
+import { type InferwatchError, InvalidOptionError } from '../errors/index.js';
 import { validateBuckets } from '../telemetry/metrics/fast-metrics.js';
 import { validateConstLabels, validateTiers } from '../telemetry/metrics/label-policy.js';
 import type { Logger } from '../telemetry/logging/logger.js';
@@ -19,7 +19,10 @@ export interface InstrumentationOptions {
   genAiMetrics?: boolean;
   /** Allow-list of model label values; other models are recorded as `other`. */
   models?: string[];
-  /** Without `models`: distinct models that keep their name before the rest become `other`. @default 20 */
+  /**
+   * Without `models`: distinct models that keep their name before the rest become `other`. A model takes a slot
+   * when a response to it is a 2xx; until then its requests are recorded as `unknown`. @default 20
+   */
   maxModels?: number;
   /** The closed set of `user_tier` values; anything else is recorded as `default`. @default ["free","pro","enterprise"] */
   tiers?: string[];
@@ -79,7 +82,8 @@ export interface ResolvedOptions {
 
 const BUCKET_IDS = Object.keys(DEFAULT_BUCKETS) as HistogramId[];
 
-const positive = (what: string) => z.number({ error: `must be a number (${what})` }).positive({ error: `must be greater than 0 (${what})` });
+const positive = (what: string) =>
+  z.number({ error: `must be a number (${what})` }).positive({ error: `must be greater than 0 (${what})` });
 
 const schema = z
   .object({
@@ -109,7 +113,9 @@ const schema = z
     logger: z
       .union([
         z.literal(false),
-        z.custom<Logger>((v) => typeof (v as Logger | null)?.info === 'function', { error: 'must be a pino logger or false' }),
+        z.custom<Logger>((v) => typeof (v as Logger | null)?.info === 'function', {
+          error: 'must be a pino logger or false',
+        }),
       ])
       .optional(),
     content: z
@@ -122,7 +128,9 @@ const schema = z
       .strict()
       .optional(),
     maxEventBytes: z.number().int().min(64).optional(),
-    clock: z.custom<() => number>((v) => typeof v === 'function', { error: 'must be a function returning milliseconds' }).optional(),
+    clock: z
+      .custom<() => number>((v) => typeof v === 'function', { error: 'must be a function returning milliseconds' })
+      .optional(),
   })
   .strict();
 
@@ -138,12 +146,20 @@ export function resolveOptions(options: InstrumentationOptions, defaultRegistry:
   const buckets: Partial<Record<HistogramId, number[]>> = {};
   for (const [id, b] of Object.entries(o.buckets ?? {})) {
     if (!BUCKET_IDS.includes(id as HistogramId)) {
-      throw new InvalidOptionError(`buckets.${id}`, 'no histogram has that id', `Use one of: ${BUCKET_IDS.join(', ')}.`);
+      throw new InvalidOptionError(
+        `buckets.${id}`,
+        'no histogram has that id',
+        `Use one of: ${BUCKET_IDS.join(', ')}.`,
+      );
     }
     try {
       validateBuckets(id, b);
     } catch (err) {
-      throw new InvalidOptionError(`buckets.${id}`, (err as Error).message.replace(/^Invalid buckets for [^:]+: /, ''), 'Example: [0.1, 0.5, 1, 5].');
+      throw new InvalidOptionError(
+        `buckets.${id}`,
+        (err as Error).message.replace(/^Invalid buckets for [^:]+: /, ''),
+        'Example: [0.1, 0.5, 1, 5].',
+      );
     }
     buckets[id as HistogramId] = b;
   }

@@ -23,6 +23,11 @@ export interface LlmRequest {
   seed: number | undefined;
   /** The caller asked for `stream_options.include_usage` itself. */
   includeUsage: boolean;
+  /**
+   * `stream_options` is there but not an object (or `include_usage` is not a boolean): the upstream's to refuse,
+   * so instrumentation leaves it as sent instead of replacing it.
+   */
+  streamOptionsMalformed: boolean;
   /** Text of the prompt (message contents or `prompt`), for token estimates and opt-in previews. Never logged raw. */
   promptText: () => string;
 }
@@ -50,8 +55,14 @@ export function readRequest(operation: Operation, body: unknown, raw?: Uint8Arra
   const b = asObject(body);
   const messages = messagesOf(b);
   const so = b.stream_options;
-  const includeUsage =
-    so !== null && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
+  const includeUsage = so !== null && typeof so === 'object' && (so as Record<string, unknown>).include_usage === true;
+  // null is OpenAI's default value of the field, the same as leaving it out.
+  const streamOptionsMalformed =
+    so !== undefined &&
+    so !== null &&
+    (typeof so !== 'object' ||
+      Array.isArray(so) ||
+      (Object.hasOwn(so, 'include_usage') && typeof (so as Record<string, unknown>).include_usage !== 'boolean'));
   const n = num(b.n);
   return {
     operation,
@@ -65,6 +76,7 @@ export function readRequest(operation: Operation, body: unknown, raw?: Uint8Arra
     choiceCount: n !== undefined && n !== 1 ? n : undefined,
     seed: num(b.seed),
     includeUsage,
+    streamOptionsMalformed,
     promptText: raw === undefined ? promptFromParsed(b) : promptFromRaw(raw),
   };
 }
@@ -123,7 +135,12 @@ function promptTextOf(b: Record<string, unknown>): string {
  * causes): a streamed chat or text completion whose caller did not ask for usage.
  */
 export function needsUsageInjection(req: LlmRequest): boolean {
-  return req.stream && !req.includeUsage && (req.operation === 'chat' || req.operation === 'text_completion');
+  return (
+    req.stream &&
+    !req.includeUsage &&
+    !req.streamOptionsMalformed &&
+    (req.operation === 'chat' || req.operation === 'text_completion')
+  );
 }
 
 /** A copy of `body` with `stream_options.include_usage: true`, keeping other stream options. */

@@ -35,8 +35,8 @@ function relay(chunks: Uint8Array[]): { out: Buffer; sameBuffers: number } {
   return { out: Buffer.concat(out), sameBuffers };
 }
 
-const stream = content('Hel') + content('lo') + ': keep-alive\n\n' + finish + usage + done;
-const expected = content('Hel') + content('lo') + ': keep-alive\n\n' + finish + done;
+const stream = `${content('Hel') + content('lo')}: keep-alive\n\n${finish}${usage}${done}`;
+const expected = `${content('Hel') + content('lo')}: keep-alive\n\n${finish}${done}`;
 
 test('the usage chunk is removed and every other byte arrives unchanged, for every split point', () => {
   const whole = Buffer.from(stream);
@@ -54,8 +54,8 @@ test('before the finish chunk, reads are forwarded as the very same buffers', ()
 });
 
 test('an unfinished event at the end of the stream is passed on as it came', () => {
-  const { out } = relay([Buffer.from(finish + 'data: {"partial":')]);
-  assert.equal(out.toString(), finish + 'data: {"partial":');
+  const { out } = relay([Buffer.from(`${finish}data: {"partial":`)]);
+  assert.equal(out.toString(), `${finish}data: {"partial":`);
 });
 
 test('a usage chunk arriving in the same read as the finish chunk is removed', () => {

@@ -133,7 +133,11 @@ export function endsAtEventBoundary(chunk: Uint8Array): boolean {
   if (n < 2) return false;
   const a = chunk[n - 2];
   const b = chunk[n - 1];
-  return (a === 0x0a && b === 0x0a) || (a === 0x0d && b === 0x0d) || (b === 0x0a && a === 0x0d && chunk[n - 3] === 0x0a && chunk[n - 4] === 0x0d);
+  return (
+    (a === 0x0a && b === 0x0a) ||
+    (a === 0x0d && b === 0x0d) ||
+    (b === 0x0a && a === 0x0d && chunk[n - 3] === 0x0a && chunk[n - 4] === 0x0d)
+  );
 }
 
 function isSpace(c: number | undefined): boolean {

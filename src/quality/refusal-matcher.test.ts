@@ -56,7 +56,12 @@ test('bad phrase lists and windows are refused with the option name', () => {
 test('matching UTF-8 bytes gives the same answers as matching decoded text, whatever the split', () => {
   const m = new RefusalMatcher();
   assert.equal(m.asciiOnly, true);
-  const texts = ["Well. I’m sorry, but I can't help with that.", 'Héllo wörld, I\u00a0will not do that 🎉', 'Sure — here it is: naïve café.', "I can’t provide that"];
+  const texts = [
+    "Well. I’m sorry, but I can't help with that.",
+    'Héllo wörld, I\u00a0will not do that 🎉',
+    'Sure — here it is: naïve café.',
+    'I can’t provide that',
+  ];
   for (const text of texts) {
     const bytes = Buffer.from(text, 'utf8');
     const expected = (() => {

@@ -41,14 +41,23 @@ export class RefusalMatcher {
   constructor(options: RefusalMatcherOptions = {}) {
     const phrases = options.phrases ?? DEFAULT_REFUSAL_PHRASES;
     if (!Array.isArray(phrases) || phrases.some((p) => typeof p !== 'string' || normalise(p).trim() === '')) {
-      throw new InvalidOptionError('refusal.phrases', 'every phrase must be a non-empty string', 'Remove empty entries, or omit the option to use the defaults.');
+      throw new InvalidOptionError(
+        'refusal.phrases',
+        'every phrase must be a non-empty string',
+        'Remove empty entries, or omit the option to use the defaults.',
+      );
     }
     const scanChars = options.scanChars ?? 400;
     if (!(scanChars > 0)) {
-      throw new InvalidOptionError('refusal.scanChars', `${String(scanChars)} is not a positive number`, 'Use e.g. 400, or Infinity to scan whole answers.');
+      throw new InvalidOptionError(
+        'refusal.scanChars',
+        `${String(scanChars)} is not a positive number`,
+        'Use e.g. 400, or Infinity to scan whole answers.',
+      );
     }
     this.phrases = phrases.map((p) => normalise(p));
     this.scanChars = scanChars;
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range, control characters included, on purpose
     this.asciiOnly = this.phrases.every((p) => /^[\x00-\x7f]*$/.test(p));
     this.#build();
   }
@@ -141,7 +150,8 @@ export class RefusalScan implements VisibleTextListener {
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);
       if (c > 0x7f) {
-        if (c === 0x2019 || c === 0x2018 || c === 0x02bc) c = 0x27; // curly and modifier apostrophes
+        if (c === 0x2019 || c === 0x2018 || c === 0x02bc)
+          c = 0x27; // curly and modifier apostrophes
         else if (c === 0xa0) c = 0x20;
         else c = String.fromCharCode(c).toLowerCase().charCodeAt(0);
       }
@@ -198,5 +208,8 @@ export class RefusalScan implements VisibleTextListener {
 }
 
 function normalise(p: string): string {
-  return p.toLowerCase().replace(/[\u2018\u2019\u02bc]/g, "'").replace(/\s+/g, ' ');
+  return p
+    .toLowerCase()
+    .replace(/[\u2018\u2019\u02bc]/g, "'")
+    .replace(/\s+/g, ' ');
 }

@@ -22,12 +22,28 @@ export {
 export { computeKvCapacity, formatCapacity, RUNTIME_OVERHEAD_BYTES, type KvCapacity } from './config/kv-capacity.js';
 export { CostModel, DEFAULT_COST_PARAMS, type CostParams, type StepShape, type StepCost } from './cost/cost-model.js';
 export { calibrationPoints, decodeStepSeconds, prefillStepSeconds, type CalibrationPoint } from './cost/calibration.js';
-export { faultSchema, faultTimelineSchema, FAULT_TYPES, type FaultSpec, type FaultInput, type FaultType } from './faults/fault-schema.js';
+export {
+  faultSchema,
+  faultTimelineSchema,
+  FAULT_TYPES,
+  type FaultSpec,
+  type FaultInput,
+  type FaultType,
+} from './faults/fault-schema.js';
 export type { FaultView } from './faults/fault-state.js';
 export { Sequence, type SeqListener, type SeqStatus, type SimFinishReason } from './scheduler/sequence.js';
 export { wallClock, ManualClock, type Clock } from './clock/clock.js';
 export { WallClockDriver, type TimingStats, type WallClockDriverOptions } from './clock/wall-clock-driver.js';
-export { parsePromText, findSamples, sampleValue, type PromFamily, type PromSample, type PromScrape } from './metrics/prom-text-parser.js';
 export { formatPromValue, pythonFloatRepr } from './metrics/prom-format.js';
-export { BUILTIN_GPUS, BUILTIN_MODELS, resolveGpu, resolveModel, loadHfConfigFile, kvBytesPerToken, type GpuSpec, type ModelSpec, type HfConfig } from './specs/index.js';
+export {
+  BUILTIN_GPUS,
+  BUILTIN_MODELS,
+  resolveGpu,
+  resolveModel,
+  loadHfConfigFile,
+  kvBytesPerToken,
+  type GpuSpec,
+  type ModelSpec,
+  type HfConfig,
+} from './specs/index.js';
 export { Prng } from './text/prng.js';

@@ -86,8 +86,10 @@ function reference(json: string, captureIds = true): Seen {
     if (k === 'usage' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
       out.hasUsage = true;
       const u = v as Record<string, unknown>;
-      if (Number.isInteger(u.prompt_tokens) && (u.prompt_tokens as number) >= 0) out.promptTokens = u.prompt_tokens as number;
-      if (Number.isInteger(u.completion_tokens) && (u.completion_tokens as number) >= 0) out.completionTokens = u.completion_tokens as number;
+      if (Number.isInteger(u.prompt_tokens) && (u.prompt_tokens as number) >= 0)
+        out.promptTokens = u.prompt_tokens as number;
+      if (Number.isInteger(u.completion_tokens) && (u.completion_tokens as number) >= 0)
+        out.completionTokens = u.completion_tokens as number;
     }
     if (k === 'choices' && Array.isArray(v)) {
       out.choices = v.length;
@@ -101,7 +103,8 @@ function reference(json: string, captureIds = true): Seen {
               if (dk === 'refusal') text(TextField.Refusal, dv);
               if (dk === 'tool_calls' && Array.isArray(dv)) {
                 for (const tc of dv) {
-                  const fn = tc !== null && typeof tc === 'object' ? (tc as Record<string, unknown>).function : undefined;
+                  const fn =
+                    tc !== null && typeof tc === 'object' ? (tc as Record<string, unknown>).function : undefined;
                   if (fn !== null && typeof fn === 'object' && !Array.isArray(fn)) {
                     for (const [fk, fv] of Object.entries(fn as Record<string, unknown>)) {
                       if (fk === 'name' || fk === 'arguments') text(TextField.Tool, fv);
@@ -140,10 +143,27 @@ function rng(seed: number): () => number {
   };
 }
 
-const PIECES = ['Hello', ' world', '', '"', '\\', '\n', 'é', '世界', '🎉', '\u0000', '\u2028', '"finish_reason":"stop"', '{', '}]', 'data: x', ' '];
+const PIECES = [
+  'Hello',
+  ' world',
+  '',
+  '"',
+  '\\',
+  '\n',
+  'é',
+  '世界',
+  '🎉',
+  '\u0000',
+  '\u2028',
+  '"finish_reason":"stop"',
+  '{',
+  '}]',
+  'data: x',
+  ' ',
+];
 
 function generate(r: () => number): unknown {
-  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const s = () => Array.from({ length: Math.floor(r() * 4) }, () => pick(PIECES)).join('');
   const maybe = (p: number) => r() < p;
   const delta: Record<string, unknown> = {};
@@ -151,7 +171,11 @@ function generate(r: () => number): unknown {
   if (maybe(0.7)) delta.content = maybe(0.1) ? null : s();
   if (maybe(0.1)) delta.reasoning_content = s();
   if (maybe(0.05)) delta.refusal = s();
-  if (maybe(0.1)) delta.tool_calls = [{ index: 0, id: 'call_1', type: 'function', function: { name: maybe(0.5) ? s() : undefined, arguments: s() } }, ...(maybe(0.3) ? [{}, { function: {} }, 7] : [])];
+  if (maybe(0.1))
+    delta.tool_calls = [
+      { index: 0, id: 'call_1', type: 'function', function: { name: maybe(0.5) ? s() : undefined, arguments: s() } },
+      ...(maybe(0.3) ? [{}, { function: {} }, 7] : []),
+    ];
   if (maybe(0.03)) delta.function_call = maybe(0.5) ? {} : { name: s(), arguments: s() };
   const choice: Record<string, unknown> = { index: 0 };
   if (maybe(0.9)) choice[maybe(0.2) ? 'message' : 'delta'] = delta;
@@ -165,7 +189,15 @@ function generate(r: () => number): unknown {
   if (maybe(0.9)) obj.model = maybe(0.5) ? 'llama-3.1-8b' : s();
   if (maybe(0.1)) obj.system_fingerprint = null;
   obj.choices = maybe(0.15) ? [] : maybe(0.1) ? [choice, { ...choice, index: 1 }] : [choice];
-  if (maybe(0.3)) obj.usage = maybe(0.3) ? null : { prompt_tokens: Math.floor(r() * 1000), completion_tokens: maybe(0.9) ? Math.floor(r() * 1000) : 1.5, total_tokens: 3, prompt_tokens_details: { cached_tokens: 0 } };
+  if (maybe(0.3))
+    obj.usage = maybe(0.3)
+      ? null
+      : {
+          prompt_tokens: Math.floor(r() * 1000),
+          completion_tokens: maybe(0.9) ? Math.floor(r() * 1000) : 1.5,
+          total_tokens: 3,
+          prompt_tokens_details: { cached_tokens: 0 },
+        };
   if (maybe(0.05)) obj.error = maybe(0.5) ? { message: s(), type: 'BadRequestError', code: 400 } : s();
   if (maybe(0.1)) obj.extra = { nested: [[{ a: [1, { b: 'c]' }] }]], t: true, f: false, n: null, x: -1.5e-3 };
   return obj;
@@ -192,7 +224,13 @@ test('the scanner agrees with JSON.parse on 20,000 generated OpenAI objects', ()
 test('a stream of same-shaped chunks goes through the template fast path and still reads every piece right', () => {
   const s = new OpenAiChunkScanner();
   const base = (c: string, fin: string | null = null) =>
-    JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: c }, logprobs: null, finish_reason: fin }] });
+    JSON.stringify({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta: { content: c }, logprobs: null, finish_reason: fin }],
+    });
   const r = rng(7);
   for (let i = 0; i < 3000; i++) {
     const piece = PIECES[Math.floor(r() * PIECES.length)] as string;
@@ -205,7 +243,13 @@ test('the learned template keeps nothing of the network read it was learned from
   setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   const s = new OpenAiChunkScanner();
-  const chunk = (c: string) => JSON.stringify({ id: 'x', object: 'chat.completion.chunk', model: 'm', choices: [{ index: 0, delta: { content: c }, finish_reason: null }] });
+  const chunk = (c: string) =>
+    JSON.stringify({
+      id: 'x',
+      object: 'chat.completion.chunk',
+      model: 'm',
+      choices: [{ index: 0, delta: { content: c }, finish_reason: null }],
+    });
   const read = (() => {
     // A large read, as a Buffer view in the middle of it (what the gateway's parser hands on).
     const memory = new ArrayBuffer(1 << 20);
@@ -221,20 +265,47 @@ test('the learned template keeps nothing of the network read it was learned from
   assert.equal(read.deref(), undefined, 'the read was collected');
   const next = Buffer.from(chunk('second'));
   const seen: string[] = [];
-  const f = s.scan(next, 0, next.length, { onText: (_f, b, st, e) => void seen.push(Buffer.from(b.subarray(st, e)).toString()) }, false);
+  const f = s.scan(
+    next,
+    0,
+    next.length,
+    { onText: (_f, b, st, e) => void seen.push(Buffer.from(b.subarray(st, e)).toString()) },
+    false,
+  );
   assert.equal(f.hasOutput, true);
   assert.deepEqual(seen, ['second'], 'the template still matches');
 });
 
 test('malformed input is reported invalid, never thrown', () => {
   const s = new OpenAiChunkScanner();
-  const bad = ['', 'null', '[]', '"x"', 'hello', '{', '{"a"', '{"a":}', '{"a":1,}', '{"a":1 "b":2}', '{"a":[1,2}', '{"a":{"b":1]}', '{"a":"\\"}', '{"a":1}x', '{a:1}', '{"choices":[{"delta":{"content":"x"}]}'];
+  const bad = [
+    '',
+    'null',
+    '[]',
+    '"x"',
+    'hello',
+    '{',
+    '{"a"',
+    '{"a":}',
+    '{"a":1,}',
+    '{"a":1 "b":2}',
+    '{"a":[1,2}',
+    '{"a":{"b":1]}',
+    '{"a":"\\"}',
+    '{"a":1}x',
+    '{a:1}',
+    '{"choices":[{"delta":{"content":"x"}]}',
+  ];
   for (const json of bad) assert.equal(scan(s, json).valid, false, json);
 });
 
 test('every strict prefix of a valid chunk is invalid', () => {
   const s = new OpenAiChunkScanner();
-  const json = JSON.stringify({ id: 'x', choices: [{ index: 0, delta: { content: 'a"b' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 4 } });
+  const json = JSON.stringify({
+    id: 'x',
+    choices: [{ index: 0, delta: { content: 'a"b' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 4 },
+  });
   for (let i = 0; i < json.length; i++) assert.equal(scan(s, json.slice(0, i)).valid, false, json.slice(0, i));
 });
 
@@ -250,11 +321,26 @@ test('OpenAI chunks with random obfuscation padding are read right through the t
   const s = new OpenAiChunkScanner();
   const r = rng(11);
   const chunkOf = (c: string, pad: string, fin: string | null = null) =>
-    JSON.stringify({ id: 'chatcmpl-A', object: 'chat.completion.chunk', created: 1, model: 'gpt', service_tier: 'default', system_fingerprint: 'fp_1', choices: [{ index: 0, delta: { content: c }, logprobs: null, finish_reason: fin }], usage: null, obfuscation: pad });
+    JSON.stringify({
+      id: 'chatcmpl-A',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'gpt',
+      service_tier: 'default',
+      system_fingerprint: 'fp_1',
+      choices: [{ index: 0, delta: { content: c }, logprobs: null, finish_reason: fin }],
+      usage: null,
+      obfuscation: pad,
+    });
   for (let i = 0; i < 3000; i++) {
     const piece = PIECES[Math.floor(r() * PIECES.length)] as string;
     const pad = PIECES.slice(0, Math.floor(r() * 5)).join('');
-    const json = r() < 0.03 ? chunkOf(piece, pad, 'stop') : r() < 0.02 ? chunkOf(piece, pad).replace('"usage":null', '"usage":{"prompt_tokens":1}') : chunkOf(piece, pad);
+    const json =
+      r() < 0.03
+        ? chunkOf(piece, pad, 'stop')
+        : r() < 0.02
+          ? chunkOf(piece, pad).replace('"usage":null', '"usage":{"prompt_tokens":1}')
+          : chunkOf(piece, pad);
     assert.deepEqual(scan(s, json, false), reference(json, false), json);
   }
 });

@@ -1,11 +1,12 @@
 // Reads the few fields instrumentation needs from an OpenAI response object (a stream chunk or a whole
 // non-streamed body) straight from its UTF-8 bytes, without building the object.
 //
-// Why not JSON.parse: on the CI machine JSON.parse of a 200-byte chat chunk costs ~1.9 µs, the whole per-chunk
-// budget. This scanner walks the bytes once, skips strings with a tight loop, descends only into `choices[].delta`,
+// Why not JSON.parse: JSON.parse of one chat chunk costs the whole per-chunk budget
+// (docs/benchmarks/2026-11-28-hot-path-costs.md). This scanner walks the bytes once, skips strings with a tight loop, descends only into `choices[].delta`,
 // `choices[].message`, `usage` and `error`, and hands content strings on as byte ranges (still JSON-escaped), so
 // nothing is decoded unless someone needs the text. It checks structure (quotes, brackets, colons, commas) and
 // reports anything else as invalid; it is exact on valid JSON (a property test compares it with JSON.parse).
+import { latin1Slice } from '../node-internals/index.js';
 
 /** The scanner's input between scans (shared: nothing is ever written to it). */
 const NO_BYTES = new Uint8Array(0);
@@ -554,7 +555,6 @@ function closingQuote(b: Uint8Array, from: number, end: number): number {
 }
 
 /** Buffer's native latin1 decoder, callable on any Uint8Array. */
-const latin1Slice = Buffer.prototype.latin1Slice as (this: Uint8Array, start: number, end: number) => string;
 
 /** A copy of `b[start, end)` that keeps nothing of `b` alive. */
 function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {

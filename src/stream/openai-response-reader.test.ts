@@ -8,7 +8,13 @@ function read(r: OpenAiResponseReader, data: string | Buffer, meta?: { event?: s
   return r.readEvent(b, 0, b.length, meta);
 }
 const delta = (d: Record<string, unknown>, finish: string | null = null) =>
-  chunk({ id: 'chatcmpl-9', object: 'chat.completion.chunk', created: 1, model: 'llama', choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }] });
+  chunk({
+    id: 'chatcmpl-9',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'llama',
+    choices: [{ index: 0, delta: d, logprobs: null, finish_reason: finish }],
+  });
 
 const firstTokenCases: { name: string; delta: Record<string, unknown>; output: boolean }[] = [
   { name: 'a role-only chunk', delta: { role: 'assistant' }, output: false },
@@ -28,7 +34,10 @@ for (const c of firstTokenCases) {
 
 test('completions text counts as output', () => {
   const r = new OpenAiResponseReader();
-  const k = read(r, chunk({ id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: ' world', finish_reason: null }] }));
+  const k = read(
+    r,
+    chunk({ id: 'cmpl-1', object: 'text_completion', choices: [{ index: 0, text: ' world', finish_reason: null }] }),
+  );
   assert.ok(k & EventKind.Output);
   assert.equal(r.visibleText(), ' world');
 });
@@ -40,7 +49,10 @@ test('a full stream yields id, model, finish reason, usage and text', () => {
   read(r, delta({ content: 'lo "you"\n' }));
   const fin = read(r, delta({}, 'length'));
   assert.ok(fin & EventKind.Finish);
-  const usage = read(r, chunk({ id: 'chatcmpl-9', choices: [], usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 } }));
+  const usage = read(
+    r,
+    chunk({ id: 'chatcmpl-9', choices: [], usage: { prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 } }),
+  );
   assert.equal(usage, EventKind.UsageOnly);
   assert.equal(read(r, '[DONE]'), EventKind.Done);
   assert.equal(r.responseId, 'chatcmpl-9');
@@ -76,7 +88,13 @@ test('an invalid JSON chunk is counted and does not disturb what follows', () =>
 
 test('a non-streamed chat body is read whole', () => {
   const r = new OpenAiResponseReader();
-  const body = chunk({ id: 'chatcmpl-2', object: 'chat.completion', model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'Paris.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } });
+  const body = chunk({
+    id: 'chatcmpl-2',
+    object: 'chat.completion',
+    model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'Paris.' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 },
+  });
   const k = r.readBody(body, 0, body.length);
   assert.ok(k & EventKind.Output && k & EventKind.Finish);
   assert.equal(r.visibleText(), 'Paris.');
@@ -85,7 +103,11 @@ test('a non-streamed chat body is read whole', () => {
 
 test('visible text is handed to the listener until it lets go', () => {
   const seen: string[] = [];
-  const r = new OpenAiResponseReader({ visibleText: { text: (t) => (seen.push(t), seen.length < 2) } });
+  const text = (t: string): boolean => {
+    seen.push(t);
+    return seen.length < 2;
+  };
+  const r = new OpenAiResponseReader({ visibleText: { text } });
   read(r, delta({ content: 'a\\u00e9' }));
   read(r, delta({ content: 'b' }));
   read(r, delta({ content: 'c' }));
@@ -101,11 +123,26 @@ test('text beyond the cap is counted, not kept', () => {
 });
 
 test('the count of certainly-solid characters never exceeds the trimmed length of the text', () => {
-  const samples = ['  hello  ', '\n\n\t', 'a\u00a0b', '\u3000\u3000x', 'line1\nline2', 'tab\there', 'quote"s and \\ slashes', '\u2028', 'naïve café', '🎉 party', ' \\u0020 '];
+  const samples = [
+    '  hello  ',
+    '\n\n\t',
+    'a\u00a0b',
+    '\u3000\u3000x',
+    'line1\nline2',
+    'tab\there',
+    'quote"s and \\ slashes',
+    '\u2028',
+    'naïve café',
+    '🎉 party',
+    ' \\u0020 ',
+  ];
   for (const text of samples) {
     const r = new OpenAiResponseReader();
     read(r, delta({ content: text }));
     const trimmedNoInnerSpace = r.visibleText().replace(/\s/gu, '').length;
-    assert.ok(r.visible.solid <= trimmedNoInnerSpace, `${JSON.stringify(text)}: ${r.visible.solid} > ${trimmedNoInnerSpace}`);
+    assert.ok(
+      r.visible.solid <= trimmedNoInnerSpace,
+      `${JSON.stringify(text)}: ${r.visible.solid} > ${trimmedNoInnerSpace}`,
+    );
   }
 });

@@ -1,7 +1,7 @@
 // Reads an OpenAI-compatible response (/v1/chat/completions or /v1/completions, streamed or not) event by event
 // and keeps what telemetry needs: first output, finish reasons, usage, id and model, in-band errors, and the
 // output text as raw bytes (decoded only if someone asks for it at the end).
-import { ChunkFacts, OpenAiChunkScanner, TextField, type TextSink } from './openai-chunk-scanner.js';
+import { type ChunkFacts, OpenAiChunkScanner, TextField, type TextSink } from './openai-chunk-scanner.js';
 import type { SseEventMeta } from './sse-parser.js';
 
 /** What one event was, as bit flags (several can be set). */
@@ -184,7 +184,9 @@ export class OpenAiResponseReader implements TextSink {
       if (this.#wantVisible) {
         const l = this.#listener as VisibleTextListener;
         this.#wantVisible =
-          !escaped && l.utf8 !== undefined ? l.utf8(bytes, start, end) : l.text(escaped ? unescapeJson(decode(bytes, start, end)) : decode(bytes, start, end));
+          !escaped && l.utf8 !== undefined
+            ? l.utf8(bytes, start, end)
+            : l.text(escaped ? unescapeJson(decode(bytes, start, end)) : decode(bytes, start, end));
       }
     } else {
       if (field === TextField.Tool) this.toolCalls = true;
@@ -236,7 +238,8 @@ function countSolid(b: Uint8Array, start: number, end: number): number {
     const c = b[i] as number;
     if (c === 0x5c) {
       const e = b[i + 1];
-      if (e === 0x75) i += 5; // \uXXXX: might be a space; not counted
+      if (e === 0x75)
+        i += 5; // \uXXXX: might be a space; not counted
       else {
         if (e !== 0x6e && e !== 0x72 && e !== 0x74 && e !== 0x66 && e !== 0x62) n++; // \n \r \t \f \b are spaces
         i++;

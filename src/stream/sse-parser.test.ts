@@ -10,7 +10,10 @@ interface Ev {
   span: [number, number];
 }
 
-function parse(chunks: (string | Uint8Array)[], maxEventBytes?: number): { events: Ev[]; errors: string[]; truncated: boolean } {
+function parse(
+  chunks: (string | Uint8Array)[],
+  maxEventBytes?: number,
+): { events: Ev[]; errors: string[]; truncated: boolean } {
   const events: Ev[] = [];
   const errors: string[] = [];
   const p = new SseParser(
@@ -58,7 +61,11 @@ const framing: { name: string; input: string; expect: string[]; meta?: Partial<E
   },
   { name: 'retry with non-digits is ignored', input: 'retry: 1s\ndata: a\n\n', expect: ['a'], meta: [{}] },
   { name: 'an id containing NUL is ignored', input: 'id: a\u0000b\ndata: a\n\n', expect: ['a'], meta: [{}] },
-  { name: 'empty data line gives an empty-string event? no: data buffer is just LF, trailing LF removed', input: 'data:\n\n', expect: [''] },
+  {
+    name: 'empty data line gives an empty-string event? no: data buffer is just LF, trailing LF removed',
+    input: 'data:\n\n',
+    expect: [''],
+  },
   { name: 'OpenAI stream', input: 'data: {"x":1}\n\ndata: [DONE]\n\n', expect: ['{"x":1}', '[DONE]'] },
 ];
 
@@ -105,7 +112,8 @@ test('every pair of split points of a recorded OpenAI stream gives the same even
   for (let i = 0; i <= whole.length; i += 1) {
     for (let j = i; j <= whole.length; j += 7) {
       const got = parse([whole.subarray(0, i), whole.subarray(i, j), whole.subarray(j)]);
-      if (betweenCrLf(whole, i) || betweenCrLf(whole, j)) assert.deepEqual(withoutSpans(got.events), withoutSpans(expected.events));
+      if (betweenCrLf(whole, i) || betweenCrLf(whole, j))
+        assert.deepEqual(withoutSpans(got.events), withoutSpans(expected.events));
       else assert.deepEqual(got.events, expected.events, `splits at ${i}, ${j}`);
     }
   }

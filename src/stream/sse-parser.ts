@@ -1,8 +1,9 @@
 // Byte-level Server-Sent Events parser (WHATWG HTML §9.2): frames a byte stream into events without decoding or
 // copying it, so a relay can forward the original bytes and observe the events on the side.
 //
-// Hot-path rules, measured on the 2-core CI machine: Buffer#indexOf(LF) is ~35 ns per call (memchr), decoding a
-// 200-byte line to a string ~200 ns, JSON.parse of a chunk ~1.9 µs. So lines are found with indexOf, fields are
+// Hot-path rules (costs in docs/benchmarks/2026-11-28-hot-path-costs.md): finding a line end with Buffer#indexOf is
+// a memchr, decoding a line to a string costs several times that, JSON.parse of a chunk ten times more again. So
+// lines are found with indexOf, fields are
 // recognised by their bytes, `data` values are handed on as byte ranges of the read they arrived in, and bytes are
 // copied only when a line or an event spans two reads.
 

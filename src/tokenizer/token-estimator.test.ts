@@ -9,8 +9,11 @@ before(() => loadTokenizer()); // for the expected counts only
 after(() => estimator.close());
 
 test('the worker counts exactly what estimateTokens counts on the main thread', async () => {
-  const texts = ['Hello there, general Kenobi', 'naïve café 🎉 ' + 'y'.repeat(300), '', 'word '.repeat(20_000)];
-  assert.deepEqual(await estimator.estimate(texts), texts.map((t) => estimateTokens(t)));
+  const texts = ['Hello there, general Kenobi', `naïve café 🎉 ${'y'.repeat(300)}`, '', 'word '.repeat(20_000)];
+  assert.deepEqual(
+    await estimator.estimate(texts),
+    texts.map((t) => estimateTokens(t)),
+  );
 });
 
 test('only the start of a long text is sent, and the count is extrapolated from its whole length', async () => {
@@ -43,7 +46,10 @@ test('an idle estimator does not keep the process alive, before or after an esti
   const pause = 'await new Promise((r) => setTimeout(r, 1500));';
   for (const body of [`e.warm(); ${pause}`, `console.log((await e.estimate(["two words"]))[0]); ${pause}`]) {
     const script = `const { TokenEstimator } = await import(${JSON.stringify(url)}); const e = new TokenEstimator(); ${body}`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(r.signal, null, `the process had to be killed: it did not exit by itself (${body})`);
     assert.equal(r.status, 0, r.stderr);
   }

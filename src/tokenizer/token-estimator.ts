@@ -1,6 +1,6 @@
 // Token estimates in a worker thread. The BPE tables are ~11 MB of heap: kept in the gateway's own heap, every
-// major GC marks them, and a major GC pauses every stream at once (measured with `npm run bench:gateway`: the
-// gateway's added TTFT p99 at 50 streams went from 5.2 to 1.7 ms without them, docs/gateway.md#speed). In a
+// major GC marks them, and a major GC pauses every stream at once (the gateway's added TTFT p99 with and without
+// them: docs/benchmarks/2026-11-28-hot-path-costs.md). In a
 // worker they live in another heap, and the encoding itself (up to milliseconds for a long answer) runs off the
 // thread that relays chunks.
 import { Worker } from 'node:worker_threads';
@@ -84,7 +84,10 @@ export class TokenEstimator {
     const id = this.#nextId++;
     const request: EstimateRequest = {
       id,
-      texts: texts.map((t) => ({ start: t.length > ESTIMATE_MAX_CHARS ? t.slice(0, ESTIMATE_MAX_CHARS) : t, length: t.length })),
+      texts: texts.map((t) => ({
+        start: t.length > ESTIMATE_MAX_CHARS ? t.slice(0, ESTIMATE_MAX_CHARS) : t,
+        length: t.length,
+      })),
     };
     return new Promise((resolve) => {
       if (this.#waiting.size === 0) worker.ref();

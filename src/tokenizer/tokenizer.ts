@@ -66,7 +66,12 @@ export function estimateTokens(text: string, maxChars = ESTIMATE_MAX_CHARS, tota
  * functions) because the token-estimator worker runs its source text: a worker cannot load TypeScript sources
  * the way the main thread does under tsx, and must run the same code from src and dist.
  */
-export function estimateWith(count: (text: string) => number, text: string, maxChars: number, totalLength: number): number {
+export function estimateWith(
+  count: (text: string) => number,
+  text: string,
+  maxChars: number,
+  totalLength: number,
+): number {
   if (totalLength === 0 || text.length === 0) return 0;
   const maxPiece = 128;
   const longRun = /\S{129,}/g;

@@ -46,7 +46,10 @@ const nodeFlagsOf = (pid: number): string[] =>
     .filter((a) => /^--((initial-old|max-semi)-space-size=|no-memory-reducer$)/.test(a));
 
 /** Spawns `inferwatch <args>`, collects its output, and resolves once `ready` matches that output. */
-async function startCli(args: string[], ready: RegExp): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string; ready: RegExpExecArray }> {
+async function startCli(
+  args: string[],
+  ready: RegExp,
+): Promise<{ child: ChildProcessWithoutNullStreams; out: () => string; ready: RegExpExecArray }> {
   const [cmd, argv] = cli(args);
   const child = spawn(cmd, argv, { cwd: root, env: process.env });
   children.push(child);
@@ -57,7 +60,8 @@ async function startCli(args: string[], ready: RegExp): Promise<{ child: ChildPr
   for (;;) {
     const m = ready.exec(out);
     if (m) return { child, out: () => out, ready: m };
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`inferwatch ${args[0]} did not start:\n${out}`);
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`inferwatch ${args[0]} did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -80,17 +84,29 @@ test('--version and --help work', () => {
 test('configuration errors exit with status 2 and a message naming the option and the fix', () => {
   const noUpstream = run(['gateway', '--listen', '127.0.0.1:0']);
   assert.equal(noUpstream.status, 2);
-  assert.match(noUpstream.stderr, /error: Invalid option "--upstream": no inference replica configured\. Give --upstream/);
+  assert.match(
+    noUpstream.stderr,
+    /error: Invalid option "--upstream": no inference replica configured\. Give --upstream/,
+  );
   const badEnv = run(['gateway', '--upstream', 'http://127.0.0.1:1'], { INFERWATCH_STALL_TIMEOUT: 'later' });
   assert.equal(badEnv.status, 2);
   assert.match(badEnv.stderr, /"INFERWATCH_STALL_TIMEOUT": "later" is not a number/);
-  const userLabel = run(['gateway', '--upstream', 'http://127.0.0.1:1', '--tiers', Array.from({ length: 40 }, (_, i) => `u${i}`).join(',')]);
+  const userLabel = run([
+    'gateway',
+    '--upstream',
+    'http://127.0.0.1:1',
+    '--tiers',
+    Array.from({ length: 40 }, (_, i) => `u${i}`).join(','),
+  ]);
   assert.equal(userLabel.status, 2);
   assert.match(userLabel.stderr, /small closed set/);
 });
 
 test('`inferwatch up` serves the openai SDK through the gateway to the simulated engine, and stops cleanly on SIGTERM', async () => {
-  const { child, out, ready } = await startCli(['up', '--listen', '127.0.0.1:0', '--log-level', 'warn'], /gateway +(http:\/\/\S+\/v1)/);
+  const { child, out, ready } = await startCli(
+    ['up', '--listen', '127.0.0.1:0', '--log-level', 'warn'],
+    /gateway +(http:\/\/\S+\/v1)/,
+  );
   const base = ready[1] as string;
   const engine = (/engine +(http:\/\/\S+)/.exec(out()) as RegExpExecArray)[1] as string;
   assert.match(out(), /curl -N /);
@@ -100,15 +116,30 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   const models = await openai.models.list();
   const model = models.data[0]?.id as string;
   assert.ok(model);
-  const stream = await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello there' }], stream: true, max_tokens: 12 });
+  const stream = await openai.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'Hello there' }],
+    stream: true,
+    max_tokens: 12,
+  });
   let text = '';
   for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
   assert.ok(text.length > 0);
-  const full = await openai.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 });
+  const full = await openai.chat.completions.create({
+    model,
+    messages: [{ role: 'user', content: 'Hi' }],
+    max_tokens: 5,
+  });
   assert.equal(full.usage?.completion_tokens, 5);
 
   const gwMetrics = await (await fetch(base.replace(/\/v1$/, '/metrics'))).text();
-  assert.match(gwMetrics, new RegExp(`^llm_requests_total\\{model="${model.replace(/[.]/g, '\\.')}",status="success",user_tier="default"\\} 2$`, 'm'));
+  assert.match(
+    gwMetrics,
+    new RegExp(
+      `^llm_requests_total\\{model="${model.replace(/[.]/g, '\\.')}",status="success",user_tier="default"\\} 2$`,
+      'm',
+    ),
+  );
   assert.match(gwMetrics, /^llm_output_tokens_sum\{model="[^"]+"\} 17$/m);
   const simMetrics = await (await fetch(`${engine}/metrics`)).text();
   assert.match(simMetrics, /^vllm:request_success_total\{[^}]*finished_reason="length"[^}]*\} 2(\.0)?$/m);
@@ -117,7 +148,11 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   // supervises it and passes SIGTERM on.
   const served = childrenOf(child.pid as number);
   assert.equal(served.length, 1, 'one relaunched process');
-  assert.deepEqual(nodeFlagsOf(served[0] as number), ['--initial-old-space-size=256', '--max-semi-space-size=4', '--no-memory-reducer']);
+  assert.deepEqual(nodeFlagsOf(served[0] as number), [
+    '--initial-old-space-size=256',
+    '--max-semi-space-size=4',
+    '--no-memory-reducer',
+  ]);
 
   child.kill('SIGTERM');
   const [code] = (await once(child, 'exit')) as [number | null];
@@ -134,7 +169,11 @@ test('`inferwatch gateway` on SIGINT lets the running stream finish, writes its 
   const url = ready[1] as string;
   const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
   // stream-slow: nine tokens 40 ms apart; the signal comes after the first.
-  const stream = await openai.chat.completions.create({ model: 'stream-slow', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+  const stream = await openai.chat.completions.create({
+    model: 'stream-slow',
+    messages: [{ role: 'user', content: 'Hi' }],
+    stream: true,
+  });
   let text = '';
   for await (const c of stream) {
     if (text === '' && c.choices[0]?.delta.content) child.kill('SIGINT');
@@ -147,7 +186,11 @@ test('`inferwatch gateway` on SIGINT lets the running stream finish, writes its 
     .split('\n')
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as { event?: string; status?: string });
-  assert.equal(lines.filter((l) => l.event === 'llm_request_complete' && l.status === 'success').length, 1, 'its log line was flushed before exit');
+  assert.equal(
+    lines.filter((l) => l.event === 'llm_request_complete' && l.status === 'success').length,
+    1,
+    'its log line was flushed before exit',
+  );
   assert.ok(lines.some((l) => l.event === 'gateway_stopped'));
 });
 
@@ -169,11 +212,25 @@ test('`inferwatch gateway` on SIGINT exports the spans still queued for its OTLP
   const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
   const up = await upstream();
   const { child, out, ready } = await startCli(
-    ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--otlp-endpoint', endpoint],
+    [
+      'gateway',
+      '--listen',
+      '127.0.0.1:0',
+      '--upstream',
+      up.origin,
+      '--health-interval',
+      '0',
+      '--otlp-endpoint',
+      endpoint,
+    ],
     /listening on (http:\/\/\S+) \(/,
   );
   const openai = new OpenAI({ baseURL: `${ready[1] as string}/v1`, apiKey: 'unused', maxRetries: 0 });
-  const stream = await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+  const stream = await openai.chat.completions.create({
+    model: 'stream-ok',
+    messages: [{ role: 'user', content: 'Hi' }],
+    stream: true,
+  });
   let text = '';
   for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
   assert.equal(text, TOKENS.join(''));
@@ -182,8 +239,13 @@ test('`inferwatch gateway` on SIGINT exports the spans still queued for its OTLP
   const [code] = (await once(child, 'exit')) as [number | null];
   assert.equal(code, 0, out());
   assert.ok(exports.length > 0, 'spans reached the collector before the gateway exited');
-  assert.ok(exports.every((e) => e.at >= signalled), 'no export came from the batch timer: the flush at shutdown sent them');
-  const spans = exports.flatMap((e) => (JSON.parse(e.body) as OtlpTraces).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)));
+  assert.ok(
+    exports.every((e) => e.at >= signalled),
+    'no export came from the batch timer: the flush at shutdown sent them',
+  );
+  const spans = exports.flatMap((e) =>
+    (JSON.parse(e.body) as OtlpTraces).resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans)),
+  );
   assert.deepEqual(spans.map((s) => s.name).sort(), ['POST /v1/chat/completions', 'chat stream-ok']);
 });
 
@@ -195,7 +257,19 @@ interface OtlpTraces {
 test('a relaunched gateway stops when its supervisor is killed outright, freeing its port', async () => {
   const up = await upstream();
   const { child, out, ready } = await startCli(
-    ['gateway', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--shutdown-grace', '1', '--log-level', 'warn'],
+    [
+      'gateway',
+      '--listen',
+      '127.0.0.1:0',
+      '--upstream',
+      up.origin,
+      '--health-interval',
+      '0',
+      '--shutdown-grace',
+      '1',
+      '--log-level',
+      'warn',
+    ],
     /listening on (http:\/\/\S+) \(/,
   );
   const url = ready[1] as string;
@@ -219,19 +293,40 @@ test('a relaunched gateway stops when its supervisor is killed outright, freeing
 test('`inferwatch gateway --workers 2`: two processes share the port, /metrics sums them, SIGTERM stops them all', async () => {
   const up = await upstream();
   const { child, out, ready } = await startCli(
-    ['gateway', '--workers', '2', '--listen', '127.0.0.1:0', '--upstream', up.origin, '--health-interval', '0', '--log-level', 'warn'],
+    [
+      'gateway',
+      '--workers',
+      '2',
+      '--listen',
+      '127.0.0.1:0',
+      '--upstream',
+      up.origin,
+      '--health-interval',
+      '0',
+      '--log-level',
+      'warn',
+    ],
     /listening on (http:\/\/\S+) with 2 worker processes/,
   );
   const url = ready[1] as string;
   let workers = childrenOf(child.pid as number);
   assert.equal(workers.length, 2, 'two worker processes, and no relaunch in between');
-  for (const w of workers) assert.deepEqual(nodeFlagsOf(w), ['--initial-old-space-size=256', '--max-semi-space-size=4', '--no-memory-reducer'], 'the primary gives workers the relay heap flags');
+  for (const w of workers)
+    assert.deepEqual(
+      nodeFlagsOf(w),
+      ['--initial-old-space-size=256', '--max-semi-space-size=4', '--no-memory-reducer'],
+      'the primary gives workers the relay heap flags',
+    );
 
   const openai = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
   const n = 24;
   const texts = await Promise.all(
     Array.from({ length: n }, async () => {
-      const stream = await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      const stream = await openai.chat.completions.create({
+        model: 'stream-ok',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
       let text = '';
       for await (const c of stream) text += c.choices[0]?.delta.content ?? '';
       return text;
@@ -250,14 +345,22 @@ test('`inferwatch gateway --workers 2`: two processes share the port, /metrics s
   const replaced = Date.now() + 30_000;
   const isReplaced = (): boolean => {
     const now = childrenOf(child.pid as number);
-    return now.length === 2 && !now.includes(workers[0] as number) && /exited \(SIGKILL\); starting a replacement/.test(out());
+    return (
+      now.length === 2 &&
+      !now.includes(workers[0] as number) &&
+      /exited \(SIGKILL\); starting a replacement/.test(out())
+    );
   };
   while (!isReplaced()) {
     if (Date.now() > replaced) throw new Error(`the dead worker was not replaced:\n${out()}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   let again = '';
-  for await (const c of await openai.chat.completions.create({ model: 'stream-ok', messages: [{ role: 'user', content: 'hi' }], stream: true })) {
+  for await (const c of await openai.chat.completions.create({
+    model: 'stream-ok',
+    messages: [{ role: 'user', content: 'hi' }],
+    stream: true,
+  })) {
     again += c.choices[0]?.delta.content ?? '';
   }
   assert.equal(again, TOKENS.join(''));

@@ -4,7 +4,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { parsePromText, sampleValue, startSimServer, type SimServer, type SimServerOptions } from '../../src/sim/index.js';
+import { startSimServer, type SimServer, type SimServerOptions } from '../../src/sim/index.js';
+import { parsePromText, sampleValue } from '../../src/telemetry/exposition/prom-text-parser.js';
 import { postJson, waitFor } from '../../src/sim/test-support/http.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -26,7 +27,11 @@ async function openStreams(sim: SimServer, n: number, promptLen: number): Promis
     const ac = new AbortController();
     controllers.push(ac);
     const prompt = Array.from({ length: promptLen }, (_, k) => 1000 + ((i * 7919 + k * 31) % 90000));
-    const res = await postJson(`${sim.url}/v1/completions`, { model: MODEL, prompt, max_tokens: 3000, ignore_eos: true, stream: true }, { signal: ac.signal });
+    const res = await postJson(
+      `${sim.url}/v1/completions`,
+      { model: MODEL, prompt, max_tokens: 3000, ignore_eos: true, stream: true },
+      { signal: ac.signal },
+    );
     // Drain in the background; the test aborts the streams at the end.
     void res.body!.pipeTo(new WritableStream()).catch(() => {});
   }
@@ -48,7 +53,11 @@ test('KV exhaustion over HTTP: usage reaches capacity, requests wait, V1 preempt
   for (const ac of controllers) ac.abort();
   await waitFor('every aborted stream to be released', async () => {
     const s = await scrape(`${sim.url}/metrics`);
-    return sampleValue(s, 'vllm:num_requests_running') === 0 && sampleValue(s, 'vllm:num_requests_waiting') === 0 && sampleValue(s, 'vllm:kv_cache_usage_perc') === 0;
+    return (
+      sampleValue(s, 'vllm:num_requests_running') === 0 &&
+      sampleValue(s, 'vllm:num_requests_waiting') === 0 &&
+      sampleValue(s, 'vllm:kv_cache_usage_perc') === 0
+    );
   });
   const s = await scrape(`${sim.url}/metrics`);
   assert.equal(sampleValue(s, 'vllm:request_success_total', { finished_reason: 'abort' }), 40);
@@ -68,7 +77,11 @@ test('V0 swap storm over HTTP: swapped requests and CPU cache usage under the le
   for (const ac of controllers) ac.abort();
   await waitFor('release', async () => {
     const s = await scrape(`${sim.url}/metrics`);
-    return sampleValue(s, 'vllm:num_requests_swapped') === 0 && sampleValue(s, 'vllm:cpu_cache_usage_perc') === 0 && sampleValue(s, 'vllm:gpu_cache_usage_perc') === 0;
+    return (
+      sampleValue(s, 'vllm:num_requests_swapped') === 0 &&
+      sampleValue(s, 'vllm:cpu_cache_usage_perc') === 0 &&
+      sampleValue(s, 'vllm:gpu_cache_usage_perc') === 0
+    );
   });
 });
 
@@ -105,10 +118,16 @@ test('a slow fault throttles the DCGM clocks and raises the engine ITL', async (
   const d = await scrape(`${sim.url}/dcgm/metrics`);
   assert.equal(sampleValue(d, 'DCGM_FI_DEV_SM_CLOCK', { gpu: '0' }), 495);
   assert.equal(sampleValue(d, 'DCGM_FI_DEV_CLOCKS_EVENT_REASONS', { gpu: '0' }) & 0x40, 0x40);
-  const res = await postJson(`${sim.url}/v1/completions`, { model: MODEL, prompt: 'x', max_tokens: 20, ignore_eos: true });
+  const res = await postJson(`${sim.url}/v1/completions`, {
+    model: MODEL,
+    prompt: 'x',
+    max_tokens: 20,
+    ignore_eos: true,
+  });
   assert.equal(res.status, 200);
   const s = await scrape(`${sim.url}/metrics`);
-  const mean = sampleValue(s, 'vllm:inter_token_latency_seconds_sum') / sampleValue(s, 'vllm:inter_token_latency_seconds_count');
+  const mean =
+    sampleValue(s, 'vllm:inter_token_latency_seconds_sum') / sampleValue(s, 'vllm:inter_token_latency_seconds_count');
   // Batch-1 decode is about 7.6 ms unthrottled; four times slower under the fault.
   assert.ok(mean > 0.025, `mean ITL ${mean}`);
 });

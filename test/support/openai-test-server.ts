@@ -41,7 +41,11 @@ function chunkOf(model: string, delta: Record<string, unknown>, finish: string |
   return `data: ${JSON.stringify({ id: 'chatcmpl-test', object: 'chat.completion.chunk', created: 1732752000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`;
 }
 
-async function streamTokens(ctx: ScenarioContext, tokens: readonly string[], opts: { gapMs?: number; stallAfter?: number; stallMs?: number; finish?: string } = {}): Promise<void> {
+async function streamTokens(
+  ctx: ScenarioContext,
+  tokens: readonly string[],
+  opts: { gapMs?: number; stallAfter?: number; stallMs?: number; finish?: string } = {},
+): Promise<void> {
   const model = String(ctx.req.body?.model);
   ctx.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   await ctx.write(chunkOf(model, { role: 'assistant', content: '' }));
@@ -65,7 +69,12 @@ export const SCENARIOS: Record<string, Scenario> = {
   'stream-ok': (ctx) => streamTokens(ctx, TOKENS),
   'stream-stall': (ctx) => streamTokens(ctx, TOKENS, { stallAfter: 3, stallMs: 300 }),
   'stream-slow': (ctx) => streamTokens(ctx, TOKENS, { gapMs: 40 }),
-  'stream-long': (ctx) => streamTokens(ctx, Array.from({ length: 200 }, (_, i) => ` t${i}`), { gapMs: 2 }),
+  'stream-long': (ctx) =>
+    streamTokens(
+      ctx,
+      Array.from({ length: 200 }, (_, i) => ` t${i}`),
+      { gapMs: 2 },
+    ),
   'stream-huge': async (ctx) => {
     // Far more than socket buffers hold: a relay that ignores backpressure would buffer it all.
     const model = String(ctx.req.body?.model);
@@ -95,7 +104,9 @@ export const SCENARIOS: Record<string, Scenario> = {
     ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
     await ctx.write(chunkOf(model, { content: 'Hel' }));
     await ctx.sleep(5);
-    await ctx.write(`data: ${JSON.stringify({ error: { message: 'engine overloaded', type: 'InternalServerError', code: 500 } })}\n\n`);
+    await ctx.write(
+      `data: ${JSON.stringify({ error: { message: 'engine overloaded', type: 'InternalServerError', code: 500 } })}\n\n`,
+    );
     await ctx.write('data: [DONE]\n\n');
     ctx.res.end();
   },
@@ -117,7 +128,16 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   'json-ok': async (ctx) => {
     await ctx.sleep(20);
-    const body = JSON.stringify({ id: 'chatcmpl-json', object: 'chat.completion', created: 1, model: ctx.req.body?.model, choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.' }, finish_reason: 'stop' }], usage: { prompt_tokens: 14, completion_tokens: 8, total_tokens: 22 } });
+    const body = JSON.stringify({
+      id: 'chatcmpl-json',
+      object: 'chat.completion',
+      created: 1,
+      model: ctx.req.body?.model,
+      choices: [
+        { index: 0, message: { role: 'assistant', content: 'Paris is the capital of France.' }, finish_reason: 'stop' },
+      ],
+      usage: { prompt_tokens: 14, completion_tokens: 8, total_tokens: 22 },
+    });
     ctx.res.writeHead(200, { 'content-type': 'application/json' });
     await ctx.write(body);
     ctx.res.end();
@@ -127,9 +147,13 @@ export const SCENARIOS: Record<string, Scenario> = {
     ctx.res.writeHead(200, { 'content-type': 'text/event-stream' });
     for (const t of ['Once', ' upon', ' a time']) {
       await ctx.sleep(3);
-      await ctx.write(`data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: t, logprobs: null, finish_reason: null }] })}\n\n`);
+      await ctx.write(
+        `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: t, logprobs: null, finish_reason: null }] })}\n\n`,
+      );
     }
-    await ctx.write(`data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'length' }] })}\n\n`);
+    await ctx.write(
+      `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'length' }] })}\n\n`,
+    );
     if (ctx.includeUsage) {
       const u = `data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', created: 1, model, choices: [], usage: { prompt_tokens: 4, completion_tokens: 3, total_tokens: 7 } })}\n\n`;
       ctx.sent.usageEvent = u;
@@ -139,14 +163,23 @@ export const SCENARIOS: Record<string, Scenario> = {
     ctx.res.end();
   },
   'completions-json': async (ctx) => {
-    const body = JSON.stringify({ id: 'cmpl-json', object: 'text_completion', created: 1, model: ctx.req.body?.model, choices: [{ index: 0, text: ' upon a time', logprobs: null, finish_reason: 'length' }], usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 } });
+    const body = JSON.stringify({
+      id: 'cmpl-json',
+      object: 'text_completion',
+      created: 1,
+      model: ctx.req.body?.model,
+      choices: [{ index: 0, text: ' upon a time', logprobs: null, finish_reason: 'length' }],
+      usage: { prompt_tokens: 1, completion_tokens: 3, total_tokens: 4 },
+    });
     ctx.res.writeHead(200, { 'content-type': 'application/json' });
     await ctx.write(body);
     ctx.res.end();
   },
   'http-429': async (ctx) => {
     ctx.res.writeHead(429, { 'content-type': 'application/json' });
-    await ctx.write(JSON.stringify({ error: { message: 'Too many requests', type: 'rate_limit_error', code: 'rate_limited' } }));
+    await ctx.write(
+      JSON.stringify({ error: { message: 'Too many requests', type: 'rate_limit_error', code: 'rate_limited' } }),
+    );
     ctx.res.end();
   },
   'http-500': async (ctx) => {
@@ -156,7 +189,14 @@ export const SCENARIOS: Record<string, Scenario> = {
   },
   embeddings: async (ctx) => {
     ctx.res.writeHead(200, { 'content-type': 'application/json' });
-    await ctx.write(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: ctx.req.body?.model, usage: { prompt_tokens: 5, total_tokens: 5 } }));
+    await ctx.write(
+      JSON.stringify({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+        model: ctx.req.body?.model,
+        usage: { prompt_tokens: 5, total_tokens: 5 },
+      }),
+    );
     ctx.res.end();
   },
 };
@@ -194,7 +234,12 @@ export async function startOpenAiTestServer(options: TestServerOptions = {}): Pr
     }
     if (req.method === 'GET' && req.url === '/v1/models') {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: (options.models ?? ['stream-ok']).map((id) => ({ id, object: 'model', owned_by: 'test' })) }));
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          data: (options.models ?? ['stream-ok']).map((id) => ({ id, object: 'model', owned_by: 'test' })),
+        }),
+      );
       return;
     }
     const parts: Buffer[] = [];

@@ -1,6 +1,11 @@
 // Test support: an instrumentation with a manual clock, an in-memory span exporter, captured log lines, and
 // helpers that read metric values back from the registry.
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
@@ -33,7 +38,8 @@ export function harness(): Harness {
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
       cb();
     },
   });
@@ -50,7 +56,11 @@ export function harness(): Harness {
 }
 
 /** Value of the series of `name` whose labels include `labels` (0 when absent). */
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string | number> = {}): Promise<number> {
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string | number> = {},
+): Promise<number> {
   const all = await registry.getMetricsAsJSON();
   let total = 0;
   let found = false;

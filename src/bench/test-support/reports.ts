@@ -32,8 +32,17 @@ export function record(i: number, over: Partial<RequestRecord> = {}): RequestRec
 }
 
 /** A report of `records` run under `options` (target and load filled in). */
-export function reportOf(records: RequestRecord[], options: Partial<BenchOptions> = {}, gaps: number[] = [0.05]): BenchReport {
-  const config = resolveBenchOptions({ target: 'http://127.0.0.1:8000', rate: 10, requests: Math.max(1, records.length), ...options });
+export function reportOf(
+  records: RequestRecord[],
+  options: Partial<BenchOptions> = {},
+  gaps: number[] = [0.05],
+): BenchReport {
+  const config = resolveBenchOptions({
+    target: 'http://127.0.0.1:8000',
+    rate: 10,
+    requests: Math.max(1, records.length),
+    ...options,
+  });
   const itl = new SampleBuffer();
   for (const g of gaps) itl.push(g);
   const end = records.reduce((m, r) => Math.max(m, r.end), 0);
@@ -52,7 +61,9 @@ export function reportOf(records: RequestRecord[], options: Partial<BenchOptions
       end,
       zeroMs: 0,
       zeroEpochMs: Date.UTC(2026, 0, 1),
-      failureMessages: new Map(records.filter((r) => r.failure).map((r) => [r.failure as string, `${r.failure} happened`])),
+      failureMessages: new Map(
+        records.filter((r) => r.failure).map((r) => [r.failure as string, `${r.failure} happened`]),
+      ),
     },
     clipped: 0,
     engine: undefined,

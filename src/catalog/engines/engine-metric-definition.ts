@@ -1,5 +1,6 @@
 // The shape of an inference engine's own metrics (vLLM dialects, DCGM fields) as data: exposition name, type,
 // help text, labels and buckets exactly as the engine prints them, plus the engine-independent signal each measures.
+import type { LeStyle } from '../le-format.js';
 
 /** Prometheus types an engine exposes (info metrics are exposed as gauges in text format 0.0.4). */
 export type EngineMetricType = 'counter' | 'gauge' | 'histogram';
@@ -88,6 +89,8 @@ export interface EngineDialect {
   readonly commonLabels: readonly string[];
   /** Whether counters and histograms also get a `<name>_created` gauge family (prometheus_client's default; V0 disabled it). */
   readonly createdSeries: boolean;
+  /** How the exporter spells histogram bounds in `le` (Python's client: `1.0`). */
+  readonly leStyle: LeStyle;
   readonly metrics: readonly EngineMetricDefinition[];
 }
 

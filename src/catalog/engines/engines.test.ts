@@ -2,6 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   DCGM_FIELDS,
+  ENGINE_DIALECTS,
+  SGLANG_DIALECT,
+  SGLANG_E2E_BUCKETS,
+  SGLANG_ITL_BUCKETS,
+  SGLANG_QUEUE_TIME_BUCKETS,
+  SGLANG_TTFT_BUCKETS,
   VLLM_DIALECTS,
   build125Buckets,
   cudagraphCaptureSizes,
@@ -76,4 +82,43 @@ test('DCGM field names are unique and use the DCGM_FI prefix', () => {
   const names = DCGM_FIELDS.map((f) => f.name);
   assert.equal(new Set(names).size, names.length);
   for (const n of names) assert.match(n, /^DCGM_FI_(DEV|PROF)_[A-Z_]+$/);
+});
+
+test('SGLang: names carry the sglang: prefix, counters end in _total, histograms have ascending fixed bounds', () => {
+  const names = SGLANG_DIALECT.metrics.map((m) => m.name);
+  assert.equal(new Set(names).size, names.length);
+  for (const m of SGLANG_DIALECT.metrics) {
+    assert.match(m.name, /^sglang:[a-z][a-z0-9_]*$/);
+    if (m.type === 'counter') assert.ok(m.name.endsWith('_total'), m.name);
+    if (m.type === 'histogram') {
+      const b = m.buckets ?? [];
+      assert.ok(b.length > 0, m.name);
+      for (let i = 1; i < b.length; i++) assert.ok(b[i]! > b[i - 1]!, m.name);
+    }
+  }
+  const signals = SGLANG_DIALECT.metrics.map((m) => m.signal);
+  assert.equal(new Set(signals).size, signals.length);
+});
+
+test('SGLang maps onto the signals the alerts read, under its own names', () => {
+  const cases = [
+    ['kv_cache_usage', 'sglang:token_usage'],
+    ['requests_waiting', 'sglang:num_queue_reqs'],
+    ['requests_running', 'sglang:num_running_reqs'],
+    ['preemptions', 'sglang:num_retracted_requests_total'],
+    ['itl', 'sglang:inter_token_latency_seconds'],
+    ['requests_swapped', undefined],
+  ] as const;
+  for (const [signal, name] of cases) assert.equal(metricForSignal(SGLANG_DIALECT, signal)?.name, name, signal);
+  assert.equal(SGLANG_TTFT_BUCKETS.length, 18);
+  assert.equal(SGLANG_ITL_BUCKETS.length, 23);
+  assert.equal(SGLANG_E2E_BUCKETS.length, 22);
+  assert.equal(SGLANG_QUEUE_TIME_BUCKETS.length, 36);
+});
+
+test('ENGINE_DIALECTS lists current vLLM, legacy vLLM and SGLang, each id once', () => {
+  assert.deepEqual(
+    ENGINE_DIALECTS.map((d) => d.id),
+    ['vllm-v1', 'vllm-v0', 'sglang'],
+  );
 });

@@ -23,9 +23,7 @@ export const VLLM_ITERATION_TOKENS_BUCKETS = [1, 8, 16, 32, 64, 128, 256, 512, 1
 export const VLLM_PARAMS_N_BUCKETS = [1, 2, 5, 10, 20] as const;
 
 /** V0 (vLLM ≤ 0.7) request latency family. */
-export const VLLM_V0_REQUEST_LATENCY_BUCKETS = [
-  0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60,
-] as const;
+export const VLLM_V0_REQUEST_LATENCY_BUCKETS = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60] as const;
 
 /** V0 time to first token. */
 export const VLLM_V0_TTFT_BUCKETS = [

@@ -1,5 +1,7 @@
-// vLLM's legacy metric names (V0 engine, vllm/engine/metrics.py as of 0.6-0.7), for fleets still running them.
+// vLLM's legacy metric names (V0 engine, vllm/engine/metrics.py as of 0.6-0.7), for fleets still running them: the
+// metrics it shares with V1 come from vllm-common.ts, with V0's buckets and help texts; the rest are V0's own.
 import type { EngineDialect, EngineMetricDefinition } from './engine-metric-definition.js';
+import { vllmMetric } from './vllm-common.js';
 import {
   VLLM_PARAMS_N_BUCKETS,
   VLLM_V0_REQUEST_LATENCY_BUCKETS,
@@ -7,41 +9,14 @@ import {
   VLLM_V0_TTFT_BUCKETS,
 } from './vllm-buckets.js';
 
-const latency = (
-  name: string,
-  help: string,
-  signal: EngineMetricDefinition['signal'],
-  meaning: string,
-): EngineMetricDefinition => ({
-  name,
-  type: 'histogram',
-  help,
-  labels: [],
-  buckets: VLLM_V0_REQUEST_LATENCY_BUCKETS,
-  signal,
-  unit: 'seconds',
-  meaning,
-});
+const latency = { buckets: VLLM_V0_REQUEST_LATENCY_BUCKETS };
 
 const METRICS: readonly EngineMetricDefinition[] = [
-  {
-    name: 'vllm:num_requests_running',
-    type: 'gauge',
+  vllmMetric('running', {
     help: 'Number of requests currently running on GPU.',
-    labels: [],
-    signal: 'requests_running',
-    unit: 'requests',
     meaning: 'Sequences in the running batch.',
-  },
-  {
-    name: 'vllm:num_requests_waiting',
-    type: 'gauge',
-    help: 'Number of requests waiting to be processed.',
-    labels: [],
-    signal: 'requests_waiting',
-    unit: 'requests',
-    meaning: 'Admission backlog (not counting swapped requests).',
-  },
+  }),
+  vllmMetric('waiting', { meaning: 'Admission backlog (not counting swapped requests).' }),
   {
     name: 'vllm:num_requests_swapped',
     type: 'gauge',
@@ -87,33 +62,13 @@ const METRICS: readonly EngineMetricDefinition[] = [
     unit: 'ratio',
     meaning: 'Cumulative block hit rate of the GPU prefix cache; -1 when prefix caching is off.',
   },
-  {
-    name: 'vllm:num_preemptions_total',
-    type: 'counter',
-    help: 'Cumulative number of preemption from the engine.',
-    labels: [],
-    signal: 'preemptions',
-    unit: 'events',
-    meaning: 'Requests preempted (swapped or recomputed) because GPU KV blocks ran out.',
-  },
-  {
-    name: 'vllm:prompt_tokens_total',
-    type: 'counter',
-    help: 'Number of prefill tokens processed.',
-    labels: [],
+  vllmMetric('preemptions', { meaning: 'Requests preempted (swapped or recomputed) because GPU KV blocks ran out.' }),
+  // V0 counted every prefill token computed, recomputation after preemption included.
+  vllmMetric('promptTokens', {
     signal: 'prefill_tokens_computed',
-    unit: 'tokens',
     meaning: 'Prefill tokens computed per step, recomputation after preemption included.',
-  },
-  {
-    name: 'vllm:generation_tokens_total',
-    type: 'counter',
-    help: 'Number of generation tokens processed.',
-    labels: [],
-    signal: 'generation_tokens',
-    unit: 'tokens',
-    meaning: 'Output tokens generated.',
-  },
+  }),
+  vllmMetric('generationTokens'),
   {
     name: 'vllm:tokens_total',
     type: 'counter',
@@ -123,26 +78,11 @@ const METRICS: readonly EngineMetricDefinition[] = [
     unit: 'tokens',
     meaning: 'All tokens processed.',
   },
-  {
-    name: 'vllm:iteration_tokens_total',
-    type: 'histogram',
-    help: 'Histogram of number of tokens per engine_step.',
-    labels: [],
+  vllmMetric('iterationTokens', {
     bucketScheme: 'cudagraph_capture_sizes',
-    signal: 'iteration_tokens',
-    unit: 'tokens',
     meaning: 'Tokens per engine step; V0 used the CUDA-graph batch sizes as bounds.',
-  },
-  {
-    name: 'vllm:time_to_first_token_seconds',
-    type: 'histogram',
-    help: 'Histogram of time to first token in seconds.',
-    labels: [],
-    buckets: VLLM_V0_TTFT_BUCKETS,
-    signal: 'ttft',
-    unit: 'seconds',
-    meaning: 'Arrival to first output token.',
-  },
+  }),
+  vllmMetric('ttft', { buckets: VLLM_V0_TTFT_BUCKETS }),
   {
     name: 'vllm:time_per_output_token_seconds',
     type: 'histogram',
@@ -151,82 +91,22 @@ const METRICS: readonly EngineMetricDefinition[] = [
     buckets: VLLM_V0_TPOT_BUCKETS,
     signal: 'itl',
     unit: 'seconds',
-    meaning: 'Despite the name, the gap between consecutive tokens of a request (inter-token latency), one observation per token.',
+    meaning:
+      'Despite the name, the gap between consecutive tokens of a request (inter-token latency), one observation per token.',
   },
-  latency('vllm:e2e_request_latency_seconds', 'Histogram of end to end request latency in seconds.', 'e2e_latency', 'Arrival to last token.'),
-  latency('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', 'queue_time', 'Time from entering the queue to first being scheduled.'),
-  latency('vllm:request_inference_time_seconds', 'Histogram of time spent in RUNNING phase for request.', 'inference_time', 'First scheduled to last token.'),
-  latency('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', 'prefill_time', 'First scheduled to first token.'),
-  latency('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', 'decode_time', 'First token to last token.'),
-  {
-    name: 'vllm:request_prompt_tokens',
-    type: 'histogram',
-    help: 'Number of prefill tokens processed.',
-    labels: [],
-    bucketScheme: 'request_tokens',
-    signal: 'request_prompt_tokens',
-    unit: 'tokens',
-    meaning: 'Prompt length per finished request.',
-  },
-  {
-    name: 'vllm:request_generation_tokens',
-    type: 'histogram',
-    help: 'Number of generation tokens processed.',
-    labels: [],
-    bucketScheme: 'request_tokens',
-    signal: 'request_generation_tokens',
-    unit: 'tokens',
-    meaning: 'Output length per finished request.',
-  },
-  {
-    name: 'vllm:request_max_num_generation_tokens',
-    type: 'histogram',
-    help: 'Histogram of maximum number of requested generation tokens.',
-    labels: [],
-    bucketScheme: 'request_tokens',
-    signal: 'request_max_generation_tokens',
-    unit: 'tokens',
-    meaning: 'The output budget requests asked for.',
-  },
-  {
-    name: 'vllm:request_params_n',
-    type: 'histogram',
-    help: 'Histogram of the n request parameter.',
-    labels: [],
-    buckets: VLLM_PARAMS_N_BUCKETS,
-    signal: 'request_params_n',
-    unit: 'requests',
-    meaning: 'Parallel samples per request.',
-  },
-  {
-    name: 'vllm:request_params_max_tokens',
-    type: 'histogram',
-    help: 'Histogram of the max_tokens request parameter.',
-    labels: [],
-    bucketScheme: 'request_tokens',
-    signal: 'request_params_max_tokens',
-    unit: 'tokens',
-    meaning: 'max_tokens as sent by clients.',
-  },
-  {
-    name: 'vllm:request_success_total',
-    type: 'counter',
-    help: 'Count of successfully processed requests.',
-    labels: ['finished_reason'],
-    signal: 'requests_finished',
-    unit: 'requests',
-    meaning: 'Finished requests by reason (stop, length, abort); series appear on first use.',
-  },
-  {
-    name: 'vllm:cache_config_info',
-    type: 'gauge',
-    help: 'Information of the LLMEngine CacheConfig',
-    labels: ['block_size', 'cache_dtype', 'enable_prefix_caching', 'gpu_memory_utilization', 'num_cpu_blocks', 'num_gpu_blocks', 'swap_space'],
-    omitCommonLabels: ['model_name'],
-    signal: 'cache_config',
-    unit: 'info',
-    meaning: 'KV cache configuration, value 1.',
-  },
+  vllmMetric('e2e', { ...latency, help: 'Histogram of end to end request latency in seconds.' }),
+  vllmMetric('queueTime', latency),
+  vllmMetric('inferenceTime', latency),
+  vllmMetric('prefillTime', latency),
+  vllmMetric('decodeTime', latency),
+  vllmMetric('requestPromptTokens', { bucketScheme: 'request_tokens' }),
+  vllmMetric('requestGenerationTokens', { bucketScheme: 'request_tokens' }),
+  vllmMetric('requestMaxGenerationTokens', { bucketScheme: 'request_tokens' }),
+  vllmMetric('paramsN', { buckets: VLLM_PARAMS_N_BUCKETS }),
+  vllmMetric('paramsMaxTokens', { bucketScheme: 'request_tokens' }),
+  // V0 created a finished_reason series on first use only.
+  vllmMetric('requestSuccess'),
+  vllmMetric('cacheConfig'),
 ];
 
 /**
@@ -240,5 +120,6 @@ export const VLLM_V0_DIALECT: EngineDialect = {
   versions: 'vLLM V0 engine (0.6-0.7); deprecated names removed by 0.10-0.12',
   commonLabels: ['model_name'],
   createdSeries: false,
+  leStyle: 'python',
   metrics: METRICS,
 };

@@ -35,7 +35,14 @@ export class Connection {
    * `dataEvents`: read through the socket's 'data' events. False when the socket was made with an `onread`
    * option that calls {@link Connection.read} itself (see the pool's connectFor).
    */
-  constructor(host: ConnectionHost, socket: Socket, idleTimeoutMs: number, connectTimeoutMs: number, connectEvent: 'connect' | 'secureConnect', dataEvents: boolean) {
+  constructor(
+    host: ConnectionHost,
+    socket: Socket,
+    idleTimeoutMs: number,
+    connectTimeoutMs: number,
+    connectEvent: 'connect' | 'secureConnect',
+    dataEvents: boolean,
+  ) {
     this.#host = host;
     this.socket = socket;
     this.idleTimeoutMs = idleTimeoutMs;
@@ -47,7 +54,12 @@ export class Connection {
     socket.on('close', this.#onClose);
     if (connectTimeoutMs > 0) {
       this.#connectTimer = setTimeout(() => {
-        this.destroy(new UpstreamError('IW_UPSTREAM_CONNECT_TIMEOUT', `could not connect to the replica within ${connectTimeoutMs} ms`));
+        this.destroy(
+          new UpstreamError(
+            'IW_UPSTREAM_CONNECT_TIMEOUT',
+            `could not connect to the replica within ${connectTimeoutMs} ms`,
+          ),
+        );
       }, connectTimeoutMs);
       socket.once(connectEvent, () => {
         clearTimeout(this.#connectTimer);
@@ -154,6 +166,15 @@ export class Connection {
     // A reused connection the replica closed while it was idle fails before any response byte; the request
     // never reached the replica's application, so it is safe to send again once.
     const stale = this.requests > 1 && !started && !(err instanceof UpstreamError);
-    ex.fail(err ?? new UpstreamError('IW_UPSTREAM_CLOSED', started ? 'the replica closed the connection mid-response' : 'the replica closed the connection before responding'), stale);
+    ex.fail(
+      err ??
+        new UpstreamError(
+          'IW_UPSTREAM_CLOSED',
+          started
+            ? 'the replica closed the connection mid-response'
+            : 'the replica closed the connection before responding',
+        ),
+      stale,
+    );
   };
 }

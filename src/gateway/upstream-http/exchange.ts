@@ -89,7 +89,12 @@ export class Exchange implements UpstreamController, ResponseSink {
 
   static #headersTimedOut(ex: Exchange): void {
     ex.#headersTimer = undefined;
-    ex.conn?.destroy(new UpstreamError('IW_UPSTREAM_HEADERS_TIMEOUT', `the replica sent no response headers within ${ex.#host.headersTimeoutMs} ms`));
+    ex.conn?.destroy(
+      new UpstreamError(
+        'IW_UPSTREAM_HEADERS_TIMEOUT',
+        `the replica sent no response headers within ${ex.#host.headersTimeoutMs} ms`,
+      ),
+    );
   }
 
   #clearHeadersTimer(): void {

@@ -3,3 +3,4 @@ export { OriginPool, type OriginPoolOptions } from './origin-pool.js';
 export type { UpstreamController, UpstreamHandler } from './exchange.js';
 export type { UpstreamRequestOptions } from './request-bytes.js';
 export { UpstreamError, type UpstreamErrorCode } from './upstream-error.js';
+export { smallRequest, type SmallRequestOptions, type SmallResponse } from './small-request.js';

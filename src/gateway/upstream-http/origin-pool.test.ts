@@ -90,7 +90,11 @@ async function listen(t: TestContext, server: Server, raw: RawServer): Promise<R
 /** A replica on 127.0.0.1 that calls `onRequest` for every request it reads; closed after the test. */
 function startServer(t: TestContext, onRequest: OnRequest): Promise<RawServer> {
   const raw = new RawServer(onRequest);
-  return listen(t, createNetServer((s) => raw.accept(s)), raw);
+  return listen(
+    t,
+    createNetServer((s) => raw.accept(s)),
+    raw,
+  );
 }
 
 /** A response with a Content-Length body; `extra` is more header lines, each ending in CRLF. */
@@ -228,7 +232,11 @@ function get(path = '/x'): UpstreamRequestOptions {
 }
 
 /** Sends a request and waits for it to settle. */
-async function send(pool: OriginPool, request: UpstreamRequestOptions = get(), hooks: Partial<UpstreamHandler> = {}): Promise<Recorder> {
+async function send(
+  pool: OriginPool,
+  request: UpstreamRequestOptions = get(),
+  hooks: Partial<UpstreamHandler> = {},
+): Promise<Recorder> {
   const rec = new Recorder(hooks);
   pool.dispatch(request, rec);
   await settle(rec);
@@ -248,48 +256,63 @@ const T = { timeout: 20_000 };
 
 // ---- round trip ----
 
-test('a request and its response: the replica reads the exact request; status, headers and body arrive, end once', T, async (t) => {
-  const srv = await startServer(t, (r) => {
-    r.socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Foo: 1\r\nX-Foo: 2\r\nTransfer-Encoding: chunked\r\n\r\n');
-    r.socket.write('5\r\nhello\r\n');
-    setTimeout(() => r.socket.write('6\r\n world\r\n0\r\n\r\n'), 5);
-  });
-  const pool = newPool(t, srv.origin);
-  const body = Buffer.from('{"model":"m"}');
-  const rec = await send(pool, { method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', 'x-a': ['1', '2'] }, body });
-  endedOnce(rec);
-  assert.equal(rec.status, 200);
-  assert.equal(rec.headers['content-type'], 'text/plain');
-  assert.deepEqual(rec.headers['x-foo'], ['1', '2']);
-  assert.equal(rec.body, 'hello world');
-  assert.equal(rec.events[0], 'start');
-  assert.equal(rec.events[1], 'response 200');
-  assert.ok(rec.events.slice(2, -1).every((e) => e === 'data'));
-  assert.equal(srv.requests.length, 1);
-  const r = srv.requests[0] as ServerRequest;
-  assert.equal(
-    r.head,
-    `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:${srv.port}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\nx-a: 1\r\nx-a: 2\r\ncontent-length: ${body.length}`,
-  );
-  assert.deepEqual(r.body, body);
-  assert.equal(pool.connections, 1, 'the connection is kept for the next request');
-});
+test(
+  'a request and its response: the replica reads the exact request; status, headers and body arrive, end once',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => {
+      r.socket.write(
+        'HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Foo: 1\r\nX-Foo: 2\r\nTransfer-Encoding: chunked\r\n\r\n',
+      );
+      r.socket.write('5\r\nhello\r\n');
+      setTimeout(() => r.socket.write('6\r\n world\r\n0\r\n\r\n'), 5);
+    });
+    const pool = newPool(t, srv.origin);
+    const body = Buffer.from('{"model":"m"}');
+    const rec = await send(pool, {
+      method: 'POST',
+      path: '/v1/chat/completions',
+      headers: { 'content-type': 'application/json', 'x-a': ['1', '2'] },
+      body,
+    });
+    endedOnce(rec);
+    assert.equal(rec.status, 200);
+    assert.equal(rec.headers['content-type'], 'text/plain');
+    assert.deepEqual(rec.headers['x-foo'], ['1', '2']);
+    assert.equal(rec.body, 'hello world');
+    assert.equal(rec.events[0], 'start');
+    assert.equal(rec.events[1], 'response 200');
+    assert.ok(rec.events.slice(2, -1).every((e) => e === 'data'));
+    assert.equal(srv.requests.length, 1);
+    const r = srv.requests[0] as ServerRequest;
+    assert.equal(
+      r.head,
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: 127.0.0.1:${srv.port}\r\nconnection: keep-alive\r\ncontent-type: application/json\r\nx-a: 1\r\nx-a: 2\r\ncontent-length: ${body.length}`,
+    );
+    assert.deepEqual(r.body, body);
+    assert.equal(pool.connections, 1, 'the connection is kept for the next request');
+  },
+);
 
-test('a response to HEAD ends after its head whatever its Content-Length, and the connection is reused', T, async (t) => {
-  const srv = await startServer(t, (r) => {
-    r.socket.write(r.head.startsWith('HEAD') ? 'HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n' : ok('after'));
-  });
-  const pool = newPool(t, srv.origin);
-  const head = await send(pool, { method: 'HEAD', path: '/', headers: {}, body: null });
-  endedOnce(head);
-  assert.equal(head.headers['content-length'], '1234');
-  assert.equal(head.chunks.length, 0);
-  await turn();
-  const next = await send(pool);
-  endedOnce(next);
-  assert.equal(next.body, 'after');
-  assert.equal(srv.sockets.length, 1);
-});
+test(
+  'a response to HEAD ends after its head whatever its Content-Length, and the connection is reused',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => {
+      r.socket.write(r.head.startsWith('HEAD') ? 'HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n' : ok('after'));
+    });
+    const pool = newPool(t, srv.origin);
+    const head = await send(pool, { method: 'HEAD', path: '/', headers: {}, body: null });
+    endedOnce(head);
+    assert.equal(head.headers['content-length'], '1234');
+    assert.equal(head.chunks.length, 0);
+    await turn();
+    const next = await send(pool);
+    endedOnce(next);
+    assert.equal(next.body, 'after');
+    assert.equal(srv.sockets.length, 1);
+  },
+);
 
 test('a body that runs until the replica closes ends with the close; the connection is not reused', T, async (t) => {
   const srv = await startServer(t, (r) => {
@@ -348,7 +371,14 @@ test('a connection that went idle is reused, but only once the loop turn ends', 
   endedOnce(third);
   assert.equal(third.body, 'r2');
   assert.equal(srv.sockets.length, 1, 'one connection carried all three');
-  assert.deepEqual(srv.requests.map((r) => [r.conn, r.index]), [[0, 0], [0, 1], [0, 2]]);
+  assert.deepEqual(
+    srv.requests.map((r) => [r.conn, r.index]),
+    [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+    ],
+  );
 });
 
 test('concurrent requests get a connection each, and the idle ones are all reused', T, async (t) => {
@@ -371,7 +401,9 @@ test('concurrent requests get a connection each, and the idle ones are all reuse
 
 test('the connection that went idle last is reused first', T, async (t) => {
   const held: ServerRequest[] = [];
-  const srv = await startServer(t, (r) => (r.conn < 2 && r.index === 0 ? void held.push(r) : void r.socket.write(ok(`conn${r.conn}`))));
+  const srv = await startServer(t, (r) =>
+    r.conn < 2 && r.index === 0 ? void held.push(r) : void r.socket.write(ok(`conn${r.conn}`)),
+  );
   const pool = newPool(t, srv.origin);
   const a = new Recorder();
   const b = new Recorder();
@@ -435,102 +467,138 @@ test('a connection retired by unsolicited bytes is never handed a request, even 
   assert.equal(late.body, 'conn1');
 });
 
-test('a connection the replica closes while idle is not reused; the next request opens a new one without error', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write(ok(`conn${r.conn}`)));
-  const pool = newPool(t, srv.origin);
-  endedOnce(await send(pool));
-  await turn();
-  (srv.sockets[0] as Socket).end();
-  await until(() => pool.connections === 0, 'the client saw the close');
-  const next = await send(pool);
-  endedOnce(next);
-  assert.equal(next.body, 'conn1');
-  assert.equal(srv.sockets.length, 2);
-  assert.equal(srv.on(0).length, 1);
-});
-
-test('a connection the replica closed while idle is never handed a request, even before its close event', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write(ok(`conn${r.conn}`)));
-  const pool = newPool(t, srv.origin);
-  const probe = new Recorder();
-  pool.dispatch(get(), probe);
-  const conn = probe.conn as Connection;
-  await settle(probe);
-  endedOnce(probe);
-  await turn();
-
-  const late = new Recorder();
-  let takenConn: Connection | undefined;
-  // The replica's FIN is read; a request dispatched right after (same poll phase) must go elsewhere.
-  conn.socket.once('end', () => {
-    pool.dispatch(get(), late);
-    takenConn = late.conn;
-  });
-  (srv.sockets[0] as Socket).end();
-  await settle(late);
-  endedOnce(late);
-  assert.notEqual(takenConn, conn, 'not sent on the closing connection');
-  assert.equal(conn.requests, 1);
-  assert.equal(late.body, 'conn1');
-  assert.equal(srv.on(0).length, 1, 'the replica never read a second request on the closed connection');
-});
-
-test('a request dispatched as the replica closes its connection right after a response still succeeds', T, async (t) => {
-  // The replica ends the connection with the response (no Connection: close). Whether the close is seen before
-  // the next request is written or only after, that request must succeed on a new connection.
-  const srv = await startServer(t, (r) => void (r.conn === 0 ? r.socket.end(ok('first')) : r.socket.write(ok(`conn${r.conn}`))));
-  const pool = newPool(t, srv.origin);
-  const second = new Recorder();
-  const first = await send(pool, get(), {
-    onResponseEnd() {
-      pool.dispatch(get(), second);
-    },
-  });
-  endedOnce(first);
-  assert.equal(first.body, 'first');
-  await settle(second);
-  endedOnce(second);
-  assert.equal(second.body, 'conn1');
-});
-
-for (const how of ['FIN', 'RST'] as const) {
-  test(`a reused connection the replica drops (${how}) as the request arrives: resent once on a new connection, unseen`, T, async (t) => {
-    const srv = await startServer(t, (r) => {
-      if (r.conn === 0 && r.index === 1) {
-        if (how === 'RST') r.socket.resetAndDestroy();
-        else r.socket.destroy();
-      } else r.socket.write(ok(`conn${r.conn}`));
-    });
+test(
+  'a connection the replica closes while idle is not reused; the next request opens a new one without error',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => void r.socket.write(ok(`conn${r.conn}`)));
     const pool = newPool(t, srv.origin);
     endedOnce(await send(pool));
     await turn();
-    const rec = await send(pool, { method: 'POST', path: '/v1/completions', headers: {}, body: Buffer.from('{}') });
-    endedOnce(rec);
-    assert.deepEqual(rec.events.filter((e) => e !== 'data'), ['start', 'response 200', 'end']);
-    assert.equal(rec.body, 'conn1');
+    (srv.sockets[0] as Socket).end();
+    await until(() => pool.connections === 0, 'the client saw the close');
+    const next = await send(pool);
+    endedOnce(next);
+    assert.equal(next.body, 'conn1');
     assert.equal(srv.sockets.length, 2);
-    assert.deepEqual(srv.requests.map((r) => [r.conn, r.index]), [[0, 0], [0, 1], [1, 0]]);
-    assert.deepEqual((srv.requests[2] as ServerRequest).body, Buffer.from('{}'), 'the same request, body included');
-  });
+    assert.equal(srv.on(0).length, 1);
+  },
+);
 
-  test(`a fresh connection the replica drops (${how}) as the request arrives: the request fails, not resent`, T, async (t) => {
-    const srv = await startServer(t, (r) => {
-      if (r.conn === 0) {
-        if (how === 'RST') r.socket.resetAndDestroy();
-        else r.socket.destroy();
-      } else r.socket.write(ok(`conn${r.conn}`));
-    });
+test(
+  'a connection the replica closed while idle is never handed a request, even before its close event',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => void r.socket.write(ok(`conn${r.conn}`)));
     const pool = newPool(t, srv.origin);
-    const rec = await send(pool);
-    failedOnce(rec);
-    assert.equal(rec.code, how === 'RST' ? 'ECONNRESET' : 'IW_UPSTREAM_CLOSED');
-    assert.equal(srv.sockets.length, 1, 'no second connection');
-  });
+    const probe = new Recorder();
+    pool.dispatch(get(), probe);
+    const conn = probe.conn as Connection;
+    await settle(probe);
+    endedOnce(probe);
+    await turn();
+
+    const late = new Recorder();
+    let takenConn: Connection | undefined;
+    // The replica's FIN is read; a request dispatched right after (same poll phase) must go elsewhere.
+    conn.socket.once('end', () => {
+      pool.dispatch(get(), late);
+      takenConn = late.conn;
+    });
+    (srv.sockets[0] as Socket).end();
+    await settle(late);
+    endedOnce(late);
+    assert.notEqual(takenConn, conn, 'not sent on the closing connection');
+    assert.equal(conn.requests, 1);
+    assert.equal(late.body, 'conn1');
+    assert.equal(srv.on(0).length, 1, 'the replica never read a second request on the closed connection');
+  },
+);
+
+test(
+  'a request dispatched as the replica closes its connection right after a response still succeeds',
+  T,
+  async (t) => {
+    // The replica ends the connection with the response (no Connection: close). Whether the close is seen before
+    // the next request is written or only after, that request must succeed on a new connection.
+    const srv = await startServer(
+      t,
+      (r) => void (r.conn === 0 ? r.socket.end(ok('first')) : r.socket.write(ok(`conn${r.conn}`))),
+    );
+    const pool = newPool(t, srv.origin);
+    const second = new Recorder();
+    const first = await send(pool, get(), {
+      onResponseEnd() {
+        pool.dispatch(get(), second);
+      },
+    });
+    endedOnce(first);
+    assert.equal(first.body, 'first');
+    await settle(second);
+    endedOnce(second);
+    assert.equal(second.body, 'conn1');
+  },
+);
+
+for (const how of ['FIN', 'RST'] as const) {
+  test(
+    `a reused connection the replica drops (${how}) as the request arrives: resent once on a new connection, unseen`,
+    T,
+    async (t) => {
+      const srv = await startServer(t, (r) => {
+        if (r.conn === 0 && r.index === 1) {
+          if (how === 'RST') r.socket.resetAndDestroy();
+          else r.socket.destroy();
+        } else r.socket.write(ok(`conn${r.conn}`));
+      });
+      const pool = newPool(t, srv.origin);
+      endedOnce(await send(pool));
+      await turn();
+      const rec = await send(pool, { method: 'POST', path: '/v1/completions', headers: {}, body: Buffer.from('{}') });
+      endedOnce(rec);
+      assert.deepEqual(
+        rec.events.filter((e) => e !== 'data'),
+        ['start', 'response 200', 'end'],
+      );
+      assert.equal(rec.body, 'conn1');
+      assert.equal(srv.sockets.length, 2);
+      assert.deepEqual(
+        srv.requests.map((r) => [r.conn, r.index]),
+        [
+          [0, 0],
+          [0, 1],
+          [1, 0],
+        ],
+      );
+      assert.deepEqual((srv.requests[2] as ServerRequest).body, Buffer.from('{}'), 'the same request, body included');
+    },
+  );
+
+  test(
+    `a fresh connection the replica drops (${how}) as the request arrives: the request fails, not resent`,
+    T,
+    async (t) => {
+      const srv = await startServer(t, (r) => {
+        if (r.conn === 0) {
+          if (how === 'RST') r.socket.resetAndDestroy();
+          else r.socket.destroy();
+        } else r.socket.write(ok(`conn${r.conn}`));
+      });
+      const pool = newPool(t, srv.origin);
+      const rec = await send(pool);
+      failedOnce(rec);
+      assert.equal(rec.code, how === 'RST' ? 'ECONNRESET' : 'IW_UPSTREAM_CLOSED');
+      assert.equal(srv.sockets.length, 1, 'no second connection');
+    },
+  );
 }
 
 test('a reused connection that fails twice in a row is resent only once', T, async (t) => {
   // conn 0 answers once, then drops the next request; every later connection drops its first request too.
-  const srv = await startServer(t, (r) => void (r.conn === 0 && r.index === 0 ? r.socket.write(ok()) : r.socket.destroy()));
+  const srv = await startServer(
+    t,
+    (r) => void (r.conn === 0 && r.index === 0 ? r.socket.write(ok()) : r.socket.destroy()),
+  );
   const pool = newPool(t, srv.origin);
   endedOnce(await send(pool));
   await turn();
@@ -540,34 +608,42 @@ test('a reused connection that fails twice in a row is resent only once', T, asy
   assert.equal(srv.sockets.length, 2);
 });
 
-test('a reused connection closed mid-response fails the request with IW_UPSTREAM_CLOSED; it is not resent', T, async (t) => {
-  const srv = await startServer(t, (r) => {
-    if (r.conn === 0 && r.index === 1) r.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf');
-    else r.socket.write(ok());
-  });
-  const pool = newPool(t, srv.origin);
-  endedOnce(await send(pool));
-  await turn();
-  const rec = await send(pool);
-  failedOnce(rec);
-  assert.equal(rec.code, 'IW_UPSTREAM_CLOSED');
-  assert.equal(rec.body, 'half');
-  assert.equal(srv.requests.length, 2, 'the replica answered: never sent again');
-});
+test(
+  'a reused connection closed mid-response fails the request with IW_UPSTREAM_CLOSED; it is not resent',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => {
+      if (r.conn === 0 && r.index === 1) r.socket.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf');
+      else r.socket.write(ok());
+    });
+    const pool = newPool(t, srv.origin);
+    endedOnce(await send(pool));
+    await turn();
+    const rec = await send(pool);
+    failedOnce(rec);
+    assert.equal(rec.code, 'IW_UPSTREAM_CLOSED');
+    assert.equal(rec.body, 'half');
+    assert.equal(srv.requests.length, 2, 'the replica answered: never sent again');
+  },
+);
 
-test('a reused connection closed after a 100 Continue: the replica has the request, so it is not resent', T, async (t) => {
-  const srv = await startServer(t, (r) => {
-    if (r.conn === 0 && r.index === 1) r.socket.end('HTTP/1.1 100 Continue\r\n\r\n');
-    else r.socket.write(ok());
-  });
-  const pool = newPool(t, srv.origin);
-  endedOnce(await send(pool));
-  await turn();
-  const rec = await send(pool, { method: 'POST', path: '/', headers: {}, body: Buffer.from('x') });
-  failedOnce(rec);
-  assert.equal(rec.code, 'IW_UPSTREAM_CLOSED');
-  assert.equal(srv.requests.length, 2);
-});
+test(
+  'a reused connection closed after a 100 Continue: the replica has the request, so it is not resent',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => {
+      if (r.conn === 0 && r.index === 1) r.socket.end('HTTP/1.1 100 Continue\r\n\r\n');
+      else r.socket.write(ok());
+    });
+    const pool = newPool(t, srv.origin);
+    endedOnce(await send(pool));
+    await turn();
+    const rec = await send(pool, { method: 'POST', path: '/', headers: {}, body: Buffer.from('x') });
+    failedOnce(rec);
+    assert.equal(rec.code, 'IW_UPSTREAM_CLOSED');
+    assert.equal(srv.requests.length, 2);
+  },
+);
 
 test('a malformed response fails the request with IW_UPSTREAM_BAD_RESPONSE and closes the connection', T, async (t) => {
   const srv = await startServer(t, (r) => void r.socket.write('HTTP/1.1 200 OK\r\nContent-Length: nope\r\n\r\n'));
@@ -579,7 +655,10 @@ test('a malformed response fails the request with IW_UPSTREAM_BAD_RESPONSE and c
 });
 
 test('a malformed response on a reused connection is not resent: the replica has read the request', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write(r.conn === 0 && r.index === 0 ? ok() : 'garbage\r\n\r\n'));
+  const srv = await startServer(
+    t,
+    (r) => void r.socket.write(r.conn === 0 && r.index === 0 ? ok() : 'garbage\r\n\r\n'),
+  );
   const pool = newPool(t, srv.origin);
   endedOnce(await send(pool));
   await turn();
@@ -590,16 +669,20 @@ test('a malformed response on a reused connection is not resent: the replica has
   assert.equal(srv.sockets.length, 1);
 });
 
-test('Keep-Alive: timeout=1 from the replica: the connection is closed after the response, not reused', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write(ok(`conn${r.conn}`, 'Keep-Alive: timeout=1\r\n')));
-  const pool = newPool(t, srv.origin);
-  endedOnce(await send(pool));
-  await until(() => srv.closed.has(0), 'the client closed the connection');
-  assert.equal(pool.connections, 0);
-  const next = await send(pool);
-  endedOnce(next);
-  assert.equal(next.body, 'conn1');
-});
+test(
+  'Keep-Alive: timeout=1 from the replica: the connection is closed after the response, not reused',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => void r.socket.write(ok(`conn${r.conn}`, 'Keep-Alive: timeout=1\r\n')));
+    const pool = newPool(t, srv.origin);
+    endedOnce(await send(pool));
+    await until(() => srv.closed.has(0), 'the client closed the connection');
+    assert.equal(pool.connections, 0);
+    const next = await send(pool);
+    endedOnce(next);
+    assert.equal(next.body, 'conn1');
+  },
+);
 
 test('Keep-Alive: timeout=N shortens the idle limit to N - 1 s, never lengthens it', T, async (t) => {
   const cases: { hint: string; idleTimeoutMs: number; expect: number }[] = [
@@ -658,20 +741,27 @@ test('Connection: close from the replica: the client closes the connection and d
   assert.equal(srv.sockets.length, 2);
 });
 
-test('bytes after a response in the same read: the response ends cleanly and the connection is not reused', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write(`${ok(`conn${r.conn}`)}${ok('unsolicited')}`));
-  const pool = newPool(t, srv.origin);
-  const first = await send(pool);
-  endedOnce(first);
-  assert.equal(first.body, 'conn0');
-  await until(() => srv.closed.has(0), 'the client closed the connection');
-  const next = await send(pool);
-  endedOnce(next);
-  assert.equal(next.body, 'conn1');
-});
+test(
+  'bytes after a response in the same read: the response ends cleanly and the connection is not reused',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => void r.socket.write(`${ok(`conn${r.conn}`)}${ok('unsolicited')}`));
+    const pool = newPool(t, srv.origin);
+    const first = await send(pool);
+    endedOnce(first);
+    assert.equal(first.body, 'conn0');
+    await until(() => srv.closed.has(0), 'the client closed the connection');
+    const next = await send(pool);
+    endedOnce(next);
+    assert.equal(next.body, 'conn1');
+  },
+);
 
 test('an HTTP/1.0 response without keep-alive: the connection is not reused', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write(`HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nconn${r.conn}`));
+  const srv = await startServer(
+    t,
+    (r) => void r.socket.write(`HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nconn${r.conn}`),
+  );
   const pool = newPool(t, srv.origin);
   endedOnce(await send(pool));
   await until(() => srv.closed.has(0), 'the client closed the connection');
@@ -780,25 +870,32 @@ test('the headers timeout stops at the response head: a slow body is not timed o
 
 // ---- the controller ----
 
-test('abort() in onResponseData: onResponseError once with the reason, no end, and the connection is closed', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nfirst'));
-  const pool = newPool(t, srv.origin);
-  const reason = new Error('the client went away');
-  const rec = await send(pool, get(), {
-    onResponseData(c) {
-      c.abort(reason);
-      c.abort(new Error('a second abort is ignored'));
-    },
-  });
-  failedOnce(rec);
-  assert.equal(rec.error, reason);
-  assert.deepEqual(rec.events, ['start', 'response 200', 'data', 'error']);
-  await until(() => srv.closed.has(0), 'the replica saw the close');
-  (srv.sockets[0] as Socket).write('more'); // too late: nothing more reaches the handler
-  await sleep(20);
-  assert.deepEqual(rec.events, ['start', 'response 200', 'data', 'error']);
-  assert.equal(pool.connections, 0);
-});
+test(
+  'abort() in onResponseData: onResponseError once with the reason, no end, and the connection is closed',
+  T,
+  async (t) => {
+    const srv = await startServer(
+      t,
+      (r) => void r.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nfirst'),
+    );
+    const pool = newPool(t, srv.origin);
+    const reason = new Error('the client went away');
+    const rec = await send(pool, get(), {
+      onResponseData(c) {
+        c.abort(reason);
+        c.abort(new Error('a second abort is ignored'));
+      },
+    });
+    failedOnce(rec);
+    assert.equal(rec.error, reason);
+    assert.deepEqual(rec.events, ['start', 'response 200', 'data', 'error']);
+    await until(() => srv.closed.has(0), 'the replica saw the close');
+    (srv.sockets[0] as Socket).write('more'); // too late: nothing more reaches the handler
+    await sleep(20);
+    assert.deepEqual(rec.events, ['start', 'response 200', 'data', 'error']);
+    assert.equal(pool.connections, 0);
+  },
+);
 
 test('abort() on the last chunk of a response: error, not end, and the connection is not reused', T, async (t) => {
   const srv = await startServer(t, (r) => void r.socket.write(ok(`conn${r.conn}`)));
@@ -837,29 +934,33 @@ test('abort() in onRequestStart: onResponseError once with the reason, and no co
   assert.equal(srv.sockets.length, 0);
 });
 
-test('abort() while waiting for a connection that just went idle: never sent, and the connection stays free', T, async (t) => {
-  const srv = await startServer(t, (r) => void r.socket.write(ok(`r${r.index}`)));
-  const pool = newPool(t, srv.origin);
-  const waiting = new Recorder();
-  const reason = new Error('gave up');
-  endedOnce(
-    await send(pool, get(), {
-      onResponseEnd() {
-        pool.dispatch(get(), waiting);
-        (waiting.controller as UpstreamController).abort(reason);
-      },
-    }),
-  );
-  await settle(waiting);
-  failedOnce(waiting);
-  assert.equal(waiting.error, reason);
-  await turn();
-  const next = await send(pool);
-  endedOnce(next);
-  assert.equal(next.body, 'r1');
-  assert.equal(srv.requests.length, 2);
-  assert.equal(srv.sockets.length, 1);
-});
+test(
+  'abort() while waiting for a connection that just went idle: never sent, and the connection stays free',
+  T,
+  async (t) => {
+    const srv = await startServer(t, (r) => void r.socket.write(ok(`r${r.index}`)));
+    const pool = newPool(t, srv.origin);
+    const waiting = new Recorder();
+    const reason = new Error('gave up');
+    endedOnce(
+      await send(pool, get(), {
+        onResponseEnd() {
+          pool.dispatch(get(), waiting);
+          (waiting.controller as UpstreamController).abort(reason);
+        },
+      }),
+    );
+    await settle(waiting);
+    failedOnce(waiting);
+    assert.equal(waiting.error, reason);
+    await turn();
+    const next = await send(pool);
+    endedOnce(next);
+    assert.equal(next.body, 'r1');
+    assert.equal(srv.requests.length, 2);
+    assert.equal(srv.sockets.length, 1);
+  },
+);
 
 test('pause() holds back response data until resume(); then the rest arrives and the request ends', T, async (t) => {
   let replica: Socket | undefined;
@@ -922,35 +1023,39 @@ test('close() fails a request in flight with IW_UPSTREAM_POOL_CLOSED and closes 
   await until(() => srv.closed.has(0), 'the replica saw the close');
 });
 
-test('close() fails a request waiting for a connection, closes idle sockets, and later requests fail at once', T, async (t) => {
-  const srv = await startServer(t, answerOk);
-  const pool = newPool(t, srv.origin);
-  const waiting = new Recorder();
-  let closing: Promise<void> | undefined;
-  endedOnce(
-    await send(pool, get(), {
-      onResponseEnd() {
-        pool.dispatch(get(), waiting);
-        closing = pool.close();
-      },
-    }),
-  );
-  await settle(waiting);
-  failedOnce(waiting);
-  assert.equal(waiting.code, 'IW_UPSTREAM_POOL_CLOSED');
-  await within(closing as Promise<void>, 'close()');
-  assert.equal(pool.connections, 0);
-  await until(() => srv.closed.has(0), 'the replica saw the close');
+test(
+  'close() fails a request waiting for a connection, closes idle sockets, and later requests fail at once',
+  T,
+  async (t) => {
+    const srv = await startServer(t, answerOk);
+    const pool = newPool(t, srv.origin);
+    const waiting = new Recorder();
+    let closing: Promise<void> | undefined;
+    endedOnce(
+      await send(pool, get(), {
+        onResponseEnd() {
+          pool.dispatch(get(), waiting);
+          closing = pool.close();
+        },
+      }),
+    );
+    await settle(waiting);
+    failedOnce(waiting);
+    assert.equal(waiting.code, 'IW_UPSTREAM_POOL_CLOSED');
+    await within(closing as Promise<void>, 'close()');
+    assert.equal(pool.connections, 0);
+    await until(() => srv.closed.has(0), 'the replica saw the close');
 
-  const late = new Recorder();
-  pool.dispatch(get(), late);
-  await within(late.settled, 'a request after close()', 2000);
-  await sleep(20);
-  failedOnce(late);
-  assert.equal(late.code, 'IW_UPSTREAM_POOL_CLOSED');
-  assert.equal(srv.requests.length, 1);
-  assert.equal(srv.sockets.length, 1);
-});
+    const late = new Recorder();
+    pool.dispatch(get(), late);
+    await within(late.settled, 'a request after close()', 2000);
+    await sleep(20);
+    failedOnce(late);
+    assert.equal(late.code, 'IW_UPSTREAM_POOL_CLOSED');
+    assert.equal(srv.requests.length, 1);
+    assert.equal(srv.sockets.length, 1);
+  },
+);
 
 test('close() closes idle connections; a request after it fails with IW_UPSTREAM_POOL_CLOSED', T, async (t) => {
   const srv = await startServer(t, answerOk);
@@ -984,11 +1089,30 @@ function selfSigned(): { key: string; cert: string } | string {
     const certFile = join(dir, 'cert.pem');
     const r = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
       { stdio: 'pipe', timeout: 10_000 },
     );
     if (r.error !== undefined) certificate = `openssl is not available (${r.error.message})`;
-    else if (r.status !== 0) certificate = `openssl could not make a certificate: ${r.stderr.toString().trim().slice(0, 200)}`;
+    else if (r.status !== 0)
+      certificate = `openssl could not make a certificate: ${r.stderr.toString().trim().slice(0, 200)}`;
     else certificate = { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -996,9 +1120,17 @@ function selfSigned(): { key: string; cert: string } | string {
   return certificate;
 }
 
-async function startTlsServer(t: TestContext, creds: { key: string; cert: string }, onRequest: OnRequest): Promise<RawServer> {
+async function startTlsServer(
+  t: TestContext,
+  creds: { key: string; cert: string },
+  onRequest: OnRequest,
+): Promise<RawServer> {
   const raw = new RawServer(onRequest);
-  return listen(t, createTlsServer(creds, (s) => raw.accept(s)), raw);
+  return listen(
+    t,
+    createTlsServer(creds, (s) => raw.accept(s)),
+    raw,
+  );
 }
 
 test('https: a request and its response over TLS, and the connection is reused', T, async (t) => {
@@ -1012,7 +1144,10 @@ test('https: a request and its response over TLS, and the connection is reused',
   const first = await send(pool, { method: 'POST', path: '/v1/completions', headers: {}, body: Buffer.from('{}') });
   endedOnce(first);
   assert.equal(first.body, 'tls0');
-  assert.match((srv.requests[0] as ServerRequest).head, new RegExp(`^POST /v1/completions HTTP/1.1\\r\\nhost: 127.0.0.1:${srv.port}\\r\\n`));
+  assert.match(
+    (srv.requests[0] as ServerRequest).head,
+    new RegExp(`^POST /v1/completions HTTP/1.1\\r\\nhost: 127.0.0.1:${srv.port}\\r\\n`),
+  );
   await turn();
   const second = await send(pool);
   endedOnce(second);

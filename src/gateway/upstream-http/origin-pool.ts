@@ -1,8 +1,8 @@
-// Kept-alive connections to one replica, for the gateway's relayed requests. It exists (rather than undici's
-// Pool) for one reason, measured: undici 7 writes a request to a reused idle connection only after a
-// setImmediate (GHSA-35p6-xmwp-9g52), so under load every stream's first byte waits for the rest of the
-// event-loop turn (TTFT p99 12.8 ms against 4.8 ms without it, 200 streams, docs/gateway.md#speed). Here an
-// idle connection keeps reading, and is offered for reuse only after one full loop turn idle: bytes or a
+// Kept-alive connections to one replica: the replica's one HTTP client, for relayed requests and the gateway's
+// own (health checks, model lists). Why not undici's Pool: undici 7 writes a request to a reused idle connection
+// only after a setImmediate (GHSA-35p6-xmwp-9g52), so under load every stream's first byte waits for the rest of
+// the event-loop turn, and it costs more CPU per relayed chunk (docs/benchmarks/2026-12-02-one-http-client.md).
+// Here an idle connection keeps reading, and is offered for reuse only after one full loop turn idle: bytes or a
 // close the replica sent after a response retire it before a request can be written to it.
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
@@ -75,12 +75,19 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
 
   constructor(origin: string, options: OriginPoolOptions) {
     const u = new URL(origin);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`OriginPool: unsupported protocol "${u.protocol}" in ${origin}; use http: or https:`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      throw new TypeError(`OriginPool: unsupported protocol "${u.protocol}" in ${origin}; use http: or https:`);
     const secure = u.protocol === 'https:';
     this.#hostname = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
     this.#port = u.port === '' ? (secure ? 443 : 80) : Number(u.port);
     this.#authority = u.host;
-    this.#tls = secure ? { servername: isIP(this.#hostname) === 0 ? this.#hostname : undefined, ALPNProtocols: ['http/1.1'], ...options.tls } : undefined;
+    this.#tls = secure
+      ? {
+          servername: isIP(this.#hostname) === 0 ? this.#hostname : undefined,
+          ALPNProtocols: ['http/1.1'],
+          ...options.tls,
+        }
+      : undefined;
     this.#connectTimeoutMs = options.connectTimeoutMs;
     this.headersTimeoutMs = options.headersTimeoutMs;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 4000;
@@ -105,7 +112,10 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
     const ex = new Exchange(this, handler, bytes, request.method === 'HEAD');
     handler.onRequestStart(ex);
     if (ex.finished) return;
-    if (invalid !== undefined) return ex.fail(invalid, false);
+    if (invalid !== undefined) {
+      ex.fail(invalid, false);
+      return;
+    }
     const conn = this.#takeIdle();
     if (conn !== undefined) conn.send(ex);
     else if (this.#fresh.length > 0) this.#waiting.push(ex);
@@ -135,7 +145,10 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
   // ---- for exchanges and connections ----
 
   connectFor(ex: Exchange): void {
-    if (this.#closed) return ex.fail(poolClosed(), false);
+    if (this.#closed) {
+      ex.fail(poolClosed(), false);
+      return;
+    }
     let conn: Connection | undefined;
     let socket: Socket;
     if (this.#tls === undefined) {
@@ -149,7 +162,14 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
     } else {
       socket = tlsConnect({ host: this.#hostname, port: this.#port, ...this.#tls });
     }
-    conn = new Connection(this, socket, this.#idleTimeoutMs, this.#connectTimeoutMs, this.#tls === undefined ? 'connect' : 'secureConnect', this.#tls !== undefined);
+    conn = new Connection(
+      this,
+      socket,
+      this.#idleTimeoutMs,
+      this.#connectTimeoutMs,
+      this.#tls === undefined ? 'connect' : 'secureConnect',
+      this.#tls !== undefined,
+    );
     this.#all.add(conn);
     conn.send(ex);
   }
@@ -160,7 +180,10 @@ export class OriginPool implements ExchangeHost, ConnectionHost {
   }
 
   release(conn: Connection): void {
-    if (this.#closed) return conn.destroy();
+    if (this.#closed) {
+      conn.destroy();
+      return;
+    }
     conn.idleSince = performance.now();
     this.#fresh.push(conn);
     this.#turnEnd ??= setImmediate(this.#endTurn);

@@ -25,7 +25,8 @@ const exact: { name: string; req: UpstreamRequestOptions; bytes: string }[] = [
   {
     name: 'a GET without a body sends no content-length',
     req: req({ method: 'GET', path: '/v1/models', headers: { accept: 'application/json' } }),
-    bytes: 'GET /v1/models HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\naccept: application/json\r\n\r\n',
+    bytes:
+      'GET /v1/models HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\naccept: application/json\r\n\r\n',
   },
   {
     name: 'a HEAD without a body sends no content-length',
@@ -35,7 +36,8 @@ const exact: { name: string; req: UpstreamRequestOptions; bytes: string }[] = [
   {
     name: 'a POST without a body sends content-length: 0',
     req: req({ method: 'POST', path: '/v1/completions' }),
-    bytes: 'POST /v1/completions HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n',
+    bytes:
+      'POST /v1/completions HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n',
   },
   {
     name: 'a DELETE without a body sends content-length: 0',
@@ -55,7 +57,8 @@ const exact: { name: string; req: UpstreamRequestOptions; bytes: string }[] = [
   {
     name: 'array values are sent as repeated lines, in order; an empty array sends none',
     req: req({ headers: { 'x-a': ['1', '2', '3'], 'x-none': [], 'x-b': 'b' } }),
-    bytes: 'GET / HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\nx-a: 1\r\nx-a: 2\r\nx-a: 3\r\nx-b: b\r\n\r\n',
+    bytes:
+      'GET / HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\nx-a: 1\r\nx-a: 2\r\nx-a: 3\r\nx-b: b\r\n\r\n',
   },
   {
     name: 'an empty header value is sent as it is',
@@ -85,7 +88,8 @@ test('request bytes: the Host header is the authority given, e.g. an IPv6 litera
 test('request bytes: a latin1 header value is sent one byte per character, and the body lands right after the head', () => {
   const body = Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x80, 0x41]);
   const out = requestBytes(HOST, req({ method: 'POST', headers: { 'x-name': 'caf\u00e9 \u00ff\u00a0' }, body }));
-  const head = 'POST / HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\nx-name: caf\u00e9 \u00ff\u00a0\r\ncontent-length: 6\r\n\r\n';
+  const head =
+    'POST / HTTP/1.1\r\nhost: 127.0.0.1:8000\r\nconnection: keep-alive\r\nx-name: caf\u00e9 \u00ff\u00a0\r\ncontent-length: 6\r\n\r\n';
   assert.equal(out.length, head.length + body.length);
   assert.deepEqual(out.subarray(0, head.length), Buffer.from(head, 'latin1'));
   const at = out.indexOf('x-name: ') + 'x-name: '.length;
@@ -129,11 +133,17 @@ const badValues: { name: string; value: string }[] = [
 
 for (const c of badValues) {
   test(`request bytes: a header value with ${c.name} is rejected`, () => {
-    assert.throws(() => requestBytes(HOST, req({ headers: { 'x-a': 'ok', 'x-bad': c.value } })), badRequest(/header "x-bad"/));
+    assert.throws(
+      () => requestBytes(HOST, req({ headers: { 'x-a': 'ok', 'x-bad': c.value } })),
+      badRequest(/header "x-bad"/),
+    );
   });
 
   test(`request bytes: an array header value with ${c.name} in one element is rejected`, () => {
-    assert.throws(() => requestBytes(HOST, req({ headers: { 'x-bad': ['ok', c.value] } })), badRequest(/header "x-bad"/));
+    assert.throws(
+      () => requestBytes(HOST, req({ headers: { 'x-bad': ['ok', c.value] } })),
+      badRequest(/header "x-bad"/),
+    );
   });
 }
 

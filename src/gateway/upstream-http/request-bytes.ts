@@ -24,7 +24,11 @@ const METHOD = /^[A-Z]+$/;
 const NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 function checked(name: string, value: string): string {
-  if (BREAKS.test(value)) throw new UpstreamError('IW_UPSTREAM_BAD_REQUEST', `header "${name}" contains a line break, NUL or a character above U+00FF; it cannot be sent to the replica`);
+  if (BREAKS.test(value))
+    throw new UpstreamError(
+      'IW_UPSTREAM_BAD_REQUEST',
+      `header "${name}" contains a line break, NUL or a character above U+00FF; it cannot be sent to the replica`,
+    );
   return value;
 }
 
@@ -34,11 +38,19 @@ function checked(name: string, value: string): string {
  */
 export function requestBytes(host: string, req: UpstreamRequestOptions): Buffer {
   if (!METHOD.test(req.method)) throw new UpstreamError('IW_UPSTREAM_BAD_REQUEST', `invalid method "${req.method}"`);
-  if (req.path[0] !== '/' || BAD_PATH.test(req.path)) throw new UpstreamError('IW_UPSTREAM_BAD_REQUEST', 'the request path contains whitespace or does not start with "/"');
+  if (req.path[0] !== '/' || BAD_PATH.test(req.path))
+    throw new UpstreamError(
+      'IW_UPSTREAM_BAD_REQUEST',
+      'the request path contains whitespace or does not start with "/"',
+    );
   let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${host}\r\nconnection: keep-alive\r\n`;
   const headers = req.headers;
   for (const name in headers) {
-    if (!NAME.test(name)) throw new UpstreamError('IW_UPSTREAM_BAD_REQUEST', `invalid header name ${JSON.stringify(name.slice(0, 40))}; it cannot be sent to the replica`);
+    if (!NAME.test(name))
+      throw new UpstreamError(
+        'IW_UPSTREAM_BAD_REQUEST',
+        `invalid header name ${JSON.stringify(name.slice(0, 40))}; it cannot be sent to the replica`,
+      );
     const v = headers[name] as string | string[];
     if (typeof v === 'string') head += `${name}: ${checked(name, v)}\r\n`;
     else for (const one of v) head += `${name}: ${checked(name, one)}\r\n`;

@@ -25,7 +25,16 @@ interface ParseOptions {
 }
 
 function parse(pieces: readonly Buffer[], options: ParseOptions = {}): Parsed {
-  const out: Parsed = { heads: [], bodies: [], views: [], done: false, consumed: 0, keepAlive: true, keepAliveTimeout: -1, endsWithConnection: false };
+  const out: Parsed = {
+    heads: [],
+    bodies: [],
+    views: [],
+    done: false,
+    consumed: 0,
+    keepAlive: true,
+    keepAliveTimeout: -1,
+    endsWithConnection: false,
+  };
   const sink: ResponseSink = {
     onHead(status, headers) {
       out.heads.push({ status, headers });
@@ -100,8 +109,20 @@ const cases: Case[] = [
     body: 'hello world',
     keepAlive: true,
   },
-  { name: 'a zero Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', status: 200, body: '', keepAlive: true },
-  { name: 'a status line without a reason phrase', raw: 'HTTP/1.1 404\r\nContent-Length: 2\r\n\r\nno', status: 404, body: 'no', keepAlive: true },
+  {
+    name: 'a zero Content-Length',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    status: 200,
+    body: '',
+    keepAlive: true,
+  },
+  {
+    name: 'a status line without a reason phrase',
+    raw: 'HTTP/1.1 404\r\nContent-Length: 2\r\n\r\nno',
+    status: 404,
+    body: 'no',
+    keepAlive: true,
+  },
   {
     name: 'a Content-Length body holding CRLFs and a blank line',
     raw: 'HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n\r\n\r\nab\r\n',
@@ -295,7 +316,10 @@ function check(c: Case, r: Parsed, how: string): void {
   assert.equal(h.status, c.status, `${at}: status`);
   if (c.headers !== undefined) assert.deepEqual(h.headers, c.headers, `${at}: headers`);
   assert.equal(body(r), c.body, `${at}: body`);
-  assert.ok(r.bodies.every((b) => b.length > 0), `${at}: no empty body pieces`);
+  assert.ok(
+    r.bodies.every((b) => b.length > 0),
+    `${at}: no empty body pieces`,
+  );
   assert.equal(r.done, true, `${at}: done`);
   assert.equal(r.consumed, c.consumed ?? bytes(c.raw).length, `${at}: consumed`);
   assert.equal(r.keepAlive, c.keepAlive, `${at}: keepAlive`);
@@ -310,7 +334,8 @@ for (const c of cases) {
   });
 
   test(`${c.name}: read in two pieces, cut at every byte`, () => {
-    for (const split of twoPieces(bytes(c.raw))) check(c, parse(split, options), `cut at ${(split[0] as Buffer).length}`);
+    for (const split of twoPieces(bytes(c.raw)))
+      check(c, parse(split, options), `cut at ${(split[0] as Buffer).length}`);
   });
 
   test(`${c.name}: read a byte at a time`, () => {
@@ -337,7 +362,10 @@ test('a body until close is not done before finish(), and says it ends with the 
 });
 
 test('finish() does not complete a Content-Length or chunked body cut short', () => {
-  for (const raw of ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab']) {
+  for (const raw of [
+    'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc',
+    'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab',
+  ]) {
     const r = parse([bytes(raw)], { finish: true });
     assert.equal(r.done, false, raw);
     assert.equal(r.endsWithConnection, false, raw);
@@ -350,7 +378,11 @@ test('a response is not done until its last byte, and a head alone is not done',
   const headOnly = parse([bytes('HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n')]);
   assert.equal(headOnly.heads.length, 1);
   assert.equal(headOnly.done, false);
-  assert.equal(parse([bytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n')]).done, false, 'trailer section not ended');
+  assert.equal(
+    parse([bytes('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n')]).done,
+    false,
+    'trailer section not ended',
+  );
 });
 
 test('started: false before any byte, true once any byte of a response (even of a 1xx) has been read', () => {
@@ -420,17 +452,53 @@ test('halt() stops execute after the running callback', () => {
 // ---- headers ----
 
 const headerCases: { name: string; lines: string; headers: IncomingHttpHeaders }[] = [
-  { name: 'names are lower-cased', lines: 'X-MiXeD-Case: v\r\nCONTENT-TYPE: a/b', headers: { 'x-mixed-case': 'v', 'content-type': 'a/b' } },
-  { name: 'values are trimmed of spaces and tabs', lines: 'X-Pad:   v w \t\r\nX-Tight:v', headers: { 'x-pad': 'v w', 'x-tight': 'v' } },
+  {
+    name: 'names are lower-cased',
+    lines: 'X-MiXeD-Case: v\r\nCONTENT-TYPE: a/b',
+    headers: { 'x-mixed-case': 'v', 'content-type': 'a/b' },
+  },
+  {
+    name: 'values are trimmed of spaces and tabs',
+    lines: 'X-Pad:   v w \t\r\nX-Tight:v',
+    headers: { 'x-pad': 'v w', 'x-tight': 'v' },
+  },
   { name: 'an empty value is kept', lines: 'X-Empty:\r\nX-Blank:   ', headers: { 'x-empty': '', 'x-blank': '' } },
-  { name: 'a value may hold colons', lines: 'Location: http://a:1/b?c=d:e', headers: { location: 'http://a:1/b?c=d:e' } },
-  { name: 'repeated set-cookie becomes an array', lines: 'Set-Cookie: a=1\r\nSet-Cookie: b=2', headers: { 'set-cookie': ['a=1', 'b=2'] } },
+  {
+    name: 'a value may hold colons',
+    lines: 'Location: http://a:1/b?c=d:e',
+    headers: { location: 'http://a:1/b?c=d:e' },
+  },
+  {
+    name: 'repeated set-cookie becomes an array',
+    lines: 'Set-Cookie: a=1\r\nSet-Cookie: b=2',
+    headers: { 'set-cookie': ['a=1', 'b=2'] },
+  },
   { name: 'a header repeated twice becomes an array', lines: 'X-Foo: 1\r\nx-foo: 2', headers: { 'x-foo': ['1', '2'] } },
-  { name: 'a header repeated three times becomes an array of three', lines: 'X-Foo: 1\r\nX-Bar: b\r\nX-Foo: 2\r\nX-Foo: 3', headers: { 'x-foo': ['1', '2', '3'], 'x-bar': 'b' } },
-  { name: 'a single-valued header keeps its first value', lines: 'Content-Type: text/plain\r\nContent-Type: text/html\r\nServer: a\r\nServer: b', headers: { 'content-type': 'text/plain', server: 'a' } },
-  { name: 'a repeated identical Content-Length keeps one value', lines: 'Content-Length: 0\r\nContent-Length: 0', headers: { 'content-length': '0' } },
-  { name: 'a name that is an Object.prototype member is an ordinary header', lines: 'Constructor: c\r\nX-A: 1', headers: { constructor: 'c', 'x-a': '1' } },
-  { name: 'a repeated name that is an Object.prototype member becomes an array', lines: 'constructor: 1\r\nconstructor: 2', headers: { constructor: ['1', '2'] } },
+  {
+    name: 'a header repeated three times becomes an array of three',
+    lines: 'X-Foo: 1\r\nX-Bar: b\r\nX-Foo: 2\r\nX-Foo: 3',
+    headers: { 'x-foo': ['1', '2', '3'], 'x-bar': 'b' },
+  },
+  {
+    name: 'a single-valued header keeps its first value',
+    lines: 'Content-Type: text/plain\r\nContent-Type: text/html\r\nServer: a\r\nServer: b',
+    headers: { 'content-type': 'text/plain', server: 'a' },
+  },
+  {
+    name: 'a repeated identical Content-Length keeps one value',
+    lines: 'Content-Length: 0\r\nContent-Length: 0',
+    headers: { 'content-length': '0' },
+  },
+  {
+    name: 'a name that is an Object.prototype member is an ordinary header',
+    lines: 'Constructor: c\r\nX-A: 1',
+    headers: { constructor: 'c', 'x-a': '1' },
+  },
+  {
+    name: 'a repeated name that is an Object.prototype member becomes an array',
+    lines: 'constructor: 1\r\nconstructor: 2',
+    headers: { constructor: ['1', '2'] },
+  },
 ];
 
 for (const c of headerCases) {
@@ -451,7 +519,11 @@ test('headers: a __proto__ header cannot change the headers object', () => {
 });
 
 test('headers: latin1 bytes in values are read one character per byte', () => {
-  const raw = Buffer.concat([bytes('HTTP/1.1 200 OK\r\nX-Name: caf'), Buffer.from([0xe9]), bytes('\r\nContent-Length: 0\r\n\r\n')]);
+  const raw = Buffer.concat([
+    bytes('HTTP/1.1 200 OK\r\nX-Name: caf'),
+    Buffer.from([0xe9]),
+    bytes('\r\nContent-Length: 0\r\n\r\n'),
+  ]);
   const r = parse([raw]);
   assert.equal((r.heads[0] as Parsed['heads'][number]).headers['x-name'], 'caf\u00e9');
 });
@@ -483,7 +555,10 @@ test('body views: a read holding only body bytes is handed over as it is', () =>
 test('body views: chunk data are views of the input buffer, not copies', () => {
   const input = ownBuffer('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n');
   const r = parse([input]);
-  assert.deepEqual(r.bodies.map((b) => b.toString()), ['abc', 'de']);
+  assert.deepEqual(
+    r.bodies.map((b) => b.toString()),
+    ['abc', 'de'],
+  );
   for (const v of r.views) assert.equal(v.buffer, input.buffer);
   assert.equal((r.views[0] as Buffer).byteOffset - input.byteOffset, input.indexOf('abc'));
 });
@@ -513,33 +588,141 @@ const errorCases: { name: string; raw: string; message: RegExp; head?: boolean; 
   { name: 'no space after the status code', raw: 'HTTP/1.1 200OK\r\n\r\n', message: /invalid status line/ },
   { name: 'an HTTP/2 status line', raw: 'HTTP/2 200 OK\r\n\r\n', message: /invalid status line/ },
   { name: 'a lower-case protocol name', raw: 'http/1.1 200 OK\r\n\r\n', message: /invalid status line/ },
-  { name: 'a space before the colon', raw: 'HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n', message: /invalid header line/ },
-  { name: 'a header line without a colon', raw: 'HTTP/1.1 200 OK\r\nNoColonHere\r\n\r\n', message: /invalid header line/ },
-  { name: 'a header line with an empty name', raw: 'HTTP/1.1 200 OK\r\n: value\r\n\r\n', message: /invalid header line/ },
+  {
+    name: 'a space before the colon',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n',
+    message: /invalid header line/,
+  },
+  {
+    name: 'a header line without a colon',
+    raw: 'HTTP/1.1 200 OK\r\nNoColonHere\r\n\r\n',
+    message: /invalid header line/,
+  },
+  {
+    name: 'a header line with an empty name',
+    raw: 'HTTP/1.1 200 OK\r\n: value\r\n\r\n',
+    message: /invalid header line/,
+  },
   { name: 'a header name with a space', raw: 'HTTP/1.1 200 OK\r\nX Foo: v\r\n\r\n', message: /invalid header line/ },
-  { name: 'an obs-fold continuation line', raw: 'HTTP/1.1 200 OK\r\nX-A: 1\r\n  continued\r\n\r\n', message: /invalid header line/ },
-  { name: '101 Switching Protocols', raw: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n', message: /switched protocols/ },
-  { name: 'conflicting Content-Length headers', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', message: /conflicting Content-Length/ },
-  { name: 'a non-numeric Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n', message: /invalid Content-Length/ },
-  { name: 'a negative Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', message: /invalid Content-Length/ },
-  { name: 'a signed Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\nabc', message: /invalid Content-Length/ },
-  { name: 'an empty Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n', message: /invalid Content-Length/ },
-  { name: 'a list as Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc', message: /invalid Content-Length/ },
-  { name: 'a 16-digit Content-Length', raw: 'HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\n', message: /invalid Content-Length/ },
-  { name: 'a non-hex chunk size', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', message: /invalid chunk size/ },
-  { name: 'an empty chunk size', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\nabc\r\n', message: /invalid chunk size/ },
-  { name: 'a negative chunk size', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n', message: /invalid chunk size/ },
-  { name: 'a chunk size followed by junk', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3x\r\nabc\r\n0\r\n\r\n', message: /invalid chunk size/ },
-  { name: 'a chunk size with leading whitespace', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 3\r\nabc\r\n', message: /invalid chunk size/ },
-  { name: 'a chunk-size line ended by a bare LF', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n', message: /without CRLF/ },
-  { name: 'a chunk size too large', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n', message: /invalid chunk size|impossible chunk size/ },
-  { name: 'chunk data longer than declared', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n', message: /longer than its size/ },
-  { name: 'chunk data followed by a bare LF', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n', message: /longer than its size/ },
-  { name: 'chunk data followed by CR and not LF', raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\rx0\r\n\r\n', message: /longer than its size/ },
-  { name: 'a head over 64 KiB, complete', raw: `HTTP/1.1 200 OK\r\nX-Big: ${BIG}\r\n\r\n`, message: /exceeds 65536 bytes/, piece: 4096 },
-  { name: 'a head over 64 KiB, never ended', raw: `HTTP/1.1 200 OK\r\nX-Big: ${BIG}`, message: /exceeds 65536 bytes/, piece: 4096 },
-  { name: 'an over-long chunk-size line', raw: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'e'.repeat(5000)}`, message: /over-long chunk-size line/, piece: 64 },
-  { name: 'over-long trailers', raw: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: ${'t'.repeat(5000)}`, message: /over-long trailers/, piece: 64 },
+  {
+    name: 'an obs-fold continuation line',
+    raw: 'HTTP/1.1 200 OK\r\nX-A: 1\r\n  continued\r\n\r\n',
+    message: /invalid header line/,
+  },
+  {
+    name: '101 Switching Protocols',
+    raw: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    message: /switched protocols/,
+  },
+  {
+    name: 'conflicting Content-Length headers',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd',
+    message: /conflicting Content-Length/,
+  },
+  {
+    name: 'a non-numeric Content-Length',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\n',
+    message: /invalid Content-Length/,
+  },
+  {
+    name: 'a negative Content-Length',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n',
+    message: /invalid Content-Length/,
+  },
+  {
+    name: 'a signed Content-Length',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length: +3\r\n\r\nabc',
+    message: /invalid Content-Length/,
+  },
+  {
+    name: 'an empty Content-Length',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n',
+    message: /invalid Content-Length/,
+  },
+  {
+    name: 'a list as Content-Length',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length: 3, 3\r\n\r\nabc',
+    message: /invalid Content-Length/,
+  },
+  {
+    name: 'a 16-digit Content-Length',
+    raw: 'HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\n',
+    message: /invalid Content-Length/,
+  },
+  {
+    name: 'a non-hex chunk size',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    message: /invalid chunk size/,
+  },
+  {
+    name: 'an empty chunk size',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\nabc\r\n',
+    message: /invalid chunk size/,
+  },
+  {
+    name: 'a negative chunk size',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n',
+    message: /invalid chunk size/,
+  },
+  {
+    name: 'a chunk size followed by junk',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3x\r\nabc\r\n0\r\n\r\n',
+    message: /invalid chunk size/,
+  },
+  {
+    name: 'a chunk size with leading whitespace',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n 3\r\nabc\r\n',
+    message: /invalid chunk size/,
+  },
+  {
+    name: 'a chunk-size line ended by a bare LF',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\r\n',
+    message: /without CRLF/,
+  },
+  {
+    name: 'a chunk size too large',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n',
+    message: /invalid chunk size|impossible chunk size/,
+  },
+  {
+    name: 'chunk data longer than declared',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcd\r\n0\r\n\r\n',
+    message: /longer than its size/,
+  },
+  {
+    name: 'chunk data followed by a bare LF',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\n0\r\n\r\n',
+    message: /longer than its size/,
+  },
+  {
+    name: 'chunk data followed by CR and not LF',
+    raw: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\rx0\r\n\r\n',
+    message: /longer than its size/,
+  },
+  {
+    name: 'a head over 64 KiB, complete',
+    raw: `HTTP/1.1 200 OK\r\nX-Big: ${BIG}\r\n\r\n`,
+    message: /exceeds 65536 bytes/,
+    piece: 4096,
+  },
+  {
+    name: 'a head over 64 KiB, never ended',
+    raw: `HTTP/1.1 200 OK\r\nX-Big: ${BIG}`,
+    message: /exceeds 65536 bytes/,
+    piece: 4096,
+  },
+  {
+    name: 'an over-long chunk-size line',
+    raw: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;${'e'.repeat(5000)}`,
+    message: /over-long chunk-size line/,
+    piece: 64,
+  },
+  {
+    name: 'over-long trailers',
+    raw: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T: ${'t'.repeat(5000)}`,
+    message: /over-long trailers/,
+    piece: 64,
+  },
 ];
 
 function isParseError(message: RegExp): (err: unknown) => boolean {
@@ -555,10 +738,18 @@ for (const c of errorCases) {
   test(`rejects ${c.name}`, () => {
     const raw = bytes(c.raw);
     assert.throws(() => parse([raw], { head: c.head ?? false }), isParseError(c.message), 'one piece');
-    assert.throws(() => parse(pieces(raw, c.piece ?? 1), { head: c.head ?? false }), isParseError(c.message), 'in pieces');
+    assert.throws(
+      () => parse(pieces(raw, c.piece ?? 1), { head: c.head ?? false }),
+      isParseError(c.message),
+      'in pieces',
+    );
     if (c.piece === undefined) {
       for (const split of twoPieces(raw)) {
-        assert.throws(() => parse(split, { head: c.head ?? false }), isParseError(c.message), `cut at ${(split[0] as Buffer).length}`);
+        assert.throws(
+          () => parse(split, { head: c.head ?? false }),
+          isParseError(c.message),
+          `cut at ${(split[0] as Buffer).length}`,
+        );
       }
     }
   });

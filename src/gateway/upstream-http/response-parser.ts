@@ -40,7 +40,26 @@ const MAX_LINE = 4 * 1024;
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: [^\r\n]*)?$/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Headers that are never repeated: a second copy replaces nothing and is dropped, as Node's client does. */
-const SINGLE = new Set(['content-type', 'content-length', 'user-agent', 'referer', 'host', 'authorization', 'proxy-authorization', 'if-modified-since', 'if-unmodified-since', 'from', 'location', 'max-forwards', 'retry-after', 'etag', 'last-modified', 'server', 'age', 'expires']);
+const SINGLE = new Set([
+  'content-type',
+  'content-length',
+  'user-agent',
+  'referer',
+  'host',
+  'authorization',
+  'proxy-authorization',
+  'if-modified-since',
+  'if-unmodified-since',
+  'from',
+  'location',
+  'max-forwards',
+  'retry-after',
+  'etag',
+  'last-modified',
+  'server',
+  'age',
+  'expires',
+]);
 
 const NO_SINK: ResponseSink = {
   onHead() {},
@@ -184,7 +203,8 @@ export class ResponseParser {
     if (prior !== undefined) bytes = Buffer.concat([prior, bytes]);
     const blank = bytes.indexOf('\r\n\r\n', from, 'latin1');
     if (blank < 0) {
-      if (bytes.length > MAX_HEAD) throw new ResponseParseError(`the replica's response head exceeds ${MAX_HEAD} bytes`);
+      if (bytes.length > MAX_HEAD)
+        throw new ResponseParseError(`the replica's response head exceeds ${MAX_HEAD} bytes`);
       this.#pending = bytes;
       return buf.length;
     }
@@ -198,7 +218,10 @@ export class ResponseParser {
   #onHead(text: string): void {
     const lines = text.split('\r\n');
     const status = STATUS_LINE.exec(lines[0] as string);
-    if (status === null) throw new ResponseParseError(`the replica sent an invalid status line: ${JSON.stringify((lines[0] as string).slice(0, 80))}`);
+    if (status === null)
+      throw new ResponseParseError(
+        `the replica sent an invalid status line: ${JSON.stringify((lines[0] as string).slice(0, 80))}`,
+      );
     const http10 = status[1] === '0';
     const code = Number(status[2]);
     const headers: IncomingHttpHeaders = {};
@@ -209,11 +232,14 @@ export class ResponseParser {
       const line = lines[i] as string;
       const colon = line.indexOf(':');
       const name = colon > 0 ? line.slice(0, colon).toLowerCase() : '';
-      if (!TOKEN.test(name)) throw new ResponseParseError(`the replica sent an invalid header line: ${JSON.stringify(line.slice(0, 80))}`);
+      if (!TOKEN.test(name))
+        throw new ResponseParseError(`the replica sent an invalid header line: ${JSON.stringify(line.slice(0, 80))}`);
       const value = line.slice(colon + 1).trim();
-      if (name === 'transfer-encoding') transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
+      if (name === 'transfer-encoding')
+        transferEncoding = transferEncoding === undefined ? value : `${transferEncoding}, ${value}`;
       else if (name === 'content-length') {
-        if (contentLength !== undefined && contentLength !== value) throw new ResponseParseError('the replica sent conflicting Content-Length headers');
+        if (contentLength !== undefined && contentLength !== value)
+          throw new ResponseParseError('the replica sent conflicting Content-Length headers');
         contentLength = value;
       } else if (name === 'connection') connection += `${value.toLowerCase()},`;
       else if (name === 'keep-alive') {
@@ -230,7 +256,8 @@ export class ResponseParser {
     }
     if (code < 200) {
       // 1xx: interim, a final response follows (101 is never asked for: the gateway does not upgrade).
-      if (code === 101) throw new ResponseParseError('the replica switched protocols, which the gateway did not ask for');
+      if (code === 101)
+        throw new ResponseParseError('the replica switched protocols, which the gateway did not ask for');
       return;
     }
     if (http10 ? !connection.includes('keep-alive') : connection.includes('close')) this.keepAlive = false;
@@ -264,7 +291,10 @@ export class ResponseParser {
       return Framing.UntilClose;
     }
     if (contentLength !== undefined) {
-      if (!/^\d{1,15}$/.test(contentLength)) throw new ResponseParseError(`the replica sent an invalid Content-Length: ${JSON.stringify(contentLength.slice(0, 40))}`);
+      if (!/^\d{1,15}$/.test(contentLength))
+        throw new ResponseParseError(
+          `the replica sent an invalid Content-Length: ${JSON.stringify(contentLength.slice(0, 40))}`,
+        );
       this.#remaining = Number(contentLength);
       return Framing.Length;
     }

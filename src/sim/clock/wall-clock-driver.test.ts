@@ -27,7 +27,11 @@ test('started on the real clock, the driver runs steps on its own until the requ
   driver.start();
   try {
     const done = new Promise<Sequence>((resolve) => {
-      driver.submit({ prompt: 200, maxTokens: 20, listener: { onOutput: (s) => s.finishReason !== null && resolve(s) } });
+      driver.submit({
+        prompt: 200,
+        maxTokens: 20,
+        listener: { onOutput: (s) => s.finishReason !== null && resolve(s) },
+      });
     });
     const seq = await done;
     assert.equal(seq.numOutput, 20);
@@ -40,9 +44,11 @@ test('started on the real clock, the driver runs steps on its own until the requ
 test('turn() lets callers through one per event-loop turn, in order', async () => {
   const driver = new WallClockDriver(new SimEngine({ seed: 3 }), wallClock());
   const order: number[] = [];
-  await Promise.all([0, 1, 2, 3].map(async (i) => {
-    await driver.turn();
-    order.push(i);
-  }));
+  await Promise.all(
+    [0, 1, 2, 3].map(async (i) => {
+      await driver.turn();
+      order.push(i);
+    }),
+  );
   assert.deepEqual(order, [0, 1, 2, 3]);
 });

@@ -29,12 +29,39 @@ test('GPU blocks follow (memory x utilization - weights - activations - runtime)
 
 test('vLLM defaults depend on the GPU and the engine version', () => {
   const cases: [SimEngineOptions, Partial<Record<string, unknown>>][] = [
-    [{ gpu: 'h100-sxm' }, { maxNumSeqs: 1024, maxNumBatchedTokens: 8192, enableChunkedPrefill: true, enablePrefixCaching: true, preemptionMode: 'recompute', blockSize: 16, gpuMemoryUtilization: 0.9 }],
+    [
+      { gpu: 'h100-sxm' },
+      {
+        maxNumSeqs: 1024,
+        maxNumBatchedTokens: 8192,
+        enableChunkedPrefill: true,
+        enablePrefixCaching: true,
+        preemptionMode: 'recompute',
+        blockSize: 16,
+        gpuMemoryUtilization: 0.9,
+      },
+    ],
     [{ gpu: 'h200' }, { maxNumSeqs: 1024, maxNumBatchedTokens: 8192 }],
     [{ gpu: 'a100-80gb' }, { maxNumSeqs: 256, maxNumBatchedTokens: 2048 }],
-    [{ gpu: 'l4', maxModelLen: 8192 }, { maxNumSeqs: 256, maxNumBatchedTokens: 2048 }],
-    [{ dialect: 'v0' }, { maxNumSeqs: 256, enableChunkedPrefill: true, maxNumBatchedTokens: 2048, enablePrefixCaching: false, preemptionMode: 'swap', swapSpaceBytes: 4 * 1024 ** 3 }],
-    [{ dialect: 'v0', maxModelLen: 8192 }, { enableChunkedPrefill: false, maxNumBatchedTokens: 8192 }],
+    [
+      { gpu: 'l4', maxModelLen: 8192 },
+      { maxNumSeqs: 256, maxNumBatchedTokens: 2048 },
+    ],
+    [
+      { dialect: 'v0' },
+      {
+        maxNumSeqs: 256,
+        enableChunkedPrefill: true,
+        maxNumBatchedTokens: 2048,
+        enablePrefixCaching: false,
+        preemptionMode: 'swap',
+        swapSpaceBytes: 4 * 1024 ** 3,
+      },
+    ],
+    [
+      { dialect: 'v0', maxModelLen: 8192 },
+      { enableChunkedPrefill: false, maxNumBatchedTokens: 8192 },
+    ],
     [{ enableChunkedPrefill: false, maxModelLen: 4096 }, { maxNumBatchedTokens: 8192 }],
     [{}, { maxModelLen: 131072, servedModelName: 'meta-llama/Llama-3.1-8B-Instruct' }],
   ];
@@ -60,7 +87,11 @@ test('bad options fail with the option name and a fix', () => {
     [{ maxNumSeq: 4 } as unknown as SimEngineOptions, /unknown key\(s\) "maxNumSeq"/],
   ];
   for (const [opts, re] of cases) {
-    assert.throws(() => resolveSimConfig(opts), (e: unknown) => e instanceof InvalidOptionError && re.test(e.message), JSON.stringify(opts));
+    assert.throws(
+      () => resolveSimConfig(opts),
+      (e: unknown) => e instanceof InvalidOptionError && re.test(e.message),
+      JSON.stringify(opts),
+    );
   }
 });
 

@@ -13,9 +13,13 @@ const GiB = 1024 ** 3;
 
 /** How long outputs want to be before max_tokens caps them (the EOS token included). */
 export const outputLengthSchema = z.discriminatedUnion('distribution', [
-  z.object({ distribution: z.literal('lognormal'), median: z.number().positive(), sigma: z.number().min(0).max(4) }).strict(),
+  z
+    .object({ distribution: z.literal('lognormal'), median: z.number().positive(), sigma: z.number().min(0).max(4) })
+    .strict(),
   z.object({ distribution: z.literal('fixed'), tokens: z.number().int().positive() }).strict(),
-  z.object({ distribution: z.literal('uniform'), min: z.number().int().positive(), max: z.number().int().positive() }).strict(),
+  z
+    .object({ distribution: z.literal('uniform'), min: z.number().int().positive(), max: z.number().int().positive() })
+    .strict(),
 ]);
 export type OutputLengthDistribution = z.infer<typeof outputLengthSchema>;
 
@@ -46,12 +50,19 @@ export const simEngineOptionsSchema = z
     gpu: z.string().min(1).default('h100-sxm'),
     dialect: z.enum(['v1', 'v0']).default('v1'),
     servedModelName: z.string().min(1).optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
     gpuMemoryUtilization: z.number().gt(0).max(1).default(0.9),
     maxModelLen: z.number().int().positive().optional(),
     maxNumSeqs: z.number().int().positive().max(65536).optional(),
     maxNumBatchedTokens: z.number().int().positive().optional(),
-    blockSize: z.union([z.literal(1), z.literal(8), z.literal(16), z.literal(32), z.literal(64), z.literal(128)]).default(16),
+    blockSize: z
+      .union([z.literal(1), z.literal(8), z.literal(16), z.literal(32), z.literal(64), z.literal(128)])
+      .default(16),
     enableChunkedPrefill: z.boolean().optional(),
     enablePrefixCaching: z.boolean().optional(),
     swapSpace: z.number().min(0).max(1024).default(4),
@@ -106,7 +117,8 @@ const FIXES: Readonly<Record<string, string>> = {
   preemptionMode: 'Use recompute or swap',
   seed: 'Use an integer between 0 and 4294967295',
   faults: 'See docs/sim.md for the fault types and their fields',
-  outputLength: 'Use {"distribution":"lognormal","median":N,"sigma":S}, {"distribution":"fixed","tokens":N} or {"distribution":"uniform","min":A,"max":B}',
+  outputLength:
+    'Use {"distribution":"lognormal","median":N,"sigma":S}, {"distribution":"fixed","tokens":N} or {"distribution":"uniform","min":A,"max":B}',
 };
 
 /** How optionError names options. */
@@ -118,7 +130,11 @@ export interface OptionErrorStyle {
 }
 
 /** Turns zod issues into one InvalidOptionError naming the first bad option (and listing the rest). */
-export function optionError(error: z.ZodError, fixes: Readonly<Record<string, string>> = FIXES, style: OptionErrorStyle = {}): InvalidOptionError {
+export function optionError(
+  error: z.ZodError,
+  fixes: Readonly<Record<string, string>> = FIXES,
+  style: OptionErrorStyle = {},
+): InvalidOptionError {
   const withFlags = style.flags ?? true;
   const pre = (p: string): string => (style.prefix ? (p ? `${style.prefix}.${p}` : style.prefix) : p);
   const issues = error.issues;
@@ -131,7 +147,11 @@ export function optionError(error: z.ZodError, fixes: Readonly<Record<string, st
   };
   const rest = issues.slice(1).map((i) => `${pre(i.path.map(String).join('.'))}: ${describe(i)}`);
   const problem = first ? describe(first) + (rest.length ? ` (also: ${rest.join('; ')})` : '') : 'invalid options';
-  const fix = fixes[top] ?? (first?.code === 'unrecognized_keys' ? 'Remove it or check the spelling against docs/sim.md' : `Check ${top && withFlags ? flagOf(top) : pre(top) || 'the options'} against docs/sim.md`);
+  const fix =
+    fixes[top] ??
+    (first?.code === 'unrecognized_keys'
+      ? 'Remove it or check the spelling against docs/sim.md'
+      : `Check ${top && withFlags ? flagOf(top) : pre(top) || 'the options'} against docs/sim.md`);
   if (first?.code === 'unrecognized_keys') {
     const key = [...first.path.map(String), first.keys[0] ?? ''].filter(Boolean).join('.');
     return new InvalidOptionError(pre(key) || '(options)', problem, fix);
@@ -172,11 +192,19 @@ export function resolveSimConfig(options: SimEngineOptions = {}): SimConfig {
   const gpu = resolveGpu(o.gpu);
   const tp = o.tensorParallelSize;
   if (model.heads % tp !== 0) {
-    throw new InvalidOptionError('tensorParallelSize (--tensor-parallel-size)', `${model.heads} attention heads are not divisible by ${tp}`, `Use a divisor of ${model.heads}`);
+    throw new InvalidOptionError(
+      'tensorParallelSize (--tensor-parallel-size)',
+      `${model.heads} attention heads are not divisible by ${tp}`,
+      `Use a divisor of ${model.heads}`,
+    );
   }
   const maxModelLen = o.maxModelLen ?? model.maxPositionEmbeddings;
   if (maxModelLen > model.maxPositionEmbeddings) {
-    throw new InvalidOptionError('maxModelLen (--max-model-len)', `${maxModelLen} is longer than the model's max_position_embeddings (${model.maxPositionEmbeddings})`, `Use at most ${model.maxPositionEmbeddings}`);
+    throw new InvalidOptionError(
+      'maxModelLen (--max-model-len)',
+      `${maxModelLen} is longer than the model's max_position_embeddings (${model.maxPositionEmbeddings})`,
+      `Use at most ${model.maxPositionEmbeddings}`,
+    );
   }
   const v0 = o.dialect === 'v0';
   // V1 turns chunked prefill and prefix caching on; V0 enabled chunked prefill only for contexts over 32k.
@@ -184,7 +212,9 @@ export function resolveSimConfig(options: SimEngineOptions = {}): SimConfig {
   const enablePrefixCaching = o.enablePrefixCaching ?? !v0;
   const defaults = v0 ? { maxNumSeqs: 256, maxNumBatchedTokens: 2048 } : batchDefaults(gpu);
   const maxNumSeqs = o.maxNumSeqs ?? defaults.maxNumSeqs;
-  const maxNumBatchedTokens = o.maxNumBatchedTokens ?? (enableChunkedPrefill ? defaults.maxNumBatchedTokens : Math.max(maxModelLen, defaults.maxNumBatchedTokens));
+  const maxNumBatchedTokens =
+    o.maxNumBatchedTokens ??
+    (enableChunkedPrefill ? defaults.maxNumBatchedTokens : Math.max(maxModelLen, defaults.maxNumBatchedTokens));
   if (!enableChunkedPrefill && maxNumBatchedTokens < maxModelLen) {
     throw new InvalidOptionError(
       'maxNumBatchedTokens (--max-num-batched-tokens)',
@@ -193,11 +223,19 @@ export function resolveSimConfig(options: SimEngineOptions = {}): SimConfig {
     );
   }
   if (maxNumBatchedTokens < maxNumSeqs) {
-    throw new InvalidOptionError('maxNumBatchedTokens (--max-num-batched-tokens)', `max_num_batched_tokens (${maxNumBatchedTokens}) must be greater than or equal to max_num_seqs (${maxNumSeqs})`, `Raise it to at least ${maxNumSeqs} or lower --max-num-seqs`);
+    throw new InvalidOptionError(
+      'maxNumBatchedTokens (--max-num-batched-tokens)',
+      `max_num_batched_tokens (${maxNumBatchedTokens}) must be greater than or equal to max_num_seqs (${maxNumSeqs})`,
+      `Raise it to at least ${maxNumSeqs} or lower --max-num-seqs`,
+    );
   }
   const swapSpaceBytes = v0 ? o.swapSpace * GiB : 0;
   if (!v0 && o.preemptionMode === 'swap') {
-    throw new InvalidOptionError('preemptionMode (--preemption-mode)', 'the V1 engine has no CPU swap; it preempts by recomputation', 'Use --dialect v0 to simulate swapping, or drop the option');
+    throw new InvalidOptionError(
+      'preemptionMode (--preemption-mode)',
+      'the V1 engine has no CPU swap; it preempts by recomputation',
+      'Use --dialect v0 to simulate swapping, or drop the option',
+    );
   }
   const preemptionMode = o.preemptionMode ?? (v0 && swapSpaceBytes > 0 ? 'swap' : 'recompute');
   const capacity = computeKvCapacity(model, gpu, {
@@ -223,7 +261,11 @@ export function resolveSimConfig(options: SimEngineOptions = {}): SimConfig {
     );
   }
   if (o.outputLength?.distribution === 'uniform' && o.outputLength.min > o.outputLength.max) {
-    throw new InvalidOptionError('outputLength.min', `min (${o.outputLength.min}) is larger than max (${o.outputLength.max})`, 'Swap them');
+    throw new InvalidOptionError(
+      'outputLength.min',
+      `min (${o.outputLength.min}) is larger than max (${o.outputLength.max})`,
+      'Swap them',
+    );
   }
   return {
     model,

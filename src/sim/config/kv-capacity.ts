@@ -79,7 +79,10 @@ export function computeKvCapacity(model: ModelSpec, gpu: GpuSpec, o: KvCapacityI
 const gib = (b: number): string => `${(b / GiB).toFixed(2)} GiB`;
 
 /** Human-readable capacity report (the `--print-capacity` output). */
-export function formatCapacity(c: KvCapacity, ctx: { model: string; gpu: string; tp: number; blockSize: number; maxModelLen: number; dialect: string }): string {
+export function formatCapacity(
+  c: KvCapacity,
+  ctx: { model: string; gpu: string; tp: number; blockSize: number; maxModelLen: number; dialect: string },
+): string {
   const lines = [
     `model ${ctx.model} on ${ctx.tp} x ${ctx.gpu} (dialect ${ctx.dialect})`,
     `  memory per GPU                 ${gib(c.memoryBytes)}`,

@@ -10,7 +10,11 @@ const cm = new CostModel(config.model, config.gpu, 1, config.capacity.kvBytesPer
 test('Llama-3.1-8B on one H100-SXM lands within ±25% of the reference ITL and TTFT figures', () => {
   const points = calibrationPoints(cm);
   assert.equal(points.length, 3);
-  for (const p of points) assert.ok(p.ratio >= 0.75 && p.ratio <= 1.25, `${p.name}: ${(p.simulatedSeconds * 1000).toFixed(2)} ms vs ${(p.referenceSeconds * 1000).toFixed(0)} ms`);
+  for (const p of points)
+    assert.ok(
+      p.ratio >= 0.75 && p.ratio <= 1.25,
+      `${p.name}: ${(p.simulatedSeconds * 1000).toFixed(2)} ms vs ${(p.referenceSeconds * 1000).toFixed(0)} ms`,
+    );
 });
 
 test('decode is memory-bound: step time grows with batch size and context', () => {

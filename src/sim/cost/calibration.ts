@@ -1,6 +1,6 @@
 // The calibration points of the reference notes, computed from the cost model: pure arithmetic, used by the
 // calibration test, docs/sim.md and the bench.
-import { CostModel, emptyStepShape, type StepCost } from './cost-model.js';
+import { type CostModel, emptyStepShape, type StepCost } from './cost-model.js';
 
 /** A simulated figure next to the reference figure it is calibrated against. */
 export interface CalibrationPoint {

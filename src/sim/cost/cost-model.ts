@@ -97,7 +97,13 @@ export class CostModel {
   readonly #pcie: number;
   readonly #tp: number;
 
-  constructor(model: ModelSpec, gpu: GpuSpec, tensorParallelSize: number, kvBytesPerTokenPerGpu: number, params: CostParams = DEFAULT_COST_PARAMS) {
+  constructor(
+    model: ModelSpec,
+    gpu: GpuSpec,
+    tensorParallelSize: number,
+    kvBytesPerTokenPerGpu: number,
+    params: CostParams = DEFAULT_COST_PARAMS,
+  ) {
     this.params = params;
     const tp = tensorParallelSize;
     this.#tp = tp;
@@ -113,7 +119,10 @@ export class CostModel {
     this.#bandwidth = gpu.memoryBandwidth * params.bandwidthEfficiency;
     this.#fixedOverhead = params.stepOverheadSeconds + model.layers * params.layerOverheadSeconds;
     // Ring all-reduce of the hidden state, twice per layer.
-    this.#commPerToken = tp > 1 ? (2 * model.layers * model.hiddenSize * model.dtypeBytes * 2 * (tp - 1)) / tp / gpu.interconnectBandwidth : 0;
+    this.#commPerToken =
+      tp > 1
+        ? (2 * model.layers * model.hiddenSize * model.dtypeBytes * 2 * (tp - 1)) / tp / gpu.interconnectBandwidth
+        : 0;
     this.#commFixed = tp > 1 ? 2 * model.layers * params.allReduceLatencySeconds : 0;
     this.#pcie = gpu.pcieBandwidth;
   }
@@ -130,7 +139,10 @@ export class CostModel {
 
   /** Costs a step into `out` (also returned). `clockFactor` < 1 slows compute (throttled clocks). */
   cost(s: StepShape, out: StepCost): StepCost {
-    const flops = this.#linearFlopsPerToken * s.numTokens + this.#lmHeadFlopsPerSample * s.numSampled + this.#attnFlopsPerUnit * s.attentionTerm;
+    const flops =
+      this.#linearFlopsPerToken * s.numTokens +
+      this.#lmHeadFlopsPerSample * s.numSampled +
+      this.#attnFlopsPerUnit * s.attentionTerm;
     const bytes = this.#weightBytes + this.#kvBytesPerToken * (s.kvTokensRead + s.numTokens);
     const computeSeconds = s.numTokens > 0 ? flops / (this.#peakFlops * this.mfuAt(s.numTokens)) : 0;
     const memorySeconds = bytes / this.#bandwidth;

@@ -56,7 +56,8 @@ export class EngineMetrics {
     this.createdEpochSeconds = createdEpochSeconds;
     for (const m of dialect.metrics) {
       if (m.type === 'histogram') this.histograms.set(m.signal, new Histogram(resolveBuckets(m, ctx)));
-      if (m.signal === 'requests_finished') for (const r of m.presetLabelValues?.['finished_reason'] ?? []) this.finished.set(r, 0);
+      if (m.signal === 'requests_finished')
+        for (const r of m.presetLabelValues?.['finished_reason'] ?? []) this.finished.set(r, 0);
     }
     const h = (s: EngineSignal): HistogramSink => this.histograms.get(s) ?? NOOP_HISTOGRAM;
     this.ttft = h('ttft');

@@ -110,7 +110,8 @@ export class GpuTelemetry {
       : idle
         ? IDLE_SM_CLOCK_MHZ
         : this.gpu.maxSmClockMhz;
-    const reasons = (throttled ? bits.hw_thermal_slowdown | bits.sw_thermal_slowdown : 0) | (idle && !throttled ? bits.gpu_idle : 0);
+    const reasons =
+      (throttled ? bits.hw_thermal_slowdown | bits.sw_thermal_slowdown : 0) | (idle && !throttled ? bits.gpu_idle : 0);
     const used = this.#processAlive ? this.#usedMiB : 0;
     const reserved = Math.round(this.#totalMiB * 0.006);
     return {
@@ -122,7 +123,10 @@ export class GpuTelemetry {
       memClockMhz: this.gpu.memClockMhz,
       gpuTempC: Math.round(this.#temp),
       memoryTempC: Math.round(this.#temp + 4),
-      powerWatts: Math.round(this.#processAlive ? this.#power(this.#util, this.#tensor, this.#dram) * 1000 : this.gpu.idleWatts * 1000) / 1000,
+      powerWatts:
+        Math.round(
+          this.#processAlive ? this.#power(this.#util, this.#tensor, this.#dram) * 1000 : this.gpu.idleWatts * 1000,
+        ) / 1000,
       energyMj: Math.round(this.#energyMj),
       xidLast: this.#xid,
       clocksEventReasons: reasons,

@@ -31,7 +31,10 @@ test('the same seed and the same inputs give identical outputs and metrics', () 
     e.advanceTo(t / 2 + 5);
     const mid = e.renderMetrics();
     e.runUntilIdle();
-    return { metrics: mid + e.renderMetrics(), gens: seqs.map((s) => `${s.genSeed}:${s.numOutput}:${s.finishReason}`).join(',') };
+    return {
+      metrics: mid + e.renderMetrics(),
+      gens: seqs.map((s) => `${s.genSeed}:${s.numOutput}:${s.finishReason}`).join(','),
+    };
   };
   const a = run(7);
   const b = run(7);
@@ -65,7 +68,8 @@ test('KV usage rises with concurrency, matches the blocks requests hold, and rea
     const held = e.scheduler.running.reduce((n, s) => n + s.blocks.length, 0);
     assert.equal(st.kvCache.usedGpuBlocks, held, `step ${i}: pool and block tables disagree`);
   }
-  for (let i = 1; i < 8; i++) assert.ok(usages[i]! > usages[i - 1]!, `usage should rise while there is room (${usages.slice(0, 8)})`);
+  for (let i = 1; i < 8; i++)
+    assert.ok(usages[i]! > usages[i - 1]!, `usage should rise while there is room (${usages.slice(0, 8)})`);
   const st = e.state();
   assert.ok(st.kvCache.usedGpuBlocks >= blocks - 200, `${st.kvCache.usedGpuBlocks} of ${blocks} blocks used`);
   assert.ok(Math.max(...usages) > 0.95, String(Math.max(...usages)));
@@ -264,9 +268,16 @@ test('refusals, short_outputs and errors faults shape new requests', () => {
   assert.equal(e.metrics.finished.get('error'), 1);
 });
 
-test('prompt plus max_tokens over max_model_len is rejected with vLLM\'s message', () => {
+test("prompt plus max_tokens over max_model_len is rejected with vLLM's message", () => {
   const e = new SimEngine({ seed: 15, maxModelLen: 4096 });
-  assert.throws(() => e.submit({ prompt: 4000, maxTokens: 200 }), (err: unknown) => err instanceof ContextLengthError && /maximum context length is 4096 tokens\. However, you requested 4200 tokens \(4000 in the messages, 200 in the completion\)/.test(err.message));
+  assert.throws(
+    () => e.submit({ prompt: 4000, maxTokens: 200 }),
+    (err: unknown) =>
+      err instanceof ContextLengthError &&
+      /maximum context length is 4096 tokens\. However, you requested 4200 tokens \(4000 in the messages, 200 in the completion\)/.test(
+        err.message,
+      ),
+  );
   assert.throws(() => e.submit({ prompt: 5000 }), ContextLengthError);
 });
 

@@ -45,7 +45,10 @@ export interface SubmitRequest {
 export class EngineUnavailableError extends InferwatchError {
   readonly recoversAt: number;
   constructor(recoversAt: number, now: number) {
-    super('IW_SIM_UNAVAILABLE', `The engine is down (simulated crash); it restarts in ${(recoversAt - now).toFixed(1)} s.`);
+    super(
+      'IW_SIM_UNAVAILABLE',
+      `The engine is down (simulated crash); it restarts in ${(recoversAt - now).toFixed(1)} s.`,
+    );
     this.name = 'EngineUnavailableError';
     this.recoversAt = recoversAt;
   }
@@ -104,7 +107,14 @@ export interface EngineState {
     prefixCacheHits: number;
     finished: Record<string, number>;
   };
-  readonly lastStep: { start: number; seconds: number; numSeqs: number; numTokens: number; computeSeconds: number; memorySeconds: number } | null;
+  readonly lastStep: {
+    start: number;
+    seconds: number;
+    numSeqs: number;
+    numTokens: number;
+    computeSeconds: number;
+    memorySeconds: number;
+  } | null;
   readonly faults: FaultView[];
   readonly config: {
     model: string;
@@ -197,7 +207,11 @@ export class SimEngine {
 
   #newMetrics(): EngineMetrics {
     const c = this.config;
-    return new EngineMetrics(VLLM_DIALECTS[c.dialect], { maxModelLen: c.maxModelLen, maxNumSeqs: c.maxNumSeqs }, (this.startEpochMs + this.#now * 1000) / 1000);
+    return new EngineMetrics(
+      VLLM_DIALECTS[c.dialect],
+      { maxModelLen: c.maxModelLen, maxNumSeqs: c.maxNumSeqs },
+      (this.startEpochMs + this.#now * 1000) / 1000,
+    );
   }
 
   /** Sets (or clears) the observer. */
@@ -300,7 +314,8 @@ export class SimEngine {
       }
     }
     for (const f of this.faults.active('short_outputs')) {
-      if (this.#faultRng.next() < f.fraction) seq.naturalLen = Math.min(seq.naturalLen, 1 + Math.floor(this.#faultRng.next() * f.tokens));
+      if (this.#faultRng.next() < f.fraction)
+        seq.naturalLen = Math.min(seq.naturalLen, 1 + Math.floor(this.#faultRng.next() * f.tokens));
     }
     seq.updateLimit();
     for (const f of this.faults.active('errors')) {
@@ -343,13 +358,15 @@ export class SimEngine {
     }
     const f = this.faults.nextEventTime();
     if (f < t) t = f;
-    if (!this.#busy && this.#pausedUntil > this.#now && this.scheduler.hasWork() && this.#pausedUntil < t) t = this.#pausedUntil;
+    if (!this.#busy && this.#pausedUntil > this.#now && this.scheduler.hasWork() && this.#pausedUntil < t)
+      t = this.#pausedUntil;
     return t;
   }
 
   /** Runs the engine up to engine time `t` (never backwards). */
   advanceTo(t: number): void {
-    if (!Number.isFinite(t)) throw new RangeError(`advanceTo needs a finite engine time, got ${t}; use runUntilIdle() to run to the end`);
+    if (!Number.isFinite(t))
+      throw new RangeError(`advanceTo needs a finite engine time, got ${t}; use runUntilIdle() to run to the end`);
     for (;;) {
       const next = this.nextEventTime();
       if (next > t) break;
@@ -373,7 +390,12 @@ export class SimEngine {
       const next = this.nextEventTime();
       if (next === Infinity || next > limit) break;
       // Open-ended faults would keep the loop alive forever; stop when only they remain.
-      if (!this.#busy && !this.scheduler.hasWork() && this.#pendingHead >= this.#pending.length && this.#crashedUntil < 0) {
+      if (
+        !this.#busy &&
+        !this.scheduler.hasWork() &&
+        this.#pendingHead >= this.#pending.length &&
+        this.#crashedUntil < 0
+      ) {
         const onlyFaults = next === this.faults.nextEventTime();
         if (onlyFaults && !Number.isFinite(limit)) break;
       }
@@ -440,7 +462,8 @@ export class SimEngine {
     c.preemptions += ev.preemptions;
     c.prefixQueries += ev.prefixQueries;
     c.prefixHits += ev.prefixHits;
-    for (const seq of this.scheduler.preempted) if (seq.aborted && seq.status !== 'finished') this.#finish(seq, 'abort', this.#now);
+    for (const seq of this.scheduler.preempted)
+      if (seq.aborted && seq.status !== 'finished') this.#finish(seq, 'abort', this.#now);
   }
 
   #finishStep(): void {
@@ -678,7 +701,12 @@ export class SimEngine {
   /** The DCGM exporter's /metrics text for the engine's GPUs at the current engine time. */
   renderDcgmMetrics(hostname = 'inferwatch-sim'): string {
     this.#telemetryTo(this.#now);
-    return renderDcgmMetrics(this.telemetry.read(), { gpu: this.config.gpu, count: this.config.tensorParallelSize, hostname, seed: this.config.seed });
+    return renderDcgmMetrics(this.telemetry.read(), {
+      gpu: this.config.gpu,
+      count: this.config.tensorParallelSize,
+      hostname,
+      seed: this.config.seed,
+    });
   }
 
   /** A JSON-ready snapshot of the engine. */
@@ -686,7 +714,8 @@ export class SimEngine {
     const s = this.scheduler;
     const c = this.config;
     const cap = c.capacity;
-    const status = this.#crashedUntil >= 0 ? 'crashed' : this.#now < this.#stalledUntil ? 'stalled' : this.#busy ? 'busy' : 'idle';
+    const status =
+      this.#crashedUntil >= 0 ? 'crashed' : this.#now < this.#stalledUntil ? 'stalled' : this.#busy ? 'busy' : 'idle';
     const m = this.metrics.counters;
     return {
       time: this.#now,

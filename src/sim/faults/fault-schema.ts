@@ -18,10 +18,27 @@ const fraction = z.number().min(0).max(1);
 export const faultSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stall'), seconds, at }).strict(),
   z.object({ type: z.literal('slow'), factor: z.number().gt(1).max(100), seconds: seconds.optional(), at }).strict(),
-  z.object({ type: z.literal('kv_squeeze'), fraction: z.number().gt(0).max(1), seconds: seconds.optional(), at }).strict(),
-  z.object({ type: z.literal('crash'), seconds: seconds.default(30), xid: z.number().int().min(0).max(1000).optional(), at }).strict(),
+  z
+    .object({ type: z.literal('kv_squeeze'), fraction: z.number().gt(0).max(1), seconds: seconds.optional(), at })
+    .strict(),
+  z
+    .object({
+      type: z.literal('crash'),
+      seconds: seconds.default(30),
+      xid: z.number().int().min(0).max(1000).optional(),
+      at,
+    })
+    .strict(),
   z.object({ type: z.literal('refusals'), fraction: fraction.default(1), seconds: seconds.optional(), at }).strict(),
-  z.object({ type: z.literal('short_outputs'), fraction: fraction.default(1), tokens: z.number().int().min(1).max(64).default(1), seconds: seconds.optional(), at }).strict(),
+  z
+    .object({
+      type: z.literal('short_outputs'),
+      fraction: fraction.default(1),
+      tokens: z.number().int().min(1).max(64).default(1),
+      seconds: seconds.optional(),
+      at,
+    })
+    .strict(),
   z.object({ type: z.literal('errors'), fraction: fraction.default(1), seconds: seconds.optional(), at }).strict(),
 ]);
 
@@ -32,7 +49,15 @@ export type FaultInput = z.input<typeof faultSchema>;
 export type FaultType = FaultSpec['type'];
 
 /** The fault type names, for help texts and errors. */
-export const FAULT_TYPES: readonly FaultType[] = ['stall', 'slow', 'kv_squeeze', 'crash', 'refusals', 'short_outputs', 'errors'];
+export const FAULT_TYPES: readonly FaultType[] = [
+  'stall',
+  'slow',
+  'kv_squeeze',
+  'crash',
+  'refusals',
+  'short_outputs',
+  'errors',
+];
 
 /** A timeline file: a list of faults with `at`, or `{ faults: [...] }`. */
 export const faultTimelineSchema = z.union([z.array(faultSchema), z.object({ faults: z.array(faultSchema) }).strict()]);

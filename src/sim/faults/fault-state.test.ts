@@ -6,7 +6,10 @@ import { FaultState, type FaultInstance } from './fault-state.js';
 test('faults start and end in time order, and open-ended ones stay until cleared', () => {
   const fs = new FaultState();
   const log: string[] = [];
-  const cb = { onStart: (f: FaultInstance, t: number) => log.push(`start ${f.spec.type} ${t}`), onEnd: (f: FaultInstance, t: number) => log.push(`end ${f.spec.type} ${t}`) };
+  const cb = {
+    onStart: (f: FaultInstance, t: number) => log.push(`start ${f.spec.type} ${t}`),
+    onEnd: (f: FaultInstance, t: number) => log.push(`end ${f.spec.type} ${t}`),
+  };
   fs.add(faultSchema.parse({ type: 'slow', factor: 2, seconds: 10 }), 5);
   fs.add(faultSchema.parse({ type: 'stall', seconds: 1 }), 3);
   fs.add(faultSchema.parse({ type: 'refusals' }), 4);

@@ -145,6 +145,7 @@ export class BlockPool {
       n++;
     }
     if (n !== this.#numFree) throw new Error(`free queue holds ${n} blocks, counter says ${this.#numFree}`);
-    for (let b = 0; b < s; b++) if (this.#inFree[b] === 0 && this.#ref[b]! <= 0) throw new Error(`used block ${b} has refcount ${this.#ref[b]}`);
+    for (let b = 0; b < s; b++)
+      if (this.#inFree[b] === 0 && this.#ref[b]! <= 0) throw new Error(`used block ${b} has refcount ${this.#ref[b]}`);
   }
 }

@@ -9,9 +9,14 @@ import { escapeLabelValue } from './prom-format.js';
 /** The driver version the series report. */
 export const SIM_DRIVER_VERSION = '570.133.20';
 
-const FLOAT_SIGNALS: ReadonlySet<DcgmSignal> = new Set(['power_watts', 'gr_engine_active_ratio', 'tensor_active_ratio', 'dram_active_ratio']);
+const FLOAT_SIGNALS: ReadonlySet<DcgmSignal> = new Set([
+  'power_watts',
+  'gr_engine_active_ratio',
+  'tensor_active_ratio',
+  'dram_active_ratio',
+]);
 
-function valueOf(r: GpuReading, s: DcgmSignal): number {
+function readingOf(r: GpuReading, s: DcgmSignal): number {
   switch (s) {
     case 'fb_used_mib':
       return r.fbUsedMiB;
@@ -58,7 +63,10 @@ export function simGpuUuid(seed: number, i: number): string {
 }
 
 /** Renders DCGM fields for `count` identical GPUs (tensor-parallel ranks see the same load). */
-export function renderDcgmMetrics(r: GpuReading, o: { gpu: GpuSpec; count: number; hostname: string; seed: number }): string {
+export function renderDcgmMetrics(
+  r: GpuReading,
+  o: { gpu: GpuSpec; count: number; hostname: string; seed: number },
+): string {
   const labels: string[] = [];
   for (let i = 0; i < o.count; i++) {
     const bus = (0x18 + i * 0x10).toString(16).toUpperCase().padStart(2, '0');
@@ -69,7 +77,7 @@ export function renderDcgmMetrics(r: GpuReading, o: { gpu: GpuSpec; count: numbe
   const out: string[] = [];
   for (const f of DCGM_FIELDS) {
     out.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`);
-    const v = valueOf(r, f.signal);
+    const v = readingOf(r, f.signal);
     const text = FLOAT_SIGNALS.has(f.signal) ? v.toFixed(6) : String(Math.round(v));
     for (const l of labels) out.push(`${f.name}${l} ${text}`);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { VLLM_DIALECTS, DCGM_FIELDS } from '../../catalog/engines/index.js';
 import { SimEngine } from '../engine/sim-engine.js';
 import { submitMany } from '../test-support/workload.js';
-import { findSamples, parsePromText, sampleValue } from './prom-text-parser.js';
+import { findSamples, parsePromText, sampleValue } from '../../telemetry/exposition/prom-text-parser.js';
 
 function busyEngine(dialect: 'v1' | 'v0'): SimEngine {
   const e = new SimEngine({ dialect, seed: 21, maxModelLen: 8192, maxNumSeqs: 8 });
@@ -29,7 +29,11 @@ test('V1 exposition has every catalog metric with its type, engine and model_nam
   assert.ok(findSamples(scrape, 'vllm:iteration_tokens_total_bucket').some((s) => s.labels['le'] === '16384.0'));
   // Counters carry _total in HELP/TYPE and samples, plus a _created gauge family.
   assert.equal(scrape.families.get('vllm:num_preemptions_created')?.type, 'gauge');
-  assert.ok(findSamples(scrape, 'vllm:request_success_total').map((s) => s.labels['finished_reason']).includes('abort'));
+  assert.ok(
+    findSamples(scrape, 'vllm:request_success_total')
+      .map((s) => s.labels['finished_reason'])
+      .includes('abort'),
+  );
 });
 
 test('V1 exposition values agree with the engine state', () => {
@@ -45,7 +49,14 @@ test('V1 exposition values agree with the engine state', () => {
   const count = sampleValue(scrape, 'vllm:time_to_first_token_seconds_count');
   assert.equal(sampleValue(scrape, 'vllm:time_to_first_token_seconds_bucket', { le: '+Inf' }), count);
   assert.equal(count, 8);
-  assert.equal(sampleValue(scrape, 'vllm:cache_config_info', { num_gpu_blocks: String(e.config.capacity.numGpuBlocks), block_size: '16', enable_prefix_caching: 'True' }), 1);
+  assert.equal(
+    sampleValue(scrape, 'vllm:cache_config_info', {
+      num_gpu_blocks: String(e.config.capacity.numGpuBlocks),
+      block_size: '16',
+      enable_prefix_caching: 'True',
+    }),
+    1,
+  );
   e.runUntilIdle();
   const end = parsePromText(e.renderMetrics());
   assert.equal(sampleValue(end, 'vllm:request_success_total', { finished_reason: 'stop' }), 12);
@@ -58,7 +69,12 @@ test('V0 exposition uses the legacy names, the model_name label only and no _cre
   const text = e.renderMetrics();
   const scrape = parsePromText(text);
   for (const def of VLLM_DIALECTS.v0.metrics) assert.equal(scrape.families.get(def.name)?.type, def.type, def.name);
-  for (const name of ['vllm:gpu_cache_usage_perc', 'vllm:cpu_cache_usage_perc', 'vllm:num_requests_swapped', 'vllm:time_per_output_token_seconds_count']) {
+  for (const name of [
+    'vllm:gpu_cache_usage_perc',
+    'vllm:cpu_cache_usage_perc',
+    'vllm:num_requests_swapped',
+    'vllm:time_per_output_token_seconds_count',
+  ]) {
     assert.equal(findSamples(scrape, name).length, 1, name);
   }
   assert.equal(findSamples(scrape, 'vllm:kv_cache_usage_perc').length, 0);

@@ -64,7 +64,9 @@ export function renderVllmMetrics(src: VllmExpositionSource): string {
         out.push(`${def.name}${labelString(pairs)} 1.0`);
       } else if (def.signal === 'engine_sleep_state') {
         for (const state of def.presetLabelValues?.['sleep_state'] ?? []) {
-          out.push(`${def.name}${labelString([...common, ['sleep_state', state]])} ${state === 'awake' ? '1.0' : '0.0'}`);
+          out.push(
+            `${def.name}${labelString([...common, ['sleep_state', state]])} ${state === 'awake' ? '1.0' : '0.0'}`,
+          );
         }
       } else {
         out.push(`${def.name}${labelString(common)} ${formatPromValue(src.gauge(def.signal))}`);

@@ -51,7 +51,13 @@ export class Scheduler {
   readonly swapped = new Deque<Sequence>(64);
   /** The step being built or in flight. */
   readonly plan: Sequence[] = [];
-  readonly events: StepEvents = { preemptions: 0, prefixQueries: 0, prefixHits: 0, firstAdmissions: 0, prefillTokens: 0 };
+  readonly events: StepEvents = {
+    preemptions: 0,
+    prefixQueries: 0,
+    prefixHits: 0,
+    firstAdmissions: 0,
+    prefillTokens: 0,
+  };
   /** Requests preempted this step (to observe and notify). */
   readonly preempted: Sequence[] = [];
   cpuBlocksUsed = 0;

@@ -114,5 +114,4 @@ export class Sequence {
   get numTokens(): number {
     return this.promptLen + this.numOutput;
   }
-
 }

@@ -5,6 +5,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Sequence, SeqListener } from '../scheduler/sequence.js';
 import { pieceAt, REFUSAL_PIECES } from '../text/text-generator.js';
+import { writeBodyText } from '../../node-internals/index.js';
 import { vllmErrorBody } from './vllm-errors.js';
 
 /** What a writer needs to know about its request. */
@@ -79,7 +80,9 @@ export class StreamingWriter implements SeqListener {
     }
     let out = '';
     if (this.#sent === 0 && seq.numOutput > 0 && this.#ctx.kind === 'chat') {
-      const usage = this.#ctx.continuousUsage ? `,"usage":{"prompt_tokens":${seq.promptLen},"total_tokens":${seq.promptLen},"completion_tokens":0}` : '';
+      const usage = this.#ctx.continuousUsage
+        ? `,"usage":{"prompt_tokens":${seq.promptLen},"total_tokens":${seq.promptLen},"completion_tokens":0}`
+        : '';
       out += `${this.#head}{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]${usage}}\n\n`;
     }
     const n = seq.numOutput;
@@ -104,17 +107,12 @@ export class StreamingWriter implements SeqListener {
   }
 
   /**
-   * Writes one HTTP/1.1 chunk straight to the socket. res.write() would cork the socket and uncork it on
-   * process.nextTick, one tick per stream per step; with a thousand streams that machinery cost more than the
-   * write syscalls themselves. The bytes on the wire are the same chunked encoding.
+   * Writes one piece of the body straight to the socket (node-internals/direct-body.ts). res.write() would cork
+   * the socket and uncork it on process.nextTick, one tick per stream per step; with a thousand streams that
+   * machinery cost more than the write syscalls themselves. The bytes on the wire are the same.
    */
   #write(data: string): void {
-    const res = this.#res;
-    const socket = res.socket;
-    if (socket === null || socket.destroyed) return;
-    // HTTP/1.0 clients get the body unframed (Node chose not to chunk), as res.write would send it.
-    if ((res as unknown as { chunkedEncoding: boolean }).chunkedEncoding) socket.write(`${Buffer.byteLength(data).toString(16)}\r\n${data}\r\n`);
-    else socket.write(data);
+    writeBodyText(this.#res, data);
   }
 
   #close(): void {

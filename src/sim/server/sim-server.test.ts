@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { countTokens, loadTokenizer } from '../../tokenizer/index.js';
 import { InvalidOptionError } from '../../errors/index.js';
-import { parsePromText, sampleValue } from '../metrics/prom-text-parser.js';
+import { parsePromText, sampleValue } from '../../telemetry/exposition/prom-text-parser.js';
 import { postJson, readSse, waitFor } from '../test-support/http.js';
 import { startSimServer, type SimServer, type SimServerOptions } from './sim-server.js';
 
@@ -15,10 +15,14 @@ async function start(t: TestContext, options: SimServerOptions = {}): Promise<{ 
   return { sim, client: new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'unused', maxRetries: 0 }) };
 }
 
-test('a non-streaming chat completion has vLLM\'s shape and exact usage', async (t) => {
+test("a non-streaming chat completion has vLLM's shape and exact usage", async (t) => {
   const { client } = await start(t);
   await loadTokenizer();
-  const r = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Tell me something.' }], max_tokens: 40 });
+  const r = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: 'user', content: 'Tell me something.' }],
+    max_tokens: 40,
+  });
   assert.match(r.id, /^chatcmpl-[0-9a-f]{32}$/);
   assert.equal(r.object, 'chat.completion');
   assert.equal(r.model, MODEL);
@@ -33,7 +37,7 @@ test('a non-streaming chat completion has vLLM\'s shape and exact usage', async 
   assert.ok(u.completion_tokens <= 40);
 });
 
-test('a streaming chat completion follows vLLM\'s SSE layout', async (t) => {
+test("a streaming chat completion follows vLLM's SSE layout", async (t) => {
   const { sim } = await start(t);
   const res = await postJson(`${sim.url}/v1/chat/completions`, {
     model: MODEL,
@@ -48,7 +52,9 @@ test('a streaming chat completion follows vLLM\'s SSE layout', async (t) => {
   const { events, raw } = await readSse(res);
   assert.ok(raw.endsWith('data: [DONE]\n\n'));
   assert.doesNotMatch(raw, /": /, 'compact JSON');
-  const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as Record<string, unknown> & { choices: Record<string, unknown>[] });
+  const chunks = events
+    .slice(0, -1)
+    .map((e) => JSON.parse(e.data) as Record<string, unknown> & { choices: Record<string, unknown>[] });
   assert.equal(events.at(-1)!.data, '[DONE]');
   assert.deepEqual(chunks[0]!.choices[0]!['delta'], { role: 'assistant', content: '' });
   const content = chunks.slice(1, -1);
@@ -64,9 +70,18 @@ test('a streaming chat completion follows vLLM\'s SSE layout', async (t) => {
 
 test('the openai SDK streams the same text the non-streaming call returns for the same seed', async (t) => {
   const { client } = await start(t);
-  const params = { model: MODEL, messages: [{ role: 'user' as const, content: 'Same seed, same answer.' }], max_tokens: 30, seed: 1234 };
+  const params = {
+    model: MODEL,
+    messages: [{ role: 'user' as const, content: 'Same seed, same answer.' }],
+    max_tokens: 30,
+    seed: 1234,
+  };
   const full = await client.chat.completions.create(params);
-  const stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } });
+  const stream = await client.chat.completions.create({
+    ...params,
+    stream: true,
+    stream_options: { include_usage: true },
+  });
   let text = '';
   let finish: string | null = null;
   let usage: OpenAI.CompletionUsage | undefined;
@@ -91,15 +106,28 @@ test('continuous_usage_stats puts running usage on every chunk', async (t) => {
     stream_options: { include_usage: true, continuous_usage_stats: true },
   });
   const { events } = await readSse(res);
-  const chunks = events.slice(0, -1).map((e) => JSON.parse(e.data) as { object: string; choices: { text: string }[]; usage: { completion_tokens: number } });
-  assert.deepEqual(chunks.map((c) => c.usage.completion_tokens), [1, 2, 3, 4, 4]);
+  const chunks = events
+    .slice(0, -1)
+    .map(
+      (e) =>
+        JSON.parse(e.data) as { object: string; choices: { text: string }[]; usage: { completion_tokens: number } },
+    );
+  assert.deepEqual(
+    chunks.map((c) => c.usage.completion_tokens),
+    [1, 2, 3, 4, 4],
+  );
   assert.equal(chunks[0]!.object, 'text_completion');
   assert.deepEqual(chunks.at(-1)!.choices, []);
 });
 
 test('legacy completions work without streaming, and ignore_eos runs to max_tokens', async (t) => {
   const { client } = await start(t);
-  const r = await client.completions.create({ model: MODEL, prompt: 'Once upon a time', max_tokens: 25, ignore_eos: true } as OpenAI.CompletionCreateParamsNonStreaming);
+  const r = await client.completions.create({
+    model: MODEL,
+    prompt: 'Once upon a time',
+    max_tokens: 25,
+    ignore_eos: true,
+  } as OpenAI.CompletionCreateParamsNonStreaming);
   assert.match(r.id, /^cmpl-/);
   assert.equal(r.choices[0]!.finish_reason, 'length');
   assert.equal(r.usage?.completion_tokens, 25);
@@ -109,7 +137,13 @@ test('legacy completions work without streaming, and ignore_eos runs to max_toke
 
 test('max_completion_tokens takes precedence over max_tokens', async (t) => {
   const { sim } = await start(t);
-  const res = await postJson(`${sim.url}/v1/chat/completions`, { model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 50, max_completion_tokens: 3, ignore_eos: true });
+  const res = await postJson(`${sim.url}/v1/chat/completions`, {
+    model: MODEL,
+    messages: [{ role: 'user', content: 'x' }],
+    max_tokens: 50,
+    max_completion_tokens: 3,
+    ignore_eos: true,
+  });
   const j = (await res.json()) as { usage: { completion_tokens: number }; choices: { finish_reason: string }[] };
   assert.equal(j.usage.completion_tokens, 3);
   assert.equal(j.choices[0]!.finish_reason, 'length');
@@ -123,11 +157,35 @@ test('bad requests get vLLM-shaped errors and the engine carries on', async (t) 
     ['invalid JSON', '{"model": ', 400, 'BadRequestError', /JSON decode error/],
     ['unknown model', { model: 'gpt-4o', messages: msg }, 404, 'NotFoundError', /The model `gpt-4o` does not exist/],
     ['n > 1', { model: MODEL, messages: msg, n: 2 }, 400, 'BadRequestError', /n=2 is not supported/],
-    ['negative max_tokens', { model: MODEL, messages: msg, max_tokens: -1 }, 400, 'BadRequestError', /max_tokens must be at least 1, got -1/],
-    ['absurd max_tokens', { model: MODEL, messages: msg, max_tokens: 10_000_000 }, 400, 'BadRequestError', /maximum context length is 131072 tokens/],
-    ['non-integer max_tokens', { model: MODEL, messages: msg, max_tokens: 'ten' }, 400, 'BadRequestError', /max_tokens/],
+    [
+      'negative max_tokens',
+      { model: MODEL, messages: msg, max_tokens: -1 },
+      400,
+      'BadRequestError',
+      /max_tokens must be at least 1, got -1/,
+    ],
+    [
+      'absurd max_tokens',
+      { model: MODEL, messages: msg, max_tokens: 10_000_000 },
+      400,
+      'BadRequestError',
+      /maximum context length is 131072 tokens/,
+    ],
+    [
+      'non-integer max_tokens',
+      { model: MODEL, messages: msg, max_tokens: 'ten' },
+      400,
+      'BadRequestError',
+      /max_tokens/,
+    ],
     ['missing messages', { model: MODEL }, 400, 'BadRequestError', /messages/],
-    ['stream_options without stream', { model: MODEL, messages: msg, stream_options: { include_usage: true } }, 400, 'BadRequestError', /stream=True/],
+    [
+      'stream_options without stream',
+      { model: MODEL, messages: msg, stream_options: { include_usage: true } },
+      400,
+      'BadRequestError',
+      /stream=True/,
+    ],
   ];
   for (const [name, body, status, type, re] of cases) {
     const res = await postJson(url, body);
@@ -137,7 +195,11 @@ test('bad requests get vLLM-shaped errors and the engine carries on', async (t) 
     assert.equal(j.error.code, status, name);
     assert.match(j.error.message, re, name);
   }
-  const r = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'still fine?' }], max_tokens: 3 });
+  const r = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: 'user', content: 'still fine?' }],
+    max_tokens: 3,
+  });
   assert.ok(r.usage!.completion_tokens >= 1);
 });
 
@@ -152,16 +214,26 @@ test('a prompt over max_model_len is a 400 naming the limit', async (t) => {
 test('a client that disconnects mid-stream aborts its request and frees its blocks', async (t) => {
   const { sim } = await start(t, { admin: true });
   const ac = new AbortController();
-  const res = await postJson(`${sim.url}/v1/chat/completions`, { model: MODEL, messages: [{ role: 'user', content: 'long' }], max_tokens: 5000, ignore_eos: true, stream: true }, { signal: ac.signal });
+  const res = await postJson(
+    `${sim.url}/v1/chat/completions`,
+    { model: MODEL, messages: [{ role: 'user', content: 'long' }], max_tokens: 5000, ignore_eos: true, stream: true },
+    { signal: ac.signal },
+  );
   const reader = res.body!.getReader();
   await reader.read();
   await reader.read();
-  const st1 = (await (await fetch(`${sim.url}/admin/state`)).json()) as { requests: { running: number }; kvCache: { usedGpuBlocks: number } };
+  const st1 = (await (await fetch(`${sim.url}/admin/state`)).json()) as {
+    requests: { running: number };
+    kvCache: { usedGpuBlocks: number };
+  };
   assert.equal(st1.requests.running, 1);
   assert.ok(st1.kvCache.usedGpuBlocks > 0);
   ac.abort();
   await waitFor('the aborted request to be released', async () => {
-    const st = (await (await fetch(`${sim.url}/admin/state`)).json()) as { requests: { running: number }; kvCache: { usedGpuBlocks: number } };
+    const st = (await (await fetch(`${sim.url}/admin/state`)).json()) as {
+      requests: { running: number };
+      kvCache: { usedGpuBlocks: number };
+    };
     return st.requests.running === 0 && st.kvCache.usedGpuBlocks === 0;
   });
   const scrape = parsePromText(await (await fetch(`${sim.url}/metrics`)).text());
@@ -172,7 +244,10 @@ test('a client that disconnects mid-stream aborts its request and frees its bloc
 test('models, health and metrics endpoints answer like vLLM', async (t) => {
   const { sim, client } = await start(t, { servedModelName: 'my-model', dialect: 'v0', maxModelLen: 8192 });
   const models = await client.models.list();
-  assert.deepEqual(models.data.map((m) => m.id), ['my-model']);
+  assert.deepEqual(
+    models.data.map((m) => m.id),
+    ['my-model'],
+  );
   assert.equal((models.data[0] as unknown as { max_model_len: number }).max_model_len, 8192);
   assert.equal((await fetch(`${sim.url}/health`)).status, 200);
   const m = await fetch(`${sim.url}/metrics`);
@@ -194,10 +269,16 @@ test('the admin API is off unless enabled, and validates faults', async (t) => {
   assert.match(((await bad.json()) as { error: { message: string } }).error.message, /factor/);
   const unknown = await postJson(`${sim.url}/admin/faults`, { type: 'meteor' });
   assert.equal(unknown.status, 400);
-  const ok = await postJson(`${sim.url}/admin/faults`, [{ type: 'slow', factor: 2, seconds: 60 }, { type: 'refusals', fraction: 0.5 }]);
+  const ok = await postJson(`${sim.url}/admin/faults`, [
+    { type: 'slow', factor: 2, seconds: 60 },
+    { type: 'refusals', fraction: 0.5 },
+  ]);
   assert.equal(ok.status, 200);
   const listed = (await (await fetch(`${sim.url}/admin/faults`)).json()) as { faults: { id: string; state: string }[] };
-  assert.deepEqual(listed.faults.map((f) => f.state), ['active', 'active']);
+  assert.deepEqual(
+    listed.faults.map((f) => f.state),
+    ['active', 'active'],
+  );
   const del = await fetch(`${sim.url}/admin/faults/${listed.faults[0]!.id}`, { method: 'DELETE' });
   assert.equal(del.status, 200);
   await fetch(`${sim.url}/admin/faults`, { method: 'DELETE' });
@@ -208,7 +289,13 @@ test('the admin API is off unless enabled, and validates faults', async (t) => {
 test('a crash cuts streams, answers 503 until it recovers, then serves again', async (t) => {
   const { sim, client } = await start(t, { admin: true });
   // ignore_eos is a vLLM extension the SDK passes through untyped.
-  const params = { model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 3000, ignore_eos: true, stream: true } as OpenAI.ChatCompletionCreateParamsStreaming;
+  const params = {
+    model: MODEL,
+    messages: [{ role: 'user', content: 'x' }],
+    max_tokens: 3000,
+    ignore_eos: true,
+    stream: true,
+  } as OpenAI.ChatCompletionCreateParamsStreaming;
   const stream = await client.chat.completions.create(params);
   const it = stream[Symbol.asyncIterator]();
   await it.next();
@@ -218,15 +305,28 @@ test('a crash cuts streams, answers 503 until it recovers, then serves again', a
   });
   const health = await fetch(`${sim.url}/health`);
   assert.equal(health.status, 503);
-  const refused = await postJson(`${sim.url}/v1/chat/completions`, { model: MODEL, messages: [{ role: 'user', content: 'x' }] });
+  const refused = await postJson(`${sim.url}/v1/chat/completions`, {
+    model: MODEL,
+    messages: [{ role: 'user', content: 'x' }],
+  });
   assert.equal(refused.status, 503);
   assert.equal(((await refused.json()) as { error: { type: string } }).error.type, 'ServiceUnavailableError');
   await waitFor('recovery', async () => (await fetch(`${sim.url}/health`)).status === 200);
-  const r = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'back?' }], max_tokens: 2 });
+  const r = await client.chat.completions.create({
+    model: MODEL,
+    messages: [{ role: 'user', content: 'back?' }],
+    max_tokens: 2,
+  });
   assert.ok(r.usage!.completion_tokens >= 1);
 });
 
 test('bad server options are rejected with the option name', async () => {
-  await assert.rejects(startSimServer({ port: 70000 }), (e: unknown) => e instanceof InvalidOptionError && /port/.test(e.message));
-  await assert.rejects(startSimServer({ gpu: 'mi300' }), (e: unknown) => e instanceof InvalidOptionError && /unknown GPU "mi300"/.test(e.message));
+  await assert.rejects(
+    startSimServer({ port: 70000 }),
+    (e: unknown) => e instanceof InvalidOptionError && /port/.test(e.message),
+  );
+  await assert.rejects(
+    startSimServer({ gpu: 'mi300' }),
+    (e: unknown) => e instanceof InvalidOptionError && /unknown GPU "mi300"/.test(e.message),
+  );
 });

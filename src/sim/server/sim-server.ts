@@ -7,13 +7,25 @@ import { InferwatchError } from '../../errors/index.js';
 import { loadTokenizer } from '../../tokenizer/index.js';
 import { wallClock, type Clock } from '../clock/clock.js';
 import { WallClockDriver, type TimingStats, type WallClockDriverOptions } from '../clock/wall-clock-driver.js';
-import { FAULT_FIXES, optionError, resolveSimConfig, simEngineOptionsSchema, type SimEngineOptions } from '../config/engine-options.js';
+import {
+  FAULT_FIXES,
+  optionError,
+  resolveSimConfig,
+  simEngineOptionsSchema,
+  type SimEngineOptions,
+} from '../config/engine-options.js';
 import { ContextLengthError, EngineUnavailableError, SimEngine } from '../engine/sim-engine.js';
 import { faultSchema, type FaultSpec } from '../faults/fault-schema.js';
 import type { Sequence } from '../scheduler/sequence.js';
 import { chatPromptTokens, completionPromptTokens, type TemplateMessage } from '../text/chat-template.js';
 import { hash3 } from '../text/prng.js';
-import { chatRequestSchema, completionRequestSchema, parseBody, type ChatRequest, type CompletionRequest } from './request-schema.js';
+import {
+  chatRequestSchema,
+  completionRequestSchema,
+  parseBody,
+  type ChatRequest,
+  type CompletionRequest,
+} from './request-schema.js';
 import { FullResponseWriter, StreamingWriter, type ResponseContext } from './response-writers.js';
 import { badRequest, VllmHttpError } from './vllm-errors.js';
 
@@ -112,7 +124,11 @@ function messageText(content: ChatRequest['messages'][number]['content']): strin
   if (typeof content === 'string') return content;
   let s = '';
   for (const part of content) {
-    if (part.type !== 'text') throw badRequest(`Content parts of type "${part.type}" are not supported by the simulator; send text.`, 'messages');
+    if (part.type !== 'text')
+      throw badRequest(
+        `Content parts of type "${part.type}" are not supported by the simulator; send text.`,
+        'messages',
+      );
     s += (part as { text: string }).text;
   }
   return s;
@@ -128,7 +144,17 @@ function messageText(content: ChatRequest['messages'][number]['content']): strin
  * await sim.close();
  */
 export async function startSimServer(options: SimServerOptions = {}): Promise<SimServer> {
-  const { clock: injectedClock, driverOptions, host = '127.0.0.1', port = 0, admin = false, dcgmPort, dcgmHost = host, hostname = 'inferwatch-sim', ...rest } = options;
+  const {
+    clock: injectedClock,
+    driverOptions,
+    host = '127.0.0.1',
+    port = 0,
+    admin = false,
+    dcgmPort,
+    dcgmHost = host,
+    hostname = 'inferwatch-sim',
+    ...rest
+  } = options;
   const parsed = serverOptionsSchema.safeParse({ ...rest, host, port, admin, dcgmPort, dcgmHost, hostname });
   if (!parsed.success) throw optionError(parsed.error);
   const config = resolveSimConfig(rest);
@@ -136,7 +162,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   const clock = injectedClock ?? wallClock();
   const engine = new SimEngine(config, { startEpochMs: clock.originEpochMs });
   let server: Server | undefined;
-  const driver = new WallClockDriver(engine, clock, { ...driverOptions, observer: { onCrash: () => server?.closeIdleConnections() } });
+  const driver = new WallClockDriver(engine, clock, {
+    ...driverOptions,
+    observer: { onCrash: () => server?.closeIdleConnections() },
+  });
   const sockets = new Set<Socket>();
   let requestCounter = 0;
   const served = config.servedModelName;
@@ -149,7 +178,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   };
 
   const unavailable = (): VllmHttpError =>
-    new VllmHttpError(503, 'ServiceUnavailableError', new EngineUnavailableError(engine.crashedUntil, engine.now).message);
+    new VllmHttpError(
+      503,
+      'ServiceUnavailableError',
+      new EngineUnavailableError(engine.crashedUntil, engine.now).message,
+    );
 
   async function handleGenerate(req: IncomingMessage, res: ServerResponse, kind: 'chat' | 'completion'): Promise<void> {
     // Request handlers never run engine steps (no driver.sync()): steps run on the driver's timer, so a burst
@@ -165,14 +198,22 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       throw new VllmHttpError(404, 'NotFoundError', `The model \`${r.model}\` does not exist.`, 'model');
     }
     if (r.n != null && r.n !== 1) {
-      throw badRequest(`n=${r.n} is not supported by the simulator: it generates one choice per request. Send n=1 or leave n out.`, 'n');
+      throw badRequest(
+        `n=${r.n} is not supported by the simulator: it generates one choice per request. Send n=1 or leave n out.`,
+        'n',
+      );
     }
     const maxTokens = kind === 'chat' ? ((r as ChatRequest).max_completion_tokens ?? r.max_tokens) : r.max_tokens;
-    if (maxTokens != null && maxTokens < 1) throw badRequest(`max_tokens must be at least 1, got ${maxTokens}.`, 'max_tokens');
-    if (r.stream_options != null && r.stream !== true) throw badRequest('Stream options can only be defined when `stream=True`.', 'stream_options');
+    if (maxTokens != null && maxTokens < 1)
+      throw badRequest(`max_tokens must be at least 1, got ${maxTokens}.`, 'max_tokens');
+    if (r.stream_options != null && r.stream !== true)
+      throw badRequest('Stream options can only be defined when `stream=True`.', 'stream_options');
     let prompt: number[];
     if (kind === 'chat') {
-      const msgs: TemplateMessage[] = (r as ChatRequest).messages.map((m) => ({ role: m.role, content: messageText(m.content) }));
+      const msgs: TemplateMessage[] = (r as ChatRequest).messages.map((m) => ({
+        role: m.role,
+        content: messageText(m.content),
+      }));
       prompt = chatPromptTokens(msgs);
     } else {
       const p = (r as CompletionRequest).prompt;
@@ -187,7 +228,11 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
     }
     if (engine.crashed) throw unavailable();
     if (config.maxWaitingRequests > 0 && engine.numWaiting + engine.numArriving >= config.maxWaitingRequests) {
-      throw new VllmHttpError(503, 'ServiceUnavailableError', `The server is overloaded: ${engine.numWaiting} requests are waiting (limit ${config.maxWaitingRequests}). Retry later.`);
+      throw new VllmHttpError(
+        503,
+        'ServiceUnavailableError',
+        `The server is overloaded: ${engine.numWaiting} requests are waiting (limit ${config.maxWaitingRequests}). Retry later.`,
+      );
     }
     const stream = r.stream === true;
     let done = false;
@@ -249,7 +294,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       for (const [i, f] of list.entries()) {
         const parsed = faultSchema.safeParse(f);
         if (!parsed.success) {
-          const e = optionError(parsed.error, FAULT_FIXES, { flags: false, prefix: list.length > 1 ? `faults.${i}` : 'fault' });
+          const e = optionError(parsed.error, FAULT_FIXES, {
+            flags: false,
+            prefix: list.length > 1 ? `faults.${i}` : 'fault',
+          });
           throw badRequest(e.message, e.option);
         }
         specs.push(parsed.data);

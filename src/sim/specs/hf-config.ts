@@ -59,7 +59,12 @@ export interface ModelSpec {
   readonly dtype: string;
   readonly maxPositionEmbeddings: number;
   /** Parameter counts: embedding table, all decoder layers, LM head (0 when tied), total. */
-  readonly params: { readonly embedding: number; readonly layers: number; readonly lmHead: number; readonly total: number };
+  readonly params: {
+    readonly embedding: number;
+    readonly layers: number;
+    readonly lmHead: number;
+    readonly total: number;
+  };
 }
 
 /**
@@ -68,7 +73,11 @@ export interface ModelSpec {
  */
 export function modelSpecFromHfConfig(config: HfConfig, id: string, option = 'model'): ModelSpec {
   if ((config.num_local_experts ?? 0) > 1 || (config.num_experts ?? 0) > 1) {
-    throw new InvalidOptionError(option, `${id} is a mixture-of-experts model`, 'Use a dense model: the cost model has no expert routing');
+    throw new InvalidOptionError(
+      option,
+      `${id} is a mixture-of-experts model`,
+      'Use a dense model: the cost model has no expert routing',
+    );
   }
   const heads = config.num_attention_heads;
   const headDim = config.head_dim ?? Math.floor(config.hidden_size / heads);
@@ -76,7 +85,11 @@ export function modelSpecFromHfConfig(config: HfConfig, id: string, option = 'mo
   const dtype = config.torch_dtype ?? config.dtype ?? 'bfloat16';
   const dtypeBytes = DTYPE_BYTES[dtype];
   if (dtypeBytes === undefined) {
-    throw new InvalidOptionError(option, `unknown torch_dtype "${dtype}" in ${id}`, `Use one of ${Object.keys(DTYPE_BYTES).join(', ')}`);
+    throw new InvalidOptionError(
+      option,
+      `unknown torch_dtype "${dtype}" in ${id}`,
+      `Use one of ${Object.keys(DTYPE_BYTES).join(', ')}`,
+    );
   }
   const h = config.hidden_size;
   const inter = config.intermediate_size ?? 4 * h;
@@ -110,12 +123,20 @@ export function loadHfConfigFile(path: string, option = 'model'): ModelSpec {
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new InvalidOptionError(option, `cannot read ${path} as JSON (${(err as Error).message})`, 'Pass a model id or the path of a Hugging Face config.json');
+    throw new InvalidOptionError(
+      option,
+      `cannot read ${path} as JSON (${(err as Error).message})`,
+      'Pass a model id or the path of a Hugging Face config.json',
+    );
   }
   const parsed = hfConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new InvalidOptionError(option, `${path} is not a usable config.json (${issues})`, 'It needs num_hidden_layers, hidden_size, num_attention_heads and vocab_size');
+    throw new InvalidOptionError(
+      option,
+      `${path} is not a usable config.json (${issues})`,
+      'It needs num_hidden_layers, hidden_size, num_attention_heads and vocab_size',
+    );
   }
   return modelSpecFromHfConfig(parsed.data, path, option);
 }

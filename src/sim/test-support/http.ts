@@ -8,11 +8,19 @@ export interface TimedEvent {
 
 /** POSTs JSON and returns the response. */
 export function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    ...init,
+  });
 }
 
 /** Reads a whole SSE body into events (the `data:` payloads), stamping each with its arrival time. */
-export async function readSse(res: Response, onEvent?: (e: TimedEvent, index: number) => void): Promise<{ events: TimedEvent[]; raw: string }> {
+export async function readSse(
+  res: Response,
+  onEvent?: (e: TimedEvent, index: number) => void,
+): Promise<{ events: TimedEvent[]; raw: string }> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   const events: TimedEvent[] = [];
@@ -40,7 +48,11 @@ export async function readSse(res: Response, onEvent?: (e: TimedEvent, index: nu
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
     if (await check()) return;

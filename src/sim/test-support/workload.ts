@@ -12,7 +12,8 @@ export class TokenTimes implements SeqListener {
   }
 
   onOutput(seq: Sequence): void {
-    while (this.times.length < seq.numOutput) this.times.push(seq.lastTokenTime >= 0 ? seq.lastTokenTime : this.#engineNow());
+    while (this.times.length < seq.numOutput)
+      this.times.push(seq.lastTokenTime >= 0 ? seq.lastTokenTime : this.#engineNow());
   }
 
   /** Gaps between consecutive tokens. */

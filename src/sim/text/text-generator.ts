@@ -21,10 +21,36 @@ export const WORDS: readonly string[] = (
 ).split(' ');
 
 /** Sentence openers; single tokens both bare (first token) and with a leading space. */
-export const STARTERS: readonly string[] = ['The', 'In', 'This', 'It', 'We', 'Here', 'For', 'When', 'As', 'On', 'There', 'A'];
+export const STARTERS: readonly string[] = [
+  'The',
+  'In',
+  'This',
+  'It',
+  'We',
+  'Here',
+  'For',
+  'When',
+  'As',
+  'On',
+  'There',
+  'A',
+];
 
 /** The refusal the `refusals` fault answers with, as its cl100k_base tokens. */
-export const REFUSAL_PIECES: readonly string[] = ['I', "'m", ' sorry', ',', ' but', ' I', ' can', "'t", ' help', ' with', ' that', '.'];
+export const REFUSAL_PIECES: readonly string[] = [
+  'I',
+  "'m",
+  ' sorry',
+  ',',
+  ' but',
+  ' I',
+  ' can',
+  "'t",
+  ' help',
+  ' with',
+  ' that',
+  '.',
+];
 
 const SPACED_WORDS = WORDS.map((w) => ` ${w}`);
 const SPACED_STARTERS = STARTERS.map((w) => ` ${w}`);

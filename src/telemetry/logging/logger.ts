@@ -48,6 +48,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       formatters: { level: (label) => ({ level: label }) },
     },
     options.destination ??
-      (options.buffered ? pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: BATCH_MS }) : undefined),
+      (options.buffered
+        ? pino.destination({ dest: 1, sync: false, minLength: BATCH_BYTES, periodicFlush: BATCH_MS })
+        : undefined),
   );
 }

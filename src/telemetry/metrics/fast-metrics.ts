@@ -1,23 +1,20 @@
 // Counter, gauge and histogram families whose series are resolved once and then updated with plain arithmetic.
 // They plug into a prom-client Registry (same exposition, same registry API), but skip prom-client's per-call
-// label hashing: on the CI machine `histogram.labels(...).observe(v)` costs ~600 ns, an inter-token observation
-// here costs a bucket search and two additions. Observation is the hot path (once per streamed chunk); a scrape is
-// not, so the exposition side is written plainly.
-import type { Metric, Registry } from 'prom-client';
+// label hashing, which costs several times the observation itself (docs/benchmarks/2026-11-28-hot-path-costs.md);
+// an inter-token observation here is a bucket search and two additions. Observation is the hot path (once per
+// streamed chunk); a scrape is not, so the exposition side is written plainly.
+import type { Registry } from 'prom-client';
 import { InferwatchError } from '../../errors/index.js';
+import { HistogramSeries } from './histogram-series.js';
+import { registerFamily, type Aggregator, type ExportedValue, type RegistrableFamily } from './prom-client-contract.js';
+
+export { HistogramSeries };
 
 type LabelSet = Record<string, string>;
 
-/** The value shape prom-client's Registry renders. */
-interface ExportedValue {
-  labels: Record<string, string | number>;
-  value: number;
-  metricName?: string;
-}
-
 const SEP = '\u0001';
 
-abstract class Family<S> {
+abstract class Family<S> implements RegistrableFamily {
   readonly name: string;
   readonly help: string;
   readonly labelNames: readonly string[];
@@ -25,7 +22,7 @@ abstract class Family<S> {
    * How prom-client's AggregatorRegistry combines this family across cluster workers (gateway --workers):
    * counters and histograms add up; a gauge may say otherwise (`min` for "healthy in every worker's view").
    */
-  aggregator: 'sum' | 'min' | 'max' | 'average' | 'first' | 'omit' = 'sum';
+  aggregator: Aggregator = 'sum';
   protected readonly series = new Map<string, { labels: LabelSet; s: S }>();
   readonly #constLabels: Readonly<LabelSet>;
 
@@ -57,7 +54,7 @@ abstract class Family<S> {
         );
       }
       const labels: LabelSet = { ...this.#constLabels };
-      this.labelNames.forEach((n, i) => (labels[n] = values[i] as string));
+      for (let i = 0; i < this.labelNames.length; i++) labels[this.labelNames[i] as string] = values[i] as string;
       entry = { labels, s: this.create() };
       this.series.set(key, entry);
     }
@@ -78,7 +75,7 @@ abstract class Family<S> {
 
   /** Adds this family to `registry`. */
   register(registry: Registry): this {
-    registry.registerMetric(this as unknown as Metric);
+    registerFamily(registry, this);
     return this;
   }
 }
@@ -137,31 +134,6 @@ export class FastGauge extends Family<GaugeSeries> {
   }
 }
 
-/** One histogram series: per-bucket (not cumulative) counts, made cumulative only at exposition. */
-export class HistogramSeries {
-  readonly bounds: Float64Array;
-  readonly counts: Float64Array;
-  sum = 0;
-  count = 0;
-
-  constructor(bounds: Float64Array) {
-    this.bounds = bounds;
-    this.counts = new Float64Array(bounds.length + 1);
-  }
-
-  observe(v: number): void {
-    const b = this.bounds;
-    const n = b.length;
-    // Linear from the low end: latencies cluster in the first buckets, and n is under 20.
-    let i = 0;
-    while (i < n && v > (b[i] as number)) i++;
-    const c = this.counts;
-    c[i] = (c[i] as number) + 1;
-    this.sum += v;
-    this.count++;
-  }
-}
-
 /** A histogram family with fixed bucket bounds (`le`, ascending, `+Inf` implied). */
 export class FastHistogram extends Family<HistogramSeries> {
   readonly bounds: Float64Array;
@@ -187,18 +159,21 @@ export class FastHistogram extends Family<HistogramSeries> {
   protected export(labels: LabelSet, s: HistogramSeries, out: ExportedValue[]): void {
     let acc = 0;
     const bucket = `${this.name}_bucket`;
+    const ex = s.exemplars;
     for (let i = 0; i < this.bounds.length; i++) {
       acc += s.counts[i] as number;
-      out.push({ labels: { ...labels, le: this.bounds[i] as number }, value: acc, metricName: bucket });
+      const v: ExportedValue = { labels: { ...labels, le: this.bounds[i] as number }, value: acc, metricName: bucket };
+      if (ex?.[i] !== undefined) v.exemplar = ex[i];
+      out.push(v);
     }
-    out.push({ labels: { ...labels, le: '+Inf' }, value: s.count, metricName: bucket });
+    const inf: ExportedValue = { labels: { ...labels, le: '+Inf' }, value: s.count, metricName: bucket };
+    if (ex?.[this.bounds.length] !== undefined) inf.exemplar = ex[this.bounds.length];
+    out.push(inf);
     out.push({ labels, value: s.sum, metricName: `${this.name}_sum` });
     out.push({ labels, value: s.count, metricName: `${this.name}_count` });
   }
   protected clear(s: HistogramSeries): void {
-    s.counts.fill(0);
-    s.sum = 0;
-    s.count = 0;
+    s.clear();
   }
 }
 

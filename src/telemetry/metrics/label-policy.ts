@@ -28,7 +28,11 @@ export function assertLabelNameAllowed(option: string, name: string): void {
     );
   }
   if (!LABEL_NAME.test(name) || name.startsWith('__')) {
-    throw new InvalidOptionError(option, `"${name}" is not a Prometheus label name`, 'Use [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__".');
+    throw new InvalidOptionError(
+      option,
+      `"${name}" is not a Prometheus label name`,
+      'Use [a-zA-Z_][a-zA-Z0-9_]*, not starting with "__".',
+    );
   }
   if (RESERVED.has(name)) {
     throw new InvalidOptionError(option, `"${name}" is a label inferwatch sets itself`, 'Choose another name.');
@@ -41,7 +45,11 @@ export function validateConstLabels(option: string, labels: Record<string, unkno
   for (const [name, value] of Object.entries(labels)) {
     assertLabelNameAllowed(`${option}.${name}`, name);
     if (typeof value !== 'string' || value.length > 128) {
-      throw new InvalidOptionError(`${option}.${name}`, 'constant label values must be strings of at most 128 characters', 'Give a fixed value such as a service or environment name.');
+      throw new InvalidOptionError(
+        `${option}.${name}`,
+        'constant label values must be strings of at most 128 characters',
+        'Give a fixed value such as a service or environment name.',
+      );
     }
     out[name] = value;
   }
@@ -59,7 +67,11 @@ export function validateTiers(option: string, tiers: readonly unknown[]): string
   }
   return tiers.map((t, i) => {
     if (typeof t !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(t)) {
-      throw new InvalidOptionError(`${option}[${i}]`, `${JSON.stringify(t)} is not a tier name`, 'Use 1-64 characters from A-Z a-z 0-9 _ . -');
+      throw new InvalidOptionError(
+        `${option}[${i}]`,
+        `${JSON.stringify(t)} is not a tier name`,
+        'Use 1-64 characters from A-Z a-z 0-9 _ . -',
+      );
     }
     return t;
   });

@@ -37,6 +37,7 @@ detectorTable(
     'Use the task-management-system-for-small-teams template',
     'sk-learn-tutorials-for-beginners-and-experts',
     'api_key=YOUR_API_KEY_HERE and apiKey: process.env.OPENAI_API_KEY',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style placeholder, which must not be taken for a key
     'api_key=${API_KEY}',
     'max_tokens=4096 and token_type=bearer',
     'prompt_tokens: 1234567',

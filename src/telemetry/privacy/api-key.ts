@@ -35,7 +35,9 @@ const VENDOR_RE = new RegExp(
   'g',
 );
 const NEEDS_DIGIT_RE = new RegExp(
-  `^(?:${KEY_FORMATS.filter((f) => f.needsDigit === true).map((f) => f.pattern).join('|')})$`,
+  `^(?:${KEY_FORMATS.filter((f) => f.needsDigit === true)
+    .map((f) => f.pattern)
+    .join('|')})$`,
 );
 
 // Names whose value is a secret. A prefix (`OPENAI_`, `AWS_SECRET_`, `X-`) may come before them.

@@ -19,8 +19,19 @@ const AUTHORIZATION_RE = new RegExp(
 
 // HTTP authentication schemes (IANA registry and common vendor ones), in lower case.
 const SCHEMES = new Set([
-  'basic', 'bearer', 'token', 'digest', 'negotiate', 'ntlm', 'apikey', 'api-key', 'key', 'sso-key', 'ssws',
-  'splunk', 'aws4-hmac-sha256',
+  'basic',
+  'bearer',
+  'token',
+  'digest',
+  'negotiate',
+  'ntlm',
+  'apikey',
+  'api-key',
+  'key',
+  'sso-key',
+  'ssws',
+  'splunk',
+  'aws4-hmac-sha256',
 ]);
 
 /** "the bearer of this letter" is prose; a token is 16+ characters with a digit and a letter, or base64 padding. */

@@ -208,10 +208,7 @@ function score(c: { labelled: number; tp: number; fp: number; fn: number }): Sco
  * console.log(formatReport(evaluatePii(entries, findPii)))
  */
 export function formatReport(report: EvaluationReport): string {
-  const rows = [
-    '| Type | Labelled | TP | FP | FN | Precision | Recall |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  ];
+  const rows = ['| Type | Labelled | TP | FP | FN | Precision | Recall |', '|---|---:|---:|---:|---:|---:|---:|'];
   const row = (name: string, s: Score): string =>
     `| ${name} | ${s.labelled} | ${s.tp} | ${s.fp} | ${s.fn} | ${s.precision.toFixed(3)} | ${s.recall.toFixed(3)} |`;
   for (const t of PII_TYPES) rows.push(row(`\`${t}\``, report.byType[t]));

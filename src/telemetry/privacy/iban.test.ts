@@ -40,5 +40,7 @@ test('every registry length is between 15 (Norway) and 33 (Russia)', () => {
 });
 
 test('an IBAN right after another grouped code is still found', () => {
-  assert.deepEqual(detectedValues(ibanDetector, 'ref AB12 DE89 3704 0044 0532 0130 00'), ['DE89 3704 0044 0532 0130 00']);
+  assert.deepEqual(detectedValues(ibanDetector, 'ref AB12 DE89 3704 0044 0532 0130 00'), [
+    'DE89 3704 0044 0532 0130 00',
+  ]);
 });

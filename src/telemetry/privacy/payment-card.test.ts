@@ -34,7 +34,8 @@ detectorTable(
 );
 
 test('the Luhn check accepts documented test numbers and rejects a changed digit', () => {
-  for (const n of ['4111111111111111', '378282246310005', '6011111111111117', '79927398713']) assert.equal(luhnValid(n), true, n);
+  for (const n of ['4111111111111111', '378282246310005', '6011111111111117', '79927398713'])
+    assert.equal(luhnValid(n), true, n);
   for (const n of ['4111111111111112', '79927398710', '', '4111-1111']) assert.equal(luhnValid(n), false, n);
 });
 

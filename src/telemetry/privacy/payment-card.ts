@@ -6,7 +6,7 @@ import type { Span } from './pii-type.js';
 
 // One digit per iteration with an optional separator before it: a digit string has exactly one parse, and the
 // match is at most 19 digits + 18 separators, so a failed attempt costs O(37).
-const CARD_RE = /(?<![\w\-+.,/])\d(?:[ -]?\d){11,18}(?![\w]|[\-.,/]\d)/g;
+const CARD_RE = /(?<![\w\-+.,/])\d(?:[ -]?\d){11,18}(?![\w]|[-.,/]\d)/g;
 
 /**
  * True when `digits` passes the Luhn (mod 10) check of ISO/IEC 7812-1.

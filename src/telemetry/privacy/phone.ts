@@ -36,8 +36,26 @@ const NANP_RE = new RegExp(
 
 // Words that announce a phone number, in the languages inferwatch's users write most.
 const PHONE_WORDS = [
-  'telephone', 'telefonnummer', 'telefono', 'telefon', 't[eé]l[eé]phone', 't[eé]l', 'phone', 'mobile', 'mobil',
-  'mob', 'cellphone', 'cell', 'fax', 'whatsapp', 'sms', 'call', 'ring', 'contact', 'num[eé]ro', 'handy',
+  'telephone',
+  'telefonnummer',
+  'telefono',
+  'telefon',
+  't[eé]l[eé]phone',
+  't[eé]l',
+  'phone',
+  'mobile',
+  'mobil',
+  'mob',
+  'cellphone',
+  'cell',
+  'fax',
+  'whatsapp',
+  'sms',
+  'call',
+  'ring',
+  'contact',
+  'num[eé]ro',
+  'handy',
 ];
 
 // A national number right after a phone word, at most 24 non-digit characters later: "Tel.: 030 901820",
@@ -48,14 +66,75 @@ const CONTEXT_RE = new RegExp(
 );
 
 const TWO_DIGIT_CODES = new Set([
-  '20', '27', '30', '31', '32', '33', '34', '36', '39', '40', '41', '43', '44', '45', '46', '47', '48', '49',
-  '51', '52', '53', '54', '55', '56', '57', '58', '60', '61', '62', '63', '64', '65', '66', '81', '82', '84',
-  '86', '90', '91', '92', '93', '94', '95', '98',
+  '20',
+  '27',
+  '30',
+  '31',
+  '32',
+  '33',
+  '34',
+  '36',
+  '39',
+  '40',
+  '41',
+  '43',
+  '44',
+  '45',
+  '46',
+  '47',
+  '48',
+  '49',
+  '51',
+  '52',
+  '53',
+  '54',
+  '55',
+  '56',
+  '57',
+  '58',
+  '60',
+  '61',
+  '62',
+  '63',
+  '64',
+  '65',
+  '66',
+  '81',
+  '82',
+  '84',
+  '86',
+  '90',
+  '91',
+  '92',
+  '93',
+  '94',
+  '95',
+  '98',
 ]);
 // ITU-T E.164 zones whose codes are three digits (e.g. 353 Ireland, 971 UAE, 234 Nigeria).
 const THREE_DIGIT_PREFIXES = new Set([
-  '21', '22', '23', '24', '25', '26', '29', '35', '37', '38', '42', '50', '59', '67', '68', '69', '85', '87', '88',
-  '96', '97', '99',
+  '21',
+  '22',
+  '23',
+  '24',
+  '25',
+  '26',
+  '29',
+  '35',
+  '37',
+  '38',
+  '42',
+  '50',
+  '59',
+  '67',
+  '68',
+  '69',
+  '85',
+  '87',
+  '88',
+  '96',
+  '97',
+  '99',
 ]);
 
 /** True when `code` (1-3 digits) is an assigned ITU-T E.164 country code or lies in a block of them. */
@@ -84,7 +163,10 @@ function validInternational(number: string): boolean {
   if (number.startsWith('(')) body = number.slice(2).replace(')', ' ');
   else body = number.slice(number.startsWith('+') ? 1 : 2);
   // `(0)` is the national trunk prefix some countries print after the country code; it is not dialled.
-  const groups = body.replace('(0)', ' ').split(/[^0-9]+/).filter((g) => g.length > 0);
+  const groups = body
+    .replace('(0)', ' ')
+    .split(/[^0-9]+/)
+    .filter((g) => g.length > 0);
   const first = groups[0] ?? '';
   if (first.length <= 3 ? !isCountryCode(first) : !startsWithCountryCode(first)) return false;
   const digits = groups.join('').length;

@@ -23,7 +23,10 @@ interface OwnedProvider {
 const owned = new Map<string, Promise<OwnedProvider>>();
 
 /** The endpoint configured by option or environment, or undefined when spans should not be exported by us. */
-export function configuredOtlpEndpoint(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function configuredOtlpEndpoint(
+  options: TracingOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   if (env.OTEL_SDK_DISABLED === 'true' || env.OTEL_TRACES_EXPORTER === 'none') return undefined;
   if (options.otlpEndpoint) return options.otlpEndpoint;
   if (env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;

@@ -1,5 +1,6 @@
-// A small parser for Prometheus text format 0.0.4, enough to read vLLM and DCGM expositions back in tests and
-// tools: HELP/TYPE lines, samples with escaped labels, +Inf/NaN/exponent values, optional timestamps.
+// A small parser for Prometheus text format 0.0.4 with values, enough to read vLLM and DCGM expositions back (the
+// load generator's engine metrics, and tests): HELP/TYPE lines, samples with escaped labels, +Inf/NaN/exponent
+// values, optional timestamps.
 
 /** One sample line. */
 export interface PromSample {
@@ -107,7 +108,11 @@ export function parsePromText(text: string): PromScrape {
 }
 
 /** Samples named `name` whose labels include every pair in `match`. */
-export function findSamples(scrape: PromScrape, name: string, match: Readonly<Record<string, string>> = {}): PromSample[] {
+export function findSamples(
+  scrape: PromScrape,
+  name: string,
+  match: Readonly<Record<string, string>> = {},
+): PromSample[] {
   return scrape.samples.filter((s) => s.name === name && Object.entries(match).every(([k, v]) => s.labels[k] === v));
 }
 

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
 import { startSimServer, type SimServer } from '../../src/sim/index.js';
-import { parsePromText, sampleValue } from '../support/prom-text-parser.js';
+import { parsePromText, sampleValue } from '../../src/telemetry/exposition/prom-text-parser.js';
 import { harness, metricValue, type Harness } from '../support/telemetry-harness.js';
 
 async function stack(

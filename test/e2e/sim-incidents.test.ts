@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startSimServer, type SimServer, type SimServerOptions } from '../../src/sim/index.js';
-import { parsePromText, sampleValue } from '../support/prom-text-parser.js';
+import { parsePromText, sampleValue } from '../../src/telemetry/exposition/prom-text-parser.js';
 import { postJson, waitFor } from '../../src/sim/test-support/http.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';

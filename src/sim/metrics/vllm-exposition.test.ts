@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { VLLM_DIALECTS, DCGM_FIELDS } from '../../catalog/engines/index.js';
 import { SimEngine } from '../engine/sim-engine.js';
 import { submitMany } from '../test-support/workload.js';
-import { findSamples, parsePromText, sampleValue } from '../../../test/support/prom-text-parser.js';
+import { findSamples, parsePromText, sampleValue } from '../../telemetry/exposition/prom-text-parser.js';
 
 function busyEngine(dialect: 'v1' | 'v0'): SimEngine {
   const e = new SimEngine({ dialect, seed: 21, maxModelLen: 8192, maxNumSeqs: 8 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { countTokens, loadTokenizer } from '../../tokenizer/index.js';
 import { InvalidOptionError } from '../../errors/index.js';
-import { parsePromText, sampleValue } from '../../../test/support/prom-text-parser.js';
+import { parsePromText, sampleValue } from '../../telemetry/exposition/prom-text-parser.js';
 import { postJson, readSse, waitFor } from '../test-support/http.js';
 import { startSimServer, type SimServer, type SimServerOptions } from './sim-server.js';
 

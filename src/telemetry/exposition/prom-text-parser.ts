@@ -1,5 +1,6 @@
-// A small parser for Prometheus text format 0.0.4, enough to read vLLM and DCGM expositions back in tests and
-// tools: HELP/TYPE lines, samples with escaped labels, +Inf/NaN/exponent values, optional timestamps.
+// A small parser for Prometheus text format 0.0.4 with values, enough to read vLLM and DCGM expositions back (the
+// load generator's engine metrics, and tests): HELP/TYPE lines, samples with escaped labels, +Inf/NaN/exponent
+// values, optional timestamps.
 
 /** One sample line. */
 export interface PromSample {

@@ -35,7 +35,7 @@ test('up --replicas 3 starts three named replicas behind the gateway and a fault
     for (const [name] of replicas)
       assert.match(metrics, new RegExp(`^llm_upstream_attempts_total\\{upstream="${name}",outcome="ok"\\} [1-9]`, 'm'));
     // The last replica's admin API breaks that replica only.
-    const [lastName, lastUrl] = replicas[2]!;
+    const [lastName, lastUrl] = replicas[2] as readonly [string, string];
     const res = await fetch(`${lastUrl}/admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

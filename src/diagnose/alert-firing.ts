@@ -46,7 +46,8 @@ export async function findAlertFiring(client: PrometheusClient, name: string, o:
     const times = s.points.filter((p) => p[1] > 0).map((p) => p[0]);
     if (times.length === 0) continue;
     let runStart = times.at(-1) as number;
-    for (let i = times.length - 2; i >= 0 && runStart - (times[i] as number) <= step + 1e-6; i--) runStart = times[i] as number;
+    for (let i = times.length - 2; i >= 0 && runStart - (times[i] as number) <= step + 1e-6; i--)
+      runStart = times[i] as number;
     if (!best || runStart > best.runStart) best = { labels: { ...s.labels }, runStart };
   }
   if (!best) {

@@ -1,12 +1,7 @@
 // What a diagnosis is asked: where Prometheus is, when (a time, an alert's firing, or now), how long a window and
 // which baseline, which model, under which monitoring settings. Validated as a whole before any query; every error
 // names the flag and the fix.
-import {
-  ALERT_NAMES,
-  DEFAULT_MONITORING,
-  durationSeconds,
-  type MonitoringSettings,
-} from '../catalog/index.js';
+import { ALERT_NAMES, DEFAULT_MONITORING, durationSeconds, type MonitoringSettings } from '../catalog/index.js';
 import { InvalidOptionError } from '../errors/index.js';
 
 /** Options of {@link diagnose}. */
@@ -64,7 +59,11 @@ export function durationOption(value: string, flag: string): number {
   try {
     s = durationSeconds(value.trim());
   } catch {
-    throw new InvalidOptionError(flag, `"${value}" is not a duration`, 'Write a Prometheus duration such as 90s, 30m, 1h or 1d');
+    throw new InvalidOptionError(
+      flag,
+      `"${value}" is not a duration`,
+      'Write a Prometheus duration such as 90s, 30m, 1h or 1d',
+    );
   }
   if (!(s > 0)) throw new InvalidOptionError(flag, `"${value}" is not a positive duration`, 'Write e.g. 30m');
   return s;
@@ -103,10 +102,18 @@ function badAt(v: string): InvalidOptionError {
 /** Validates and resolves every option; throws InvalidOptionError naming the first bad one. */
 export function resolveDiagnoseOptions(o: DiagnoseOptions): ResolvedDiagnose {
   if (typeof o.prometheus !== 'string' || o.prometheus === '')
-    throw new InvalidOptionError('--prometheus', 'missing', "Give Prometheus's base URL, e.g. --prometheus http://127.0.0.1:9090");
+    throw new InvalidOptionError(
+      '--prometheus',
+      'missing',
+      "Give Prometheus's base URL, e.g. --prometheus http://127.0.0.1:9090",
+    );
   const now = o.now?.() ?? Date.now() / 1000;
   if (o.at !== undefined && o.alert !== undefined)
-    throw new InvalidOptionError('--at', 'both --at and --alert were given', 'Give --at TIME for a moment, or --alert NAME for when that alert fired, not both');
+    throw new InvalidOptionError(
+      '--at',
+      'both --at and --alert were given',
+      'Give --at TIME for a moment, or --alert NAME for when that alert fired, not both',
+    );
   if (o.baseline !== undefined && o.baselineOffset !== undefined)
     throw new InvalidOptionError(
       '--baseline-offset',
@@ -115,7 +122,11 @@ export function resolveDiagnoseOptions(o: DiagnoseOptions): ResolvedDiagnose {
     );
   const at = o.at === undefined ? undefined : parseAt(o.at, now);
   if (at !== undefined && at > now + 60)
-    throw new InvalidOptionError('--at', `${new Date(at * 1000).toISOString()} is in the future`, 'Give a time up to now');
+    throw new InvalidOptionError(
+      '--at',
+      `${new Date(at * 1000).toISOString()} is in the future`,
+      'Give a time up to now',
+    );
   const windowSeconds = durationOption(o.window ?? DIAGNOSE_DEFAULTS.window, '--window');
   const baselineSeconds = durationOption(o.baseline ?? DIAGNOSE_DEFAULTS.baseline, '--baseline');
   const baselineOffsetSeconds =
@@ -135,7 +146,11 @@ export function resolveDiagnoseOptions(o: DiagnoseOptions): ResolvedDiagnose {
     );
   }
   if (o.model !== undefined && o.model === '')
-    throw new InvalidOptionError('--model', 'empty', 'Give the model label value, or leave --model out for every model');
+    throw new InvalidOptionError(
+      '--model',
+      'empty',
+      'Give the model label value, or leave --model out for every model',
+    );
   return {
     prometheus: o.prometheus,
     at,

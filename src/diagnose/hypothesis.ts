@@ -113,7 +113,8 @@ export class SubjectView {
       window: win,
       baseline: base,
       baselineValues,
-      movement: Number.isFinite(now) && baselineValues.length > 0 ? movement(now, baselineValues, def.floor) : undefined,
+      movement:
+        Number.isFinite(now) && baselineValues.length > 0 ? movement(now, baselineValues, def.floor) : undefined,
     };
   }
 
@@ -128,8 +129,7 @@ export class SubjectView {
       return x.key.replica === s.replica && (x.key.model === s.model || x.key.model === '');
     });
     if (found) return this.#summarise(def, found.key, found.window, found.baseline);
-    if (def.absentIsZero && data?.source !== undefined)
-      return this.#summarise(def, s, [[this.frame.end, 0]], []);
+    if (def.absentIsZero && data?.source !== undefined) return this.#summarise(def, s, [[this.frame.end, 0]], []);
     return undefined;
   }
 
@@ -165,7 +165,8 @@ const fmt = (st: SignalStats, x: number): string => formatValue(x, st.def.unit);
 /** "KV-cache usage 98.2% (baseline 6.1%, ×16.1, score 92.3)". */
 export function describeMovement(st: SignalStats): string {
   const m = st.movement;
-  if (!m) return `${st.def.title}: ${st.window.length === 0 ? 'no value in the window' : 'no baseline to compare with'}`;
+  if (!m)
+    return `${st.def.title}: ${st.window.length === 0 ? 'no value in the window' : 'no baseline to compare with'}`;
   const factor = formatFactor(m.ratio);
   return `${st.def.title} ${fmt(st, m.now)} (baseline ${fmt(st, m.baseline)}${factor ? `, ${factor}` : ''}, score ${m.score.toFixed(1)})`;
 }
@@ -188,8 +189,18 @@ export function rises(id: SignalId, o: MoveOptions = {}): Condition {
     const st = v.stats(id);
     if (!st) return noData(id);
     const m = st.movement;
-    if (!m) return { holds: st.window.length === 0 ? false : null, score: 0, detail: describeMovement(st), signals: [id], missing: [] };
-    const holds = m.score >= MOVED && (o.ratio === undefined || m.ratio >= o.ratio) && (o.atLeast === undefined || m.now >= o.atLeast);
+    if (!m)
+      return {
+        holds: st.window.length === 0 ? false : null,
+        score: 0,
+        detail: describeMovement(st),
+        signals: [id],
+        missing: [],
+      };
+    const holds =
+      m.score >= MOVED &&
+      (o.ratio === undefined || m.ratio >= o.ratio) &&
+      (o.atLeast === undefined || m.now >= o.atLeast);
     return { holds, score: Math.max(0, m.score), detail: describeMovement(st), signals: [id], missing: [] };
   };
 }
@@ -200,7 +211,14 @@ export function falls(id: SignalId, o: { ratio?: number } = {}): Condition {
     const st = v.stats(id);
     if (!st) return noData(id);
     const m = st.movement;
-    if (!m) return { holds: st.window.length === 0 ? false : null, score: 0, detail: describeMovement(st), signals: [id], missing: [] };
+    if (!m)
+      return {
+        holds: st.window.length === 0 ? false : null,
+        score: 0,
+        detail: describeMovement(st),
+        signals: [id],
+        missing: [],
+      };
     const holds = m.score <= -MOVED && (o.ratio === undefined || m.ratio <= o.ratio);
     return { holds, score: Math.max(0, -m.score), detail: describeMovement(st), signals: [id], missing: [] };
   };
@@ -212,7 +230,14 @@ export function shifts(id: SignalId, ratio: number): Condition {
     const st = v.stats(id);
     if (!st) return noData(id);
     const m = st.movement;
-    if (!m) return { holds: st.window.length === 0 ? false : null, score: 0, detail: describeMovement(st), signals: [id], missing: [] };
+    if (!m)
+      return {
+        holds: st.window.length === 0 ? false : null,
+        score: 0,
+        detail: describeMovement(st),
+        signals: [id],
+        missing: [],
+      };
     const holds = Math.abs(m.score) >= MOVED && (m.ratio >= ratio || m.ratio <= 1 / ratio);
     return { holds, score: Math.abs(m.score), detail: describeMovement(st), signals: [id], missing: [] };
   };
@@ -278,7 +303,14 @@ export function any(...conds: Condition[]): Condition {
   return (v) => {
     const checks = conds.map((c) => c(v));
     const held = checks.filter((c) => c.holds === true);
-    const holds = held.length > 0 ? true : checks.every((c) => c.holds === null) ? null : checks.some((c) => c.holds === null) ? false : false;
+    const holds =
+      held.length > 0
+        ? true
+        : checks.every((c) => c.holds === null)
+          ? null
+          : checks.some((c) => c.holds === null)
+            ? false
+            : false;
     const shown = held.length > 0 ? held : checks;
     return {
       holds,
@@ -397,7 +429,9 @@ export function subjectsOf(
   };
   const sets = signals.map((id) => data.get(id)).filter((d): d is SignalData => d !== undefined);
   if (def.scope === 'model') {
-    for (const d of sets) for (const x of d.series) if (x.key.model !== '' || d.def.scope === 'model') add({ model: x.key.model, replica: '' });
+    for (const d of sets)
+      for (const x of d.series)
+        if (x.key.model !== '' || d.def.scope === 'model') add({ model: x.key.model, replica: '' });
   } else {
     for (const d of sets) for (const x of d.series) if (d.def.scope === 'replica' && x.key.replica !== '') add(x.key);
     // GPU-only hypotheses (GPU memory): replicas known only from DCGM.
@@ -424,13 +458,19 @@ export function evaluateHypothesis(
   if (subjects.length === 0) {
     const none = judge(def, links, new SubjectView(data, { model: '', replica: '' }, frame));
     const missing = uniq([...none.missing, ...signals.filter((id) => !data.get(id)?.source)]);
-    return { ...none, verdict: 'no_data', subject: undefined, score: 0, missing, reason: `no data for ${missing.map((id) => SIGNALS[id].title).join(', ')}` };
+    return {
+      ...none,
+      verdict: 'no_data',
+      subject: undefined,
+      score: 0,
+      missing,
+      reason: `no data for ${missing.map((id) => SIGNALS[id].title).join(', ')}`,
+    };
   }
   const results = subjects.map((s) => judge(def, links, new SubjectView(data, s, frame)));
   const heldCount = (r: HypothesisResult) => r.links.filter((l) => l.role === 'required' && l.holds === true).length;
   results.sort(
-    (a, b) =>
-      VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.score - a.score || heldCount(b) - heldCount(a),
+    (a, b) => VERDICT_ORDER[a.verdict] - VERDICT_ORDER[b.verdict] || b.score - a.score || heldCount(b) - heldCount(a),
   );
   return results[0] as HypothesisResult;
 }

@@ -10,7 +10,12 @@ export {
   type ResolvedDiagnose,
 } from './diagnose-options.js';
 export { DiagnoseError, type DiagnoseErrorCode } from './diagnose-error.js';
-export { PrometheusClient, type PrometheusClientOptions, type RangeSeries, type InstantSample } from './prometheus-client.js';
+export {
+  PrometheusClient,
+  type PrometheusClientOptions,
+  type RangeSeries,
+  type InstantSample,
+} from './prometheus-client.js';
 export {
   DIAGNOSIS_SCHEMA,
   buildReport,
@@ -32,3 +37,26 @@ export {
 } from './hypothesis.js';
 export { timeFrame, type TimeFrame } from './time-frame.js';
 export { movement, median, iqr, type Movement } from './robust-stats.js';
+export {
+  startDiagnoseReceiver,
+  RECEIVER_DEFAULTS,
+  type DiagnoseReceiver,
+  type DiagnoseReceiverOptions,
+} from './webhook/receiver-server.js';
+export {
+  DiagnosisBook,
+  diagnosisId,
+  systemClock,
+  type AlertRef,
+  type BookClock,
+  type BookOptions,
+  type DiagnosisEntry,
+  type Receipt,
+} from './webhook/diagnosis-book.js';
+export { chatMessage } from './webhook/chat-message.js';
+export {
+  webhookPayloadSchema,
+  labelSetKey,
+  type WebhookAlert,
+  type WebhookPayload,
+} from './webhook/alertmanager-payload.js';

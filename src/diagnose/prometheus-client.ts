@@ -131,7 +131,7 @@ export class PrometheusClient {
       const why =
         e.name === 'TimeoutError' || e.name === 'AbortError'
           ? `no answer within ${this.#timeoutMs / 1000} s`
-          : (e.cause?.code ?? e.message ?? String(err));
+          : (e.cause?.code ?? (e.cause as { message?: string } | undefined)?.message ?? e.message ?? String(err));
       throw new DiagnoseError(
         'IW_DIAGNOSE_UNREACHABLE',
         `cannot reach Prometheus at ${this.url} (${why}): check --prometheus and that Prometheus runs`,

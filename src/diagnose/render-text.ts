@@ -74,7 +74,8 @@ export function renderDiagnosis(r: DiagnosisReport, options: RenderOptions = {})
     for (const l of ls) lines.push(clip(l, width));
   };
   const seen = [...new Set(r.hypotheses.map((h) => h.subject?.model).filter((m): m is string => !!m))];
-  const subject = r.model ?? (seen.length === 1 ? seen[0] : seen.length > 1 ? `${seen.length} models` : 'no model seen');
+  const subject =
+    r.model ?? (seen.length === 1 ? seen[0] : seen.length > 1 ? `${seen.length} models` : 'no model seen');
   push(`inferwatch diagnose · ${subject} · ${when(r.at)}`);
   const base =
     r.baseline.offset_seconds !== null
@@ -91,7 +92,8 @@ export function renderDiagnosis(r: DiagnosisReport, options: RenderOptions = {})
     for (const l of top.links.filter((x) => x.role === 'required'))
       for (const w of wrap(l.detail, width - 9, '         ')) push(`         ${w}`);
     const also = supported.slice(1).map((h) => `${h.title}${h.explained_by.length > 0 ? ' (a consequence)' : ''}`);
-    if (also.length > 0) for (const w of wrap(`also supported: ${also.join('; ')}`, width - 9, '         ')) push(`         ${w}`);
+    if (also.length > 0)
+      for (const w of wrap(`also supported: ${also.join('; ')}`, width - 9, '         ')) push(`         ${w}`);
     push('', section('Next'));
     top.next.forEach((n, i) => {
       for (const w of wrap(`${i + 1}. ${n}`, width - 2, '     ')) push(`  ${w}`);
@@ -106,7 +108,9 @@ export function renderDiagnosis(r: DiagnosisReport, options: RenderOptions = {})
   if (shown.length > 0) {
     push('', `${section('Evidence')}  (now = recent median or peak of the window; sparkline = the window)`);
     for (const h of shown) {
-      push(`  ${h.rank}. ${h.title}${where(h) ? ` — ${where(h)}` : ''}${h.explained_by.length > 0 ? `  (explained by ${h.explained_by.join(', ')})` : ''}`);
+      push(
+        `  ${h.rank}. ${h.title}${where(h) ? ` — ${where(h)}` : ''}${h.explained_by.length > 0 ? `  (explained by ${h.explained_by.join(', ')})` : ''}`,
+      );
       for (const e of h.evidence) push(evidenceLine(e, width));
     }
   }
@@ -115,7 +119,8 @@ export function renderDiagnosis(r: DiagnosisReport, options: RenderOptions = {})
   const label = { supported: 'supported', not_supported: 'not supported', no_data: 'no data' } as const;
   for (const h of r.hypotheses) {
     const head = `  ${pad(String(h.rank), 3)}${pad(label[h.verdict], 14)}${pad(clip(h.title, 36), 37)}`;
-    const why = h.verdict === 'supported' ? (where(h) || '') + (h.explained_by.length > 0 ? ' (a consequence)' : '') : h.reason;
+    const why =
+      h.verdict === 'supported' ? (where(h) || '') + (h.explained_by.length > 0 ? ' (a consequence)' : '') : h.reason;
     push(`${head}${clip(why, Math.max(10, width - head.length))}`);
   }
   if (r.missing.length > 0) {

@@ -69,7 +69,12 @@ export interface DiagnosisReport {
   readonly prometheus: string;
   /** The diagnosis time (the window's end), ISO 8601. */
   readonly at: string;
-  readonly window: { readonly start: string; readonly end: string; readonly seconds: number; readonly step_seconds: number };
+  readonly window: {
+    readonly start: string;
+    readonly end: string;
+    readonly seconds: number;
+    readonly step_seconds: number;
+  };
   readonly baseline: {
     readonly start: string;
     readonly end: string;
@@ -79,7 +84,11 @@ export interface DiagnosisReport {
     readonly offset_seconds: number | null;
   };
   readonly model: string | null;
-  readonly alert: { readonly name: string; readonly labels: Readonly<Record<string, string>>; readonly firing_since: string } | null;
+  readonly alert: {
+    readonly name: string;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly firing_since: string;
+  } | null;
   /** The top supported hypothesis, or none. */
   readonly verdict: {
     readonly hypothesis: HypothesisId | null;
@@ -90,7 +99,11 @@ export interface DiagnosisReport {
   /** Every hypothesis, ranked. */
   readonly hypotheses: readonly HypothesisReport[];
   /** Signals with no data at all, and the hypotheses that needed them. */
-  readonly missing: ReadonlyArray<{ readonly signal: SignalId; readonly title: string; readonly needed_by: readonly HypothesisId[] }>;
+  readonly missing: ReadonlyArray<{
+    readonly signal: SignalId;
+    readonly title: string;
+    readonly needed_by: readonly HypothesisId[];
+  }>;
   readonly notes: readonly string[];
 }
 
@@ -112,7 +125,11 @@ export interface ReportInput {
   readonly notes: readonly string[];
 }
 
-function evidenceOf(r: RankedResult, view: SubjectView | undefined, data: ReadonlyMap<SignalId, SignalData>): EvidenceReport[] {
+function evidenceOf(
+  r: RankedResult,
+  view: SubjectView | undefined,
+  data: ReadonlyMap<SignalId, SignalData>,
+): EvidenceReport[] {
   if (!view) return [];
   const ids = [...new Set(r.links.flatMap((l) => l.signals))];
   const out: EvidenceReport[] = [];
@@ -188,7 +205,11 @@ export function buildReport(i: ReportInput): DiagnosisReport {
           text: 'No checked cause is supported: no signal moved beyond its baseline the way a cause needs.',
         },
     hypotheses,
-    missing: [...missingBy.entries()].map(([signal, needed]) => ({ signal, title: SIGNALS[signal].title, needed_by: needed })),
+    missing: [...missingBy.entries()].map(([signal, needed]) => ({
+      signal,
+      title: SIGNALS[signal].title,
+      needed_by: needed,
+    })),
     notes: i.notes,
   };
 }

@@ -18,7 +18,10 @@ export function quantileSorted(sorted: readonly number[], q: number): number {
 
 /** Median of values (NaN for none). */
 export function median(values: readonly number[]): number {
-  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
+  return quantileSorted(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 /** Interquartile range of values (0 for fewer than two). */

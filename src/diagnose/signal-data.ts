@@ -57,7 +57,10 @@ function combineValues(a: number, b: number, how: Combine): number {
 }
 
 /** Range-query results to keyed point lists: non-finite values dropped, series of one key combined. */
-export function keySeries(result: readonly RangeSeries[], def: SignalDef): Map<string, { key: SeriesKey; points: Point[] }> {
+export function keySeries(
+  result: readonly RangeSeries[],
+  def: SignalDef,
+): Map<string, { key: SeriesKey; points: Point[] }> {
   const out = new Map<string, { key: SeriesKey; byTime: Map<number, number> }>();
   for (const s of result) {
     const key = keyOf(s.labels, def);

@@ -110,7 +110,12 @@ function replicaLatency(id: LatencyId, signal: 'ttft' | 'itl', ctx: QueryContext
   const q = checkQuantile(ctx.settings);
   return [
     recorded(names(ctx).engineQuantile(id), ctx, quantileMatch(ctx)),
-    raw(histogramQuantile(q, sumBy([...BY_REPLICA, 'le'], engineRate(ctx.settings, [signal], w(ctx), '_bucket', modelNameMatch(ctx))))),
+    raw(
+      histogramQuantile(
+        q,
+        sumBy([...BY_REPLICA, 'le'], engineRate(ctx.settings, [signal], w(ctx), '_bucket', modelNameMatch(ctx))),
+      ),
+    ),
   ];
 }
 
@@ -385,10 +390,7 @@ const DEFS = {
     queries: (ctx) => {
       const [gwRule, gwRaw] = gatewayTtft(ctx) as [SignalQuery, SignalQuery];
       const [enRule, enRaw] = modelEngineTtft(ctx) as [SignalQuery, SignalQuery];
-      return [
-        { source: 'rules', expr: sub(gwRule.expr, enRule.expr) },
-        raw(sub(gwRaw.expr, enRaw.expr)),
-      ];
+      return [{ source: 'rules', expr: sub(gwRule.expr, enRule.expr) }, raw(sub(gwRaw.expr, enRaw.expr))];
     },
   },
   engine_ttft: {

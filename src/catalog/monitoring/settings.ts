@@ -150,6 +150,12 @@ export interface MonitoringSettings {
   readonly collector: CollectorSettings;
   /** Prefix of every `runbook_url`; the alert's section anchor is appended. Default `README.md`. */
   readonly runbookUrl: string;
+  /**
+   * The `inferwatch diagnose --serve` receiver Alertmanager sends firing alerts to (on a `continue: true` route), or
+   * undefined for none. Alertmanager 0.25's webhook has no file form for its URL, so it is written into the
+   * generated file: it must not carry a secret.
+   */
+  readonly diagnose?: { readonly receiverUrl: string };
 }
 
 /** The engine, DCGM, gateway and Alertmanager addresses of the generated docker-compose stack. */

@@ -5,13 +5,24 @@ import { all, any, atLeast, atMost, rises, type Check, type Condition, type Hypo
 /** The engine's generation counter went down in the window: the process restarted. */
 export const restarted: Condition = (v): Check => {
   const st = v.stats('generation_counter');
-  if (!st) return { holds: null, score: 0, detail: 'engine counters: no data', signals: ['generation_counter'], missing: ['generation_counter'] };
+  if (!st)
+    return {
+      holds: null,
+      score: 0,
+      detail: 'engine counters: no data',
+      signals: ['generation_counter'],
+      missing: ['generation_counter'],
+    };
   let drops = 0;
-  for (let i = 1; i < st.window.length; i++) if ((st.window[i] as readonly [number, number])[1] < (st.window[i - 1] as readonly [number, number])[1]) drops++;
+  for (let i = 1; i < st.window.length; i++)
+    if ((st.window[i] as readonly [number, number])[1] < (st.window[i - 1] as readonly [number, number])[1]) drops++;
   return {
     holds: drops > 0,
     score: drops > 0 ? 10 : 0,
-    detail: drops > 0 ? `engine counters reset ${drops} time${drops > 1 ? 's' : ''} in the window (a restart)` : 'no counter reset (no restart)',
+    detail:
+      drops > 0
+        ? `engine counters reset ${drops} time${drops > 1 ? 's' : ''} in the window (a restart)`
+        : 'no counter reset (no restart)',
     signals: ['generation_counter'],
     missing: [],
   };

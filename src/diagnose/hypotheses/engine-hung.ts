@@ -7,9 +7,23 @@ import { formatValue } from '../format-value.js';
 /** Generation stopped: no token in the window's last third, where the baseline had some. */
 export const generationStopped: Condition = (v): Check => {
   const st = v.stats('generation_tokens');
-  if (!st) return { holds: null, score: 0, detail: 'tokens generated: no data', signals: ['generation_tokens'], missing: ['generation_tokens'] };
+  if (!st)
+    return {
+      holds: null,
+      score: 0,
+      detail: 'tokens generated: no data',
+      signals: ['generation_tokens'],
+      missing: ['generation_tokens'],
+    };
   const m = st.movement;
-  if (!m) return { holds: false, score: 0, detail: `tokens generated: ${st.window.length === 0 ? 'no value in the window' : 'no baseline'}`, signals: ['generation_tokens'], missing: [] };
+  if (!m)
+    return {
+      holds: false,
+      score: 0,
+      detail: `tokens generated: ${st.window.length === 0 ? 'no value in the window' : 'no baseline'}`,
+      signals: ['generation_tokens'],
+      missing: [],
+    };
   const holds = m.now <= 0.01 && m.baseline > 0;
   return {
     holds,
@@ -23,7 +37,8 @@ export const generationStopped: Condition = (v): Check => {
 /** The engine's metrics kept coming in the window's last third: it answers scrapes, so it is not down. */
 export const stillScraped: Condition = (v): Check => {
   const st = v.stats('waiting');
-  if (!st) return { holds: null, score: 0, detail: 'engine metrics: no data', signals: ['waiting'], missing: ['waiting'] };
+  if (!st)
+    return { holds: null, score: 0, detail: 'engine metrics: no data', signals: ['waiting'], missing: ['waiting'] };
   const from = v.frame.end - (v.frame.end - v.frame.windowStart) / 3;
   const recent = st.window.filter((p) => p[0] >= from).length;
   const up = v.stats('engine_up');
@@ -52,10 +67,22 @@ export const engineHung: HypothesisDef = {
     'Drain it from the gateway first if the gateway still routes to it (its health check passes).',
     'GPU state of the replica: DCGM utilisation and XID errors; NCCL timeouts under tensor parallelism.',
   ],
-  explains: ['queue_backup', 'kv_pressure', 'engine_errors', 'stream_stalls', 'replica_outlier', 'gateway_engine_latency'],
+  explains: [
+    'queue_backup',
+    'kv_pressure',
+    'engine_errors',
+    'stream_stalls',
+    'replica_outlier',
+    'gateway_engine_latency',
+  ],
   links: () => [
     { id: 'requests_wait', role: 'required', text: 'requests waiting', check: atLeast('waiting', 1) },
-    { id: 'no_tokens', role: 'required', text: 'no token generated lately, where the baseline had tokens', check: generationStopped },
+    {
+      id: 'no_tokens',
+      role: 'required',
+      text: 'no token generated lately, where the baseline had tokens',
+      check: generationStopped,
+    },
     { id: 'answers_scrapes', role: 'required', text: 'the engine still answers scrapes', check: stillScraped },
     { id: 'running', role: 'supporting', text: 'requests running', check: atLeast('running', 0) },
     { id: 'kv', role: 'supporting', text: 'KV-cache usage', check: atLeast('kv_usage', 0) },

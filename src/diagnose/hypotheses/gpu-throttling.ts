@@ -18,7 +18,14 @@ export function reasonNames(bits: number): string[] {
 /** Clocks-event reasons other than idle appeared in the window's last third that the baseline did not have. */
 export const newThrottleReasons: Condition = (v): Check => {
   const st = v.stats('clock_reasons');
-  if (!st) return { holds: null, score: 0, detail: 'clocks-event reasons: no data', signals: ['clock_reasons'], missing: ['clock_reasons'] };
+  if (!st)
+    return {
+      holds: null,
+      score: 0,
+      detail: 'clocks-event reasons: no data',
+      signals: ['clock_reasons'],
+      missing: ['clock_reasons'],
+    };
   const from = v.frame.end - (v.frame.end - v.frame.windowStart) / 3;
   let now = 0;
   for (const [t, x] of st.window) if (t >= from) now |= x;
@@ -50,7 +57,12 @@ export const gpuThrottling: HypothesisDef = {
   ],
   explains: ['queue_backup', 'stream_stalls', 'replica_outlier'],
   links: () => [
-    { id: 'decode_slower', role: 'required', text: 'engine ITL at least 1.3× the baseline', check: rises('engine_itl', { ratio: 1.3 }) },
+    {
+      id: 'decode_slower',
+      role: 'required',
+      text: 'engine ITL at least 1.3× the baseline',
+      check: rises('engine_itl', { ratio: 1.3 }),
+    },
     {
       id: 'gpu_says_so',
       role: 'required',

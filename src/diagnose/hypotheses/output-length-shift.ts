@@ -28,6 +28,11 @@ export const outputLengthShift: HypothesisDef = {
       text: 'requests failing more than at baseline (errors cut answers short)',
       check: rises('gateway_error_ratio'),
     },
-    { id: 'output_rate', role: 'supporting', text: 'output tokens per second moved', check: shifts('output_token_rate', 1.3) },
+    {
+      id: 'output_rate',
+      role: 'supporting',
+      text: 'output tokens per second moved',
+      check: shifts('output_token_rate', 1.3),
+    },
   ],
 };

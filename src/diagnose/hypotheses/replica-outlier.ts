@@ -36,8 +36,14 @@ export function outlierAmongPeers(id: SignalId, factor: number): Condition {
         signals: [id],
         missing: [],
       };
-    const win = ratioToPeers(own.window, others.map((o) => o.window));
-    const base = ratioToPeers(own.baseline, others.map((o) => o.baseline));
+    const win = ratioToPeers(
+      own.window,
+      others.map((o) => o.window),
+    );
+    const base = ratioToPeers(
+      own.baseline,
+      others.map((o) => o.baseline),
+    );
     const now = windowValue(win, 'recent', v.frame.windowStart, v.frame.end);
     if (!Number.isFinite(now) || base.length === 0)
       return {
@@ -47,7 +53,11 @@ export function outlierAmongPeers(id: SignalId, factor: number): Condition {
         signals: [id],
         missing: [],
       };
-    const m = movement(now, base.map((p) => p[1]), { abs: 0.2, rel: 0.1 });
+    const m = movement(
+      now,
+      base.map((p) => p[1]),
+      { abs: 0.2, rel: 0.1 },
+    );
     const holds = m.score >= MOVED && now >= factor;
     return {
       holds,

@@ -35,9 +35,11 @@ function firingSelector(name: string, model: string | undefined) {
 export async function findAlertFiring(client: PrometheusClient, name: string, o: AlertSearch): Promise<AlertFiring> {
   const sel = firingSelector(name, o.model);
   const step = Math.max(o.evaluationSeconds, Math.ceil(o.lookbackSeconds / 1000));
+  // The range starts a whole number of steps before now, so its last point is now (a firing that began since the
+  // previous step is not missed).
   const coarse = await client.queryRange(
     renderPromQL(sumOverTime(sel, formatDuration(step))),
-    o.now - o.lookbackSeconds,
+    o.now - Math.ceil(o.lookbackSeconds / step) * step,
     o.now,
     step,
   );

@@ -18,6 +18,6 @@ test('values are printed in their unit', () => {
   for (const [x, unit, text] of cases) assert.equal(formatValue(x, unit), text, `${x} ${unit}`);
   assert.equal(formatFactor(3.2), '×3.2');
   assert.equal(formatFactor(0.25), '÷4');
-  assert.equal(formatFactor(Infinity), 'from 0');
+  assert.equal(formatFactor(Infinity), '');
   assert.equal(formatFactor(0), 'to 0');
 });

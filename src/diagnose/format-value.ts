@@ -36,10 +36,10 @@ export function formatValue(x: number, unit: SignalUnit): string {
   }
 }
 
-/** A ratio of two values as "×3.2" (or "÷2.1" when it fell), for summaries. */
+/** A ratio of two values as "×3.2" (or "÷2.1" when it fell, "to 0" when it vanished; "" from 0), for summaries. */
 export function formatFactor(ratio: number): string {
-  if (Number.isNaN(ratio)) return '';
-  if (!Number.isFinite(ratio)) return ratio > 0 ? 'from 0' : '';
+  // From a baseline of 0 there is no factor to speak of: the baseline value says it.
+  if (!Number.isFinite(ratio)) return '';
   if (ratio >= 1) return `×${num(ratio, ratio < 10 ? 1 : 0)}`;
   if (ratio <= 0) return 'to 0';
   return `÷${num(1 / ratio, 1 / ratio < 10 ? 1 : 0)}`;

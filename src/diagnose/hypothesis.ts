@@ -243,6 +243,37 @@ export function shifts(id: SignalId, ratio: number): Condition {
   };
 }
 
+/**
+ * The window's value is at least `level` (a level from the alerts) and rose beyond the baseline's spread: a full
+ * cache that was full all along is not an incident that started now.
+ * Detail: "KV-cache usage 96.9% (≥ 80%; baseline 0.4%, score 19.4)".
+ */
+export function highAndRising(id: SignalId, level: number): Condition {
+  return (v) => {
+    const st = v.stats(id);
+    if (!st) return noData(id);
+    const now = windowValue(st.window, st.def.stat, v.frame.windowStart, v.frame.end);
+    const m = st.movement;
+    if (!Number.isFinite(now) || !m)
+      return {
+        holds: st.window.length === 0 ? false : null,
+        score: 0,
+        detail: describeMovement(st),
+        signals: [id],
+        missing: [],
+      };
+    const high = now >= level;
+    const factor = formatFactor(m.ratio);
+    return {
+      holds: high && m.score >= MOVED,
+      score: Math.max(0, m.score),
+      detail: `${st.def.title} ${fmt(st, now)} (${high ? '≥' : '<'} ${fmt(st, level)}; baseline ${fmt(st, m.baseline)}${factor ? `, ${factor}` : ''}, score ${m.score.toFixed(1)})`,
+      signals: [id],
+      missing: [],
+    };
+  };
+}
+
 /** The window's value is at least `level` (a level from the alerts, not a change). */
 export function atLeast(id: SignalId, level: number): Condition {
   return (v) => {
@@ -298,19 +329,13 @@ export function all(...conds: Condition[]): Condition {
   };
 }
 
-/** At least one condition holds (null when none does and one lacks data); as strong as the strongest that holds. */
+/** At least one condition holds (null when none could be read); as strong as the strongest that holds. */
 export function any(...conds: Condition[]): Condition {
   return (v) => {
     const checks = conds.map((c) => c(v));
     const held = checks.filter((c) => c.holds === true);
-    const holds =
-      held.length > 0
-        ? true
-        : checks.every((c) => c.holds === null)
-          ? null
-          : checks.some((c) => c.holds === null)
-            ? false
-            : false;
+    // One alternative without data does not decide when another could be read and does not hold.
+    const holds = held.length > 0 ? true : checks.every((c) => c.holds === null) ? null : false;
     const shown = held.length > 0 ? held : checks;
     return {
       holds,

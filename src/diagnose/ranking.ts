@@ -32,7 +32,7 @@ export function rankResults(results: readonly HypothesisResult[]): RankedResult[
   while (left.length > 0) {
     const done = new Set(placed.map((p) => p.def.id));
     const i = left.findIndex((r) => causesOf(r).every((c) => done.has(c)));
-    placed.push(...left.splice(i < 0 ? 0 : i, 1));
+    placed.push(...left.splice(Math.max(i, 0), 1));
   }
   const rest = results
     .filter((r) => r.verdict === 'not_supported')

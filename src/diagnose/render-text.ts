@@ -48,7 +48,7 @@ function evidenceLine(e: EvidenceReport, width: number): string {
   const base = e.baseline_median === null ? 'n/a' : formatValue(e.baseline_median, e.unit);
   const factor = e.ratio === null ? '' : formatFactor(e.ratio);
   const score = e.score === null ? '' : `score ${e.score.toFixed(1)}`;
-  const head = `    ${pad(clip(e.title, 30), 30)} ${pad(now, 9)} base ${pad(base, 9)} ${pad(factor, 7)} ${pad(score, 11)}`;
+  const head = `    ${pad(clip(e.title, 24), 24)} ${pad(now, 8)} base ${pad(base, 8)} ${pad(factor, 6)} ${pad(score, 11)}`;
   const room = Math.max(0, width - head.length - 1);
   const spark = sparkline(
     e.window.map((p) => p[1]),
@@ -96,7 +96,7 @@ export function renderDiagnosis(r: DiagnosisReport, options: RenderOptions = {})
       for (const w of wrap(`also supported: ${also.join('; ')}`, width - 9, '         ')) push(`         ${w}`);
     push('', section('Next'));
     top.next.forEach((n, i) => {
-      for (const w of wrap(`${i + 1}. ${n}`, width - 2, '     ')) push(`  ${w}`);
+      for (const w of wrap(`${i + 1}. ${n}`, width - 2, '   ')) push(`  ${w}`);
     });
     if (top.runbook_url) push(`  runbook: ${top.runbook_url}`);
   } else {

@@ -217,7 +217,6 @@ const DEFS = {
     scope: 'replica',
     stat: 'peak',
     floor: { abs: 0.05, rel: 0.25 },
-    absentIsZero: true,
     queries: (ctx) => [
       recorded(names(ctx).preemptions, ctx),
       raw(sumBy(BY_REPLICA, engineRate(ctx.settings, ['preemptions'], w(ctx), '', modelNameMatch(ctx)))),
@@ -229,7 +228,6 @@ const DEFS = {
     scope: 'model',
     stat: 'peak',
     floor: { abs: 0.05, rel: 0.25 },
-    absentIsZero: true,
     queries: (ctx) => [
       { source: 'rules', expr: sumBy(['model'], selector(names(ctx).preemptions, modelMatch(ctx))) },
       raw(sumBy(['model'], engineRate(ctx.settings, ['preemptions'], w(ctx), '', modelNameMatch(ctx)))),
@@ -288,7 +286,6 @@ const DEFS = {
     scope: 'model',
     stat: 'peak',
     floor: { abs: 0.02, rel: 0 },
-    absentIsZero: true,
     queries: (ctx) => [
       recorded(names(ctx).errors, ctx),
       raw(
@@ -354,7 +351,6 @@ const DEFS = {
     scope: 'model',
     stat: 'peak',
     floor: { abs: 0.01, rel: 0 },
-    absentIsZero: true,
     queries: (ctx) => [
       recorded(names(ctx).stalls, ctx),
       raw(
@@ -466,7 +462,6 @@ const DEFS = {
     scope: 'gpu',
     stat: 'recent',
     floor: { abs: 0.05, rel: 0 },
-    absentIsZero: true,
     queries: (ctx) => [
       // Violation counters are microseconds: their rate over a second is the share of time throttled.
       raw(

@@ -3,6 +3,7 @@
 // evaluation intervals and a short rate window set through the monitoring config (never by changing a rule).
 // Background load comes from the load generator (runBench); `close()` stops everything and removes temp dirs.
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { stringify } from 'yaml';
 import { runBench, type BenchOptions } from '../../src/bench/index.js';
 import type { MonitoringSettings } from '../../src/catalog/index.js';
 import { resolveMonitoring } from '../../src/config/index.js';
@@ -76,6 +77,8 @@ export interface DiagnoseRig {
   readonly sims: ReadonlyMap<string, SimServer>;
   readonly proxies: ReadonlyMap<string, DelayProxy>;
   readonly settings: MonitoringSettings;
+  /** The `monitoring:` section the settings came from, as the YAML file `--config` reads. */
+  readonly configYaml: string;
   /** Posts a fault to one replica's admin API. */
   fault(replica: string, body: unknown): Promise<void>;
   /** Clears every fault of one replica. */
@@ -104,7 +107,7 @@ export interface RigOptions {
   readonly replicas: readonly RigReplicaOptions[];
   /** Gateway stall threshold, seconds. Default 1. */
   readonly stallThreshold?: number;
-  /** Extra monitoring keys (merged over FAST_MONITORING at the top level). */
+  /** Extra monitoring keys (merged over FAST_MONITORING at the top level); `alertmanagers` goes to the targets. */
   readonly monitoring?: Record<string, unknown>;
 }
 
@@ -145,9 +148,10 @@ export async function startRig(o: RigOptions): Promise<DiagnoseRig> {
       }),
     );
     const addr = (url: string) => new URL(url).host;
-    const settings = resolveMonitoring({
+    const { alertmanagers, ...monitoringKeys } = (o.monitoring ?? {}) as Record<string, unknown>;
+    const monitoring = {
       ...FAST_MONITORING,
-      ...o.monitoring,
+      ...monitoringKeys,
       targets: {
         engines: [...sims.entries()].map(([name, s]) => ({
           replica: name,
@@ -156,9 +160,10 @@ export async function startRig(o: RigOptions): Promise<DiagnoseRig> {
         })),
         gateways: [addr(gateway.url)],
         nodes: [],
-        alertmanagers: (o.monitoring?.alertmanagers as string[] | undefined) ?? [],
+        alertmanagers: (alertmanagers as string[] | undefined) ?? [],
       },
-    });
+    };
+    const settings = resolveMonitoring(monitoring);
     const files = generateStack(settings);
     const promFiles = new Map(
       [...files].filter(([p]) => p.startsWith('prometheus/')).map(([p, text]) => [p.slice('prometheus/'.length), text]),
@@ -187,6 +192,7 @@ export async function startRig(o: RigOptions): Promise<DiagnoseRig> {
       sims,
       proxies,
       settings,
+      configYaml: stringify({ monitoring }),
       fault: (replica, body) => post(replica, 'POST', body),
       clearFaults: (replica) => post(replica, 'DELETE'),
       load: (options) => {

@@ -1,6 +1,6 @@
 // Engine errors and crashes: requests fail (5xx, errors mid-stream at the gateway, engine finishes with
 // finished_reason="error"), or the engine process went away (a failed scrape, counters reset by a restart).
-import { all, any, atLeast, atMost, rises, type Check, type Condition, type HypothesisDef } from '../hypothesis.js';
+import { any, atMost, highAndRising, rises, type Check, type Condition, type HypothesisDef } from '../hypothesis.js';
 
 /** The engine's generation counter went down in the window: the process restarted. */
 export const restarted: Condition = (v): Check => {
@@ -47,7 +47,7 @@ export const engineErrors: HypothesisDef = {
       role: 'required',
       text: 'requests fail more than at baseline, or the engine was down or restarted',
       check: any(
-        all(atLeast('gateway_error_ratio', t.errors), rises('gateway_error_ratio')),
+        highAndRising('gateway_error_ratio', t.errors),
         rises('engine_error_finishes'),
         atMost('engine_up', 0),
         restarted,

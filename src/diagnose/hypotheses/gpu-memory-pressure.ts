@@ -1,6 +1,6 @@
 // GPU memory pressure: a GPU's framebuffer is nearly full and fuller than at baseline. vLLM pre-allocates its share
 // of the card, so used memory sits flat under any load; a rise means something beyond the engine is allocating.
-import { all, atLeast, rises, type HypothesisDef } from '../hypothesis.js';
+import { highAndRising, type HypothesisDef } from '../hypothesis.js';
 
 export const gpuMemoryPressure: HypothesisDef = {
   id: 'gpu_memory_pressure',
@@ -20,7 +20,7 @@ export const gpuMemoryPressure: HypothesisDef = {
       id: 'memory_full',
       role: 'required',
       text: `GPU memory at least ${Math.round(t.gpuMemory * 100)}% used and above its baseline`,
-      check: all(atLeast('gpu_memory', t.gpuMemory), rises('gpu_memory')),
+      check: highAndRising('gpu_memory', t.gpuMemory),
     },
   ],
 };

@@ -1,7 +1,7 @@
 // KV-cache pressure and preemption: a replica's cache is full, so new requests wait and running ones are evicted
 // and recomputed. The chain is the mechanism, not KV usage alone: a full cache that admits everything is just a
 // well-used one.
-import { all, any, atLeast, rises, type HypothesisDef } from '../hypothesis.js';
+import { any, highAndRising, rises, type HypothesisDef } from '../hypothesis.js';
 
 export const kvPressure: HypothesisDef = {
   id: 'kv_pressure',
@@ -21,7 +21,7 @@ export const kvPressure: HypothesisDef = {
       id: 'kv_full',
       role: 'required',
       text: `KV cache at least ${Math.round(t.kvHigh * 100)}% full and above its baseline`,
-      check: all(atLeast('kv_usage', t.kvHigh), rises('kv_usage')),
+      check: highAndRising('kv_usage', t.kvHigh),
     },
     {
       id: 'requests_queue',

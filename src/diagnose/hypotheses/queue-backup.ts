@@ -1,6 +1,6 @@
 // Queue backup / admission limit: requests wait in the engine before being scheduled. A consequence of most other
 // causes (a full cache, a surge, a slow or hung engine), so it ranks below any supported cause that explains it.
-import { all, atLeast, rises, type HypothesisDef } from '../hypothesis.js';
+import { highAndRising, rises, type HypothesisDef } from '../hypothesis.js';
 
 export const queueBackup: HypothesisDef = {
   id: 'queue_backup',
@@ -20,7 +20,7 @@ export const queueBackup: HypothesisDef = {
       id: 'queue_long',
       role: 'required',
       text: `at least ${t.queue} requests waiting, more than at baseline`,
-      check: all(atLeast('waiting', t.queue), rises('waiting')),
+      check: highAndRising('waiting', t.queue),
     },
     { id: 'ttft_up', role: 'supporting', text: 'engine TTFT up', check: rises('engine_ttft') },
   ],

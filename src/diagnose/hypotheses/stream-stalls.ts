@@ -1,6 +1,6 @@
 // Mid-stream stalls seen at the gateway: streams that started and then went silent past the stall threshold. Not
 // when the engine is preempting: a preempted request pauses until it is recomputed, and that is KV pressure.
-import { all, atLeast, rises, type HypothesisDef } from '../hypothesis.js';
+import { highAndRising, rises, type HypothesisDef } from '../hypothesis.js';
 
 export const streamStalls: HypothesisDef = {
   id: 'stream_stalls',
@@ -20,7 +20,7 @@ export const streamStalls: HypothesisDef = {
       id: 'streams_stall',
       role: 'required',
       text: `at least ${t.stalls * 100}% of streams stalled, more than at baseline`,
-      check: all(atLeast('stall_ratio', t.stalls), rises('stall_ratio')),
+      check: highAndRising('stall_ratio', t.stalls),
     },
     {
       id: 'not_preemption',

@@ -38,6 +38,9 @@ export interface DiagnoseFlags {
   logLevel?: string;
 }
 
+/** Where `--serve` listens without --listen. */
+export const SERVE_DEFAULT_LISTEN = { host: '127.0.0.1', port: 9095 } as const;
+
 /** Exit codes: 0 a diagnosis was made, 1 it could not be (Prometheus unreachable, no data, ...), 2 bad input. */
 export const EXIT = { ok: 0, failed: 1, badInput: 2 } as const;
 
@@ -124,7 +127,7 @@ async function serve(flags: DiagnoseFlags, io: CommandIo): Promise<number> {
         'does not apply with --serve',
         'Each alert gives the time and the model: drop it',
       );
-  const listen = flags.listen ?? { host: '127.0.0.1', port: 9095 };
+  const listen = flags.listen ?? SERVE_DEFAULT_LISTEN;
   const chat = flags.chatWebhookFile ? readChatWebhook(flags.chatWebhookFile) : undefined;
   const rx = await startDiagnoseReceiver({
     host: listen.host,

@@ -171,7 +171,8 @@ export function describeMovement(st: SignalStats): string {
   return `${st.def.title} ${fmt(st, m.now)} (baseline ${fmt(st, m.baseline)}${factor ? `, ${factor}` : ''}, score ${m.score.toFixed(1)})`;
 }
 
-function noData(id: SignalId): Check {
+/** The check of a condition whose signal `id` has no series. */
+export function noData(id: SignalId): Check {
   return { holds: null, score: 0, detail: `${SIGNALS[id].title}: no data`, signals: [id], missing: [id] };
 }
 
@@ -183,64 +184,50 @@ export interface MoveOptions {
   readonly atLeast?: number;
 }
 
-/** The signal rose beyond the baseline's spread (score ≥ 3), by at least `ratio`, to at least `atLeast`. */
-export function rises(id: SignalId, o: MoveOptions = {}): Condition {
+/**
+ * A condition on one signal's movement against its baseline. No series is no data; no point in the window does not
+ * hold (the signal stopped); no baseline to compare with is no data.
+ */
+function onMovement(
+  id: SignalId,
+  judge: (st: SignalStats, m: Movement) => { holds: boolean; score: number; detail?: string },
+): Condition {
   return (v) => {
     const st = v.stats(id);
     if (!st) return noData(id);
     const m = st.movement;
-    if (!m)
-      return {
-        holds: st.window.length === 0 ? false : null,
-        score: 0,
-        detail: describeMovement(st),
-        signals: [id],
-        missing: [],
-      };
-    const holds =
+    const r: { holds: boolean | null; score: number; detail?: string } = m
+      ? judge(st, m)
+      : { holds: st.window.length === 0 ? false : null, score: 0 };
+    return { holds: r.holds, score: r.score, detail: r.detail ?? describeMovement(st), signals: [id], missing: [] };
+  };
+}
+
+/** The signal rose beyond the baseline's spread (score ≥ 3), by at least `ratio`, to at least `atLeast`. */
+export function rises(id: SignalId, o: MoveOptions = {}): Condition {
+  return onMovement(id, (_st, m) => ({
+    holds:
       m.score >= MOVED &&
       (o.ratio === undefined || m.ratio >= o.ratio) &&
-      (o.atLeast === undefined || m.now >= o.atLeast);
-    return { holds, score: Math.max(0, m.score), detail: describeMovement(st), signals: [id], missing: [] };
-  };
+      (o.atLeast === undefined || m.now >= o.atLeast),
+    score: Math.max(0, m.score),
+  }));
 }
 
 /** The signal fell beyond the baseline's spread (score ≤ −3), to at most `ratio` of the baseline. */
 export function falls(id: SignalId, o: { ratio?: number } = {}): Condition {
-  return (v) => {
-    const st = v.stats(id);
-    if (!st) return noData(id);
-    const m = st.movement;
-    if (!m)
-      return {
-        holds: st.window.length === 0 ? false : null,
-        score: 0,
-        detail: describeMovement(st),
-        signals: [id],
-        missing: [],
-      };
-    const holds = m.score <= -MOVED && (o.ratio === undefined || m.ratio <= o.ratio);
-    return { holds, score: Math.max(0, -m.score), detail: describeMovement(st), signals: [id], missing: [] };
-  };
+  return onMovement(id, (_st, m) => ({
+    holds: m.score <= -MOVED && (o.ratio === undefined || m.ratio <= o.ratio),
+    score: Math.max(0, -m.score),
+  }));
 }
 
 /** The signal moved either way beyond the baseline's spread, by a factor of at least `ratio` (or 1 / ratio). */
 export function shifts(id: SignalId, ratio: number): Condition {
-  return (v) => {
-    const st = v.stats(id);
-    if (!st) return noData(id);
-    const m = st.movement;
-    if (!m)
-      return {
-        holds: st.window.length === 0 ? false : null,
-        score: 0,
-        detail: describeMovement(st),
-        signals: [id],
-        missing: [],
-      };
-    const holds = Math.abs(m.score) >= MOVED && (m.ratio >= ratio || m.ratio <= 1 / ratio);
-    return { holds, score: Math.abs(m.score), detail: describeMovement(st), signals: [id], missing: [] };
-  };
+  return onMovement(id, (_st, m) => ({
+    holds: Math.abs(m.score) >= MOVED && (m.ratio >= ratio || m.ratio <= 1 / ratio),
+    score: Math.abs(m.score),
+  }));
 }
 
 /**
@@ -249,68 +236,42 @@ export function shifts(id: SignalId, ratio: number): Condition {
  * Detail: "KV-cache usage 96.9% (≥ 80%; baseline 0.4%, score 19.4)".
  */
 export function highAndRising(id: SignalId, level: number): Condition {
-  return (v) => {
-    const st = v.stats(id);
-    if (!st) return noData(id);
-    const now = windowValue(st.window, st.def.stat, v.frame.windowStart, v.frame.end);
-    const m = st.movement;
-    if (!Number.isFinite(now) || !m)
-      return {
-        holds: st.window.length === 0 ? false : null,
-        score: 0,
-        detail: describeMovement(st),
-        signals: [id],
-        missing: [],
-      };
-    const high = now >= level;
+  return onMovement(id, (st, m) => {
+    const high = m.now >= level;
     const factor = formatFactor(m.ratio);
     return {
       holds: high && m.score >= MOVED,
       score: Math.max(0, m.score),
-      detail: `${st.def.title} ${fmt(st, now)} (${high ? '≥' : '<'} ${fmt(st, level)}; baseline ${fmt(st, m.baseline)}${factor ? `, ${factor}` : ''}, score ${m.score.toFixed(1)})`,
-      signals: [id],
-      missing: [],
+      detail: `${st.def.title} ${fmt(st, m.now)} (${high ? '≥' : '<'} ${fmt(st, level)}; baseline ${fmt(st, m.baseline)}${factor ? `, ${factor}` : ''}, score ${m.score.toFixed(1)})`,
     };
-  };
+  });
 }
 
-/** The window's value is at least `level` (a level from the alerts, not a change). */
-export function atLeast(id: SignalId, level: number): Condition {
+/** The window's value against a level (from the alerts, not a change); no baseline needed. */
+function level(id: SignalId, op: '≥' | '≤', value: number): Condition {
   return (v) => {
     const st = v.stats(id);
     if (!st) return noData(id);
     const now = windowValue(st.window, st.def.stat, v.frame.windowStart, v.frame.end);
     if (!Number.isFinite(now))
       return { holds: false, score: 0, detail: `${st.def.title}: no value in the window`, signals: [id], missing: [] };
-    const holds = now >= level;
+    const holds = op === '≥' ? now >= value : now <= value;
+    const moved = st.movement?.score ?? (holds ? (op === '≥' ? MOVED : -MOVED) : 0);
     return {
       holds,
-      score: Math.max(0, st.movement?.score ?? (holds ? MOVED : 0)),
-      detail: `${st.def.title} ${fmt(st, now)} ${holds ? '≥' : '<'} ${fmt(st, level)}`,
+      score: Math.max(0, op === '≥' ? moved : -moved),
+      detail: `${st.def.title} ${fmt(st, now)} ${holds ? op : op === '≥' ? '<' : '>'} ${fmt(st, value)}`,
       signals: [id],
       missing: [],
     };
   };
 }
 
-/** The window's value is at most `level`. */
-export function atMost(id: SignalId, level: number): Condition {
-  return (v) => {
-    const st = v.stats(id);
-    if (!st) return noData(id);
-    const now = windowValue(st.window, st.def.stat, v.frame.windowStart, v.frame.end);
-    if (!Number.isFinite(now))
-      return { holds: false, score: 0, detail: `${st.def.title}: no value in the window`, signals: [id], missing: [] };
-    const holds = now <= level;
-    return {
-      holds,
-      score: Math.max(0, -(st.movement?.score ?? (holds ? -MOVED : 0))),
-      detail: `${st.def.title} ${fmt(st, now)} ${holds ? '≤' : '>'} ${fmt(st, level)}`,
-      signals: [id],
-      missing: [],
-    };
-  };
-}
+/** The window's value is at least `value`. */
+export const atLeast = (id: SignalId, value: number): Condition => level(id, '≥', value);
+
+/** The window's value is at most `value`. */
+export const atMost = (id: SignalId, value: number): Condition => level(id, '≤', value);
 
 const uniq = <T>(xs: readonly T[]): T[] => [...new Set(xs)];
 

@@ -1,18 +1,20 @@
 // Engine errors and crashes: requests fail (5xx, errors mid-stream at the gateway, engine finishes with
 // finished_reason="error"), or the engine process went away (a failed scrape, counters reset by a restart).
-import { any, atMost, highAndRising, rises, type Check, type Condition, type HypothesisDef } from '../hypothesis.js';
+import {
+  any,
+  atMost,
+  highAndRising,
+  rises,
+  noData,
+  type Check,
+  type Condition,
+  type HypothesisDef,
+} from '../hypothesis.js';
 
 /** The engine's generation counter went down in the window: the process restarted. */
 export const restarted: Condition = (v): Check => {
   const st = v.stats('generation_counter');
-  if (!st)
-    return {
-      holds: null,
-      score: 0,
-      detail: 'engine counters: no data',
-      signals: ['generation_counter'],
-      missing: ['generation_counter'],
-    };
+  if (!st) return noData('generation_counter');
   let drops = 0;
   for (let i = 1; i < st.window.length; i++)
     if ((st.window[i] as readonly [number, number])[1] < (st.window[i - 1] as readonly [number, number])[1]) drops++;

@@ -1,20 +1,13 @@
 // Engine hung: requests wait, the engine answers scrapes (so health checks pass), and no token comes out — with
 // nothing running (vLLM #45414: the scheduler stopped admitting) or with requests running that never advance
 // (vLLM #2731: KV 99%, 35 running, 115 waiting, no tokens).
-import { atLeast, type Check, type Condition, type HypothesisDef } from '../hypothesis.js';
+import { atLeast, noData, type Check, type Condition, type HypothesisDef } from '../hypothesis.js';
 import { formatValue } from '../format-value.js';
 
 /** Generation stopped: no token in the window's last third, where the baseline had some. */
 export const generationStopped: Condition = (v): Check => {
   const st = v.stats('generation_tokens');
-  if (!st)
-    return {
-      holds: null,
-      score: 0,
-      detail: 'tokens generated: no data',
-      signals: ['generation_tokens'],
-      missing: ['generation_tokens'],
-    };
+  if (!st) return noData('generation_tokens');
   const m = st.movement;
   if (!m)
     return {
@@ -37,8 +30,7 @@ export const generationStopped: Condition = (v): Check => {
 /** The engine's metrics kept coming in the window's last third: it answers scrapes, so it is not down. */
 export const stillScraped: Condition = (v): Check => {
   const st = v.stats('waiting');
-  if (!st)
-    return { holds: null, score: 0, detail: 'engine metrics: no data', signals: ['waiting'], missing: ['waiting'] };
+  if (!st) return noData('waiting');
   const from = v.frame.end - (v.frame.end - v.frame.windowStart) / 3;
   const recent = st.window.filter((p) => p[0] >= from).length;
   const up = v.stats('engine_up');

@@ -2,7 +2,17 @@
 // busy, new clocks-event (throttle) reasons appeared, or it spent time power- or thermally-capped. Slowness without
 // any of these GPU signs is not the GPU's clocks (see the replica-outlier hypothesis for a host or link problem).
 import { DCGM_CLOCKS_EVENT_REASON_BITS } from '../../catalog/index.js';
-import { all, any, atLeast, falls, rises, type Check, type Condition, type HypothesisDef } from '../hypothesis.js';
+import {
+  all,
+  any,
+  atLeast,
+  falls,
+  rises,
+  noData,
+  type Check,
+  type Condition,
+  type HypothesisDef,
+} from '../hypothesis.js';
 import { median } from '../robust-stats.js';
 
 /** Bits that mean a limit, not an idle GPU. */
@@ -18,14 +28,7 @@ export function reasonNames(bits: number): string[] {
 /** Clocks-event reasons other than idle appeared in the window's last third that the baseline did not have. */
 export const newThrottleReasons: Condition = (v): Check => {
   const st = v.stats('clock_reasons');
-  if (!st)
-    return {
-      holds: null,
-      score: 0,
-      detail: 'clocks-event reasons: no data',
-      signals: ['clock_reasons'],
-      missing: ['clock_reasons'],
-    };
+  if (!st) return noData('clock_reasons');
   const from = v.frame.end - (v.frame.end - v.frame.windowStart) / 3;
   let now = 0;
   for (const [t, x] of st.window) if (t >= from) now |= x;

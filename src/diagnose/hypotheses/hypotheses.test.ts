@@ -1,5 +1,5 @@
 // Each hypothesis's chain on hand-built signals: what supports it, what a lone symptom does not, what rules it out,
-// and what "no data" looks like. The live scenarios (test/e2e/diagnose-incidents.test.ts) prove the same on real
+// and what "no data" looks like. The live scenarios (test/e2e/diagnose-incidents.serial.test.ts) prove the same on real
 // Prometheus; these pin the mechanism down one link at a time.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

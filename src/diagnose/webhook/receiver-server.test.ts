@@ -1,7 +1,7 @@
 // The receiver's listener on real sockets, against a real Prometheus that has no data (so every diagnosis fails
 // with a one-line error, which is still delivered): dedup of repeat sends, the result pages, the chat post, JSON
 // errors for bad input, bounded bodies, the header deadline, and a chat webhook URL that never reaches the logs.
-// The whole path with Alertmanager and a live incident is in test/e2e/diagnose-incidents.test.ts.
+// The whole path with Alertmanager and a live incident is in test/e2e/diagnose-incidents.serial.test.ts.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';

@@ -63,6 +63,8 @@ function oneLine(e: SeriesExpr | ScalarExpr): string {
       return `label_replace(${oneLine(e.arg)}, ${quote(e.dst)}, ${quote(e.replacement)}, ${quote(e.src)}, ${quote(e.regex)})`;
     case 'absent':
       return `absent(${selectorText(e.arg)})`;
+    case 'math':
+      return `${e.fn}(${oneLine(e.arg)})`;
     case 'binary':
     case 'set': {
       const side = (x: SeriesExpr | ScalarExpr): string => (compound(x) ? `(${oneLine(x)})` : oneLine(x));
@@ -82,6 +84,8 @@ function prettyAt(e: SeriesExpr | ScalarExpr, indent: number, width: number): st
       return `${e.op} by (${e.by.join(', ')}) (\n${inner}${prettyAt(e.arg, indent + 2, width)}\n${pad})`;
     case 'histogram_quantile':
       return `histogram_quantile(${formatNumber(e.quantile)},\n${inner}${prettyAt(e.arg, indent + 2, width)}\n${pad})`;
+    case 'math':
+      return `${e.fn}(\n${inner}${prettyAt(e.arg, indent + 2, width)}\n${pad})`;
     case 'label_replace':
       return `label_replace(\n${inner}${prettyAt(e.arg, indent + 2, width)},\n${inner}${quote(e.dst)}, ${quote(e.replacement)}, ${quote(e.src)}, ${quote(e.regex)}\n${pad})`;
     case 'binary':

@@ -982,7 +982,7 @@ function resolveReview(
   if (c.judgeUrl !== undefined) {
     if (c.judgeModel === undefined) {
       throw new InvalidOptionError(
-        spell('judgeModel'),
+        '--judge-model',
         `${spell('judgeUrl')} is set but no judge model is named`,
         'Give --judge-model with the model id the judge endpoint serves (see its /v1/models).',
       );

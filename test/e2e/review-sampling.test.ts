@@ -165,3 +165,16 @@ test('review sampling into PostgreSQL stores only scrubbed content (the table re
     await c.end();
   }
 });
+
+test('a review store that cannot be opened stops the gateway from starting, naming the store', async () => {
+  const local = new Cleanups();
+  try {
+    const replica = await testReplica(local, { models: ['json-ok'] });
+    await assert.rejects(
+      testGateway(local, [replica.origin], { reviewStore: 'sqlite:/nonexistent-dir/review.db', reviewSampleRate: 0.1 }),
+      /The review store sqlite:\/nonexistent-dir\/review\.db could not be opened/,
+    );
+  } finally {
+    await local.run();
+  }
+});

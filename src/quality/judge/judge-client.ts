@@ -72,16 +72,20 @@ const NO_STRUCTURED_OUTPUT = /response_format|json_schema|guided|structured outp
 
 /**
  * Asks the judge once. `allowFallback`: a 400 that names `response_format` returns `fallback` instead of
- * `http_error`, so the caller can ask again with the tool.
+ * `http_error`, so the caller can ask again with the tool. `signal` cuts the call short (shutdown): a `timeout`.
  */
 export async function callJudge(
   s: JudgeSettings,
   mode: 'json_schema' | 'tool',
   messages: readonly JudgeMessage[],
-  options: { fetch?: typeof fetch; allowFallback?: boolean } = {},
+  options: { fetch?: typeof fetch; allowFallback?: boolean; signal?: AbortSignal } = {},
 ): Promise<JudgeCallResult> {
   const doFetch = options.fetch ?? globalThis.fetch;
-  const signal = AbortSignal.timeout(s.timeoutMs);
+  const timeout = AbortSignal.timeout(s.timeoutMs);
+  const stop = options.signal;
+  const signal = stop === undefined ? timeout : AbortSignal.any([timeout, stop]);
+  const late = (what: string): JudgeCallResult =>
+    done('timeout', stop?.aborted === true ? 'cut short by shutdown' : `${what} within ${s.timeoutMs / 1000} s`);
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (s.apiKey !== undefined && s.apiKey !== '') headers.authorization = `Bearer ${s.apiKey}`;
   let res: Response;
@@ -93,14 +97,14 @@ export async function callJudge(
       signal,
     });
   } catch (err) {
-    if (signal.aborted) return done('timeout', `no answer within ${s.timeoutMs / 1000} s`);
+    if (signal.aborted) return late('no answer');
     return done('http_error', `the request failed: ${errorCode(err)}`);
   }
   let text: string;
   try {
     text = await readLimited(res, MAX_BODY_BYTES);
   } catch (err) {
-    if (signal.aborted) return done('timeout', `the answer did not finish within ${s.timeoutMs / 1000} s`);
+    if (signal.aborted) return late('the answer did not finish');
     if ((err as Error).message === 'too large')
       return done('malformed', `the answer is larger than ${MAX_BODY_BYTES} bytes`);
     return done('http_error', `reading the answer failed: ${errorCode(err)}`);

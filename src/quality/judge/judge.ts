@@ -63,6 +63,7 @@ export class Judge {
   #timer: NodeJS.Timeout | undefined;
   #mode: 'json_schema' | 'tool';
   #closed = false;
+  readonly #stop = new AbortController();
   #idle: Array<() => void> = [];
 
   constructor(settings: JudgeSettings, deps: JudgeDeps) {
@@ -109,8 +110,8 @@ export class Judge {
   }
 
   /**
-   * Stops taking samples, lets the calls in flight and the queue run for up to `graceMs`, then drops what is
-   * still queued (reported as `dropped`).
+   * Stops taking samples and lets the calls in flight and the queue run for up to `graceMs`; then what is still
+   * queued is dropped (reported as `dropped`) and calls still in flight are cut (reported as `timeout`).
    */
   async close(graceMs = 5000): Promise<void> {
     this.#closed = true;
@@ -129,7 +130,8 @@ export class Judge {
         judgedAt: this.#now(),
       });
     }
-    this.#settleIdle();
+    this.#stop.abort();
+    await this.idle();
   }
 
   #pump(): void {
@@ -161,7 +163,7 @@ export class Judge {
   async #run(item: JudgeItem): Promise<void> {
     const s = this.settings;
     const messages = judgeMessages(s.criteria, s.instructions, item.prompt, item.response);
-    const fetchOpt = this.#deps.fetch ? { fetch: this.#deps.fetch } : {};
+    const fetchOpt = { signal: this.#stop.signal, ...(this.#deps.fetch ? { fetch: this.#deps.fetch } : {}) };
     let r = await callJudge(s, this.#mode, messages, { ...fetchOpt, allowFallback: s.mode === 'auto' });
     if (r.outcome === 'fallback') {
       if (this.#mode !== 'tool') {

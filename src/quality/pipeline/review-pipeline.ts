@@ -93,6 +93,18 @@ export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<Rev
       sizes.splice(0, head);
       head = 0;
     }
+    holdOpen();
+  };
+  let settleWaiters: Array<() => void> = [];
+  // While samples wait to be written (or someone waits for them), the worker keeps the process alive; idle, it
+  // does not (an application that ends must not hang on its review worker).
+  let referenced = true;
+  const holdOpen = (): void => {
+    const busy = sizes.length > head || settleWaiters.length > 0;
+    if (busy === referenced) return;
+    referenced = busy;
+    if (busy) worker.ref();
+    else worker.unref();
   };
   const lastLogged = new Map<string, number>();
   const log = (e: Extract<QualityEvent, { type: 'error' }>): void => {
@@ -104,7 +116,6 @@ export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<Rev
       'review_store_error',
     );
   };
-  let settleWaiters: Array<() => void> = [];
   let closed: (() => void) | undefined;
   const onEvent = (e: QualityEvent): void => {
     metrics.record(e);
@@ -147,6 +158,7 @@ export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<Rev
       const waiters = settleWaiters;
       settleWaiters = [];
       for (const w of waiters) w();
+      holdOpen();
     } else if (m.type === 'closed') closed?.();
   });
   let dead = false;
@@ -162,8 +174,7 @@ export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<Rev
     closed?.();
     for (const w of settleWaiters.splice(0)) w();
   });
-  // Idle, the worker must not keep the process alive; samples and closing are bounded by their own timers.
-  worker.unref();
+  holdOpen();
   const send = (m: ToWorker): void => worker.postMessage(m);
 
   let closing: Promise<void> | undefined;
@@ -182,12 +193,14 @@ export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<Rev
       }
       sizes.push(size);
       queuedBytes += size;
+      holdOpen();
       send({ type: 'samples', samples: [sample] });
     },
     settled(): Promise<void> {
       if (dead) return Promise.resolve();
       return new Promise((resolve) => {
         settleWaiters.push(resolve);
+        holdOpen();
         send({ type: 'settle' });
       });
     },

@@ -125,7 +125,7 @@ test('auto mode: an endpoint that refuses response_format is asked again with th
     bodies.map((b) => (b.response_format !== undefined ? 'json_schema' : 'tool')),
     ['json_schema', 'tool', 'tool'],
   );
-  assert.deepEqual((bodies[1]?.tool_choice as { function: { name: string } }).function.name, 'submit_verdict');
+  assert.deepEqual(bodies[1]?.tool_choice, { type: 'function', function: { name: 'submit_verdict' } });
 });
 
 test('json_schema mode never falls back: the refusal is an http_error', async () => {

@@ -63,6 +63,11 @@ const cases: Array<[string, SeriesExpr, string]> = [
     'a * on (model) group_left b',
   ],
   [
+    'group_left before a parenthesised operand takes an empty label list (else PromQL reads the operand as labels)',
+    div(selector('a'), gt(selector('b'), 0), { on: ['model'], groupLeft: true }),
+    'a / on (model) group_left () (b > 0)',
+  ],
+  [
     'set operators',
     unless(and(selector('a'), selector('b'), ['instance']), selector('c')),
     '(a and on (instance) b) unless c',

@@ -47,3 +47,10 @@ export {
   type PanelSeries,
   type PanelThreshold,
 } from './dashboards.js';
+export {
+  DRIFT_SIGNALS,
+  qualityRecordNames,
+  qualityRecordingRules,
+  referenceDescription,
+  type DriftSignal,
+} from './quality-rules.js';

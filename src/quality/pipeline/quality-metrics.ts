@@ -6,7 +6,19 @@ import { JUDGE_OUTCOMES, QUALITY_METRICS as Q, SAMPLE_OUTCOMES } from '../../cat
 import { FastCounter, FastHistogram, type CounterSeries } from '../../telemetry/metrics/fast-metrics.js';
 import type { QualityEvent } from './quality-events.js';
 
-/** The quality metric families of one registry. */
+const cache = new WeakMap<Registry, QualityMetrics>();
+
+/** The quality metrics of `registry`, created on first call and shared after (one set of series per registry). */
+export function qualityMetricsOf(registry: Registry, constLabels: Record<string, string> = {}): QualityMetrics {
+  let m = cache.get(registry);
+  if (m === undefined) {
+    m = new QualityMetrics(registry, constLabels);
+    cache.set(registry, m);
+  }
+  return m;
+}
+
+/** The quality metric families of one registry (get them with {@link qualityMetricsOf}). */
 export class QualityMetrics {
   readonly #samples: Map<string, CounterSeries>;
   readonly #judge: Map<string, CounterSeries>;

@@ -10,7 +10,7 @@ import type { CapturedSample, SampleSink } from '../sampling/captured-sample.js'
 import type { JudgeSettings } from '../judge/judge-config.js';
 import { parseStoreSpec } from '../store/store-spec.js';
 import type { QualityEvent } from './quality-events.js';
-import { QualityMetrics } from './quality-metrics.js';
+import { qualityMetricsOf, type QualityMetrics } from './quality-metrics.js';
 import type { FromWorker, ToWorker, WorkerSettings } from './quality-worker.js';
 
 /** Options of {@link startReviewPipeline}. */
@@ -38,6 +38,8 @@ export interface ReviewPipelineOptions {
   readonly batchSize?: number;
   /** @default 250 */
   readonly flushMs?: number;
+  /** The quality metrics to record into, when the caller made them already. @default new ones in `registry` */
+  readonly metrics?: QualityMetrics;
 }
 
 /** A running review pipeline. */
@@ -71,7 +73,7 @@ const ERROR_LOG_INTERVAL_MS = 60_000;
  */
 export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<ReviewPipeline> {
   const spec = parseStoreSpec(o.store);
-  const metrics = new QualityMetrics(o.registry, o.constLabels);
+  const metrics = o.metrics ?? qualityMetricsOf(o.registry, o.constLabels);
   const worker = startWorker({
     store: o.store,
     maxChars: o.maxBytes,

@@ -49,6 +49,8 @@ export interface PrometheusOptions {
   readonly files: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   /** Extra flags. */
   readonly flags?: readonly string[];
+  /** Runs with the temp directory before Prometheus starts (e.g. backfills blocks into `<dir>/data`). */
+  readonly beforeStart?: (dir: string) => Promise<void>;
 }
 
 async function api<T>(url: string): Promise<T> {
@@ -65,6 +67,12 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   for (const [rel, text] of files) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), text);
+  }
+  try {
+    await opts.beforeStart?.(dir);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   let lastErr = '';
   for (let attempt = 0; attempt < 3; attempt++) {

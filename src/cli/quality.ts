@@ -7,6 +7,7 @@ import { loadConfig } from '../config/index.js';
 import { InferwatchError, InvalidOptionError } from '../errors/index.js';
 import { driftReport, formatDriftReport, type DriftHistogram } from '../quality/drift/drift-report.js';
 import { defaultIo, type CommandIo } from './io.js';
+import { checkUrl } from './lint.js';
 
 /** Flags of `quality drift`. */
 export interface DriftFlags {
@@ -43,19 +44,7 @@ export async function runQualityDrift(flags: DriftFlags, io: CommandIo = default
         'Give the URL of the Prometheus that scrapes the gateway, e.g. --prometheus http://127.0.0.1:9090.',
       );
     }
-    let u: URL | undefined;
-    try {
-      u = new URL(flags.prometheus);
-    } catch {
-      u = undefined;
-    }
-    if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:')) {
-      throw new InvalidOptionError(
-        '--prometheus',
-        `"${flags.prometheus}" is not an http(s) URL`,
-        'Give one like http://127.0.0.1:9090.',
-      );
-    }
+    checkUrl('--prometheus', flags.prometheus, 'http://127.0.0.1:9090');
     const drift: DriftSettings = loadConfig(flags.config).monitoring.drift;
     const histograms: DriftHistogram[] =
       flags.histogram === undefined || flags.histogram === 'both' ? ['output', 'input'] : [flags.histogram];

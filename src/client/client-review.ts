@@ -3,7 +3,7 @@
 // when review sampling is configured), and a sink that holds the first samples until it is ready.
 import type { Registry } from 'prom-client';
 import { InvalidOptionError } from '../errors/index.js';
-import { DEFAULT_SAMPLE_MAX_BYTES, type CapturedSample, type SampleSink } from '../quality/index.js';
+import { DEFAULT_SAMPLE_MAX_BYTES, reviewRate, type CapturedSample, type SampleSink } from '../quality/index.js';
 import { judgeSettings, readJudgeFile, type JudgeSettings } from '../quality/judge/judge-config.js';
 import type { ReviewPipeline } from '../quality/pipeline/review-pipeline.js';
 import { qualityMetricsOf } from '../quality/pipeline/quality-metrics.js';
@@ -22,17 +22,6 @@ export interface ClientReview {
   close(): Promise<void>;
 }
 
-const share = (name: string, v: unknown): number => {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
-    throw new InvalidOptionError(
-      `review.${name}`,
-      `${String(v)} is not a share between 0 and 1`,
-      'Use e.g. 0.05 for 5%.',
-    );
-  }
-  return v;
-};
-
 /** Validates the options and starts the pipeline in the background. */
 export function startClientReview(o: ClientReviewOptions, registry: Registry): ClientReview {
   if (o === null || typeof o !== 'object') {
@@ -43,8 +32,8 @@ export function startClientReview(o: ClientReviewOptions, registry: Registry): C
     );
   }
   parseStoreSpec(String(o.store), 'review.store');
-  const sampleRate = share('sampleRate', o.sampleRate);
-  const flaggedRate = share('sampleRateFlagged', o.sampleRateFlagged ?? (sampleRate > 0 ? 1 : 0));
+  const sampleRate = reviewRate('sampleRate', o.sampleRate);
+  const flaggedRate = reviewRate('sampleRateFlagged', o.sampleRateFlagged ?? (sampleRate > 0 ? 1 : 0));
   const maxBytes = o.maxBytes ?? DEFAULT_SAMPLE_MAX_BYTES;
   let judge: JudgeSettings | undefined;
   if (o.judge !== undefined) {

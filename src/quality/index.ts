@@ -6,6 +6,7 @@ export { isEmptyResponse } from './response-checks.js';
 export {
   ReviewSampler,
   NOT_SAMPLED,
+  reviewRate,
   DEFAULT_SAMPLE_MAX_BYTES,
   type ReviewSamplerOptions,
 } from './sampling/review-sampler.js';

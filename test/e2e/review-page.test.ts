@@ -114,7 +114,9 @@ test('the review page asks for a key, lists samples worst first, shows one, labe
 
   // The unlabeled queue no longer holds it; the "bad" one does, and its export is the dataset.
   await page.selectOption('#filter', 'bad');
-  await page.waitForFunction('document.querySelectorAll("#queue tbody tr").length === 1');
+  // (Polled from here: the page's CSP forbids the string evaluation waitForFunction would use.)
+  for (let i = 0; i < 200 && (await page.locator('#queue tbody tr').count()) !== 1; i++) await page.waitForTimeout(25);
+  assert.equal(await page.locator('#queue tbody tr').count(), 1);
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export')]);
   const fromPage = readFileSync((await download.path()) as string, 'utf8');
   const lines = fromPage

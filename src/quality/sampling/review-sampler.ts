@@ -42,8 +42,8 @@ export class ReviewSampler {
   readonly #anyRate: number;
 
   constructor(options: ReviewSamplerOptions) {
-    this.sampleRate = rate('sampleRate', options.sampleRate);
-    this.flaggedRate = rate('flaggedRate', options.flaggedRate ?? 1);
+    this.sampleRate = reviewRate('sampleRate', options.sampleRate);
+    this.flaggedRate = reviewRate('flaggedRate', options.flaggedRate ?? 1);
     const max = options.maxBytes ?? DEFAULT_SAMPLE_MAX_BYTES;
     if (!Number.isInteger(max) || max < 1024 || max > 16 << 20) {
       throw new InvalidOptionError(
@@ -80,7 +80,8 @@ export class ReviewSampler {
   }
 }
 
-function rate(name: string, v: number): number {
+/** `v` when it is a share between 0 and 1, else the error naming `review.<name>`. */
+export function reviewRate(name: string, v: unknown): number {
   if (typeof v !== 'number' || !(v >= 0 && v <= 1)) {
     throw new InvalidOptionError(
       `review.${name}`,

@@ -6,24 +6,23 @@ import { sampleRank } from '../sampling/sample-rank.js';
 import type { ReviewSampleRecord } from '../sampling/captured-sample.js';
 import { describePostgresUrl } from './store-spec.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, pendingMigrations, type Migration } from './migrations.js';
-import {
-  pageSize,
-  type ExportFilter,
-  type JudgmentRecord,
-  type QueueItem,
-  type QueueQuery,
-  type RetentionPolicy,
-  type ReviewLabel,
-  type ReviewStore,
-  type SampleDetail,
+import type {
+  ExportFilter,
+  JudgmentRecord,
+  QueueItem,
+  QueueQuery,
+  RetentionPolicy,
+  ReviewLabel,
+  ReviewStore,
+  SampleDetail,
 } from './review-store.js';
 import {
   DETAIL_SELECT,
   JOINS,
-  QUEUE_ORDER,
-  QUEUE_SELECT,
   SAMPLE_COLUMNS,
   detailFromRows,
+  exportStatement,
+  queueStatement,
   queueItemFromRow,
   sampleFromRow,
   sampleValues,
@@ -156,20 +155,7 @@ export class PostgresReviewStore implements ReviewStore {
   }
 
   async listQueue(q: QueueQuery = {}): Promise<QueueItem[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const label = q.label ?? 'unlabeled';
-    if (label === 'unlabeled') where.push('l.label IS NULL');
-    else if (label !== 'any') {
-      args.push(label);
-      where.push(`l.label = $${args.length}`);
-    }
-    if (q.model !== undefined) {
-      args.push(q.model);
-      where.push(`s.model = $${args.length}`);
-    }
-    args.push(pageSize(q.limit), Math.max(0, Math.floor(q.offset ?? 0)));
-    const sql = `SELECT ${QUEUE_SELECT} ${JOINS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${QUEUE_ORDER} LIMIT $${args.length - 1} OFFSET $${args.length}`;
+    const { sql, args } = queueStatement(q, (i) => `$${i}`);
     const { rows } = await this.#pool.query<Row>(sql, args);
     return rows.map(queueItemFromRow);
   }
@@ -197,10 +183,8 @@ export class PostgresReviewStore implements ReviewStore {
   }
 
   async exportSamples(filter: ExportFilter, write: (s: SampleDetail) => void | Promise<void>): Promise<number> {
-    const label = filter.label ?? 'any';
-    const where = label === 'any' ? '' : label === 'labeled' ? 'WHERE l.label IS NOT NULL' : 'WHERE l.label = $1';
-    const args = label === 'any' || label === 'labeled' ? [] : [label];
-    const { rows } = await this.#pool.query<Row>(`SELECT s.id ${JOINS} ${where} ORDER BY s.created_at, s.id`, args);
+    const { sql, args } = exportStatement(filter, (i) => `$${i}`);
+    const { rows } = await this.#pool.query<Row>(sql, args);
     let n = 0;
     for (const r of rows) {
       const s = await this.getSample(String(r.id));

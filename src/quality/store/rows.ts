@@ -3,8 +3,11 @@
 import type { JudgeOutcome } from '../../catalog/index.js';
 import type { ReviewSampleRecord, SampleMessage, SampleReason } from '../sampling/captured-sample.js';
 import {
+  pageSize,
   promptPreviewOf,
+  type ExportFilter,
   type JudgmentOutcome,
+  type QueueQuery,
   type QueueItem,
   type ReviewLabel,
   type ReviewLabelValue,
@@ -198,3 +201,42 @@ export const JOINS =
 
 /** Queue order: unlabeled first, then worst rank, then newest. */
 export const QUEUE_ORDER = 'ORDER BY (l.label IS NOT NULL), s.rank, s.created_at DESC, s.id';
+
+/** A statement's text and its parameters. */
+export interface Statement {
+  readonly sql: string;
+  readonly args: unknown[];
+}
+
+/**
+ * The queue query for `q`; `param(i)` spells the i-th parameter (1-based) in the dialect (`?` or `$i`).
+ */
+export function queueStatement(q: QueueQuery, param: (i: number) => string): Statement {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const label = q.label ?? 'unlabeled';
+  if (label === 'unlabeled') where.push('l.label IS NULL');
+  else if (label !== 'any') {
+    args.push(label);
+    where.push(`l.label = ${param(args.length)}`);
+  }
+  if (q.model !== undefined) {
+    args.push(q.model);
+    where.push(`s.model = ${param(args.length)}`);
+  }
+  args.push(pageSize(q.limit), Math.max(0, Math.floor(q.offset ?? 0)));
+  const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  return {
+    sql: `SELECT ${QUEUE_SELECT} ${JOINS} ${filter} ${QUEUE_ORDER} LIMIT ${param(args.length - 1)} OFFSET ${param(args.length)}`,
+    args,
+  };
+}
+
+/** The ids an export writes, oldest first. */
+export function exportStatement(filter: ExportFilter, param: (i: number) => string): Statement {
+  const label = filter.label ?? 'any';
+  if (label === 'any') return { sql: `SELECT s.id ${JOINS} ORDER BY s.created_at, s.id`, args: [] };
+  if (label === 'labeled')
+    return { sql: `SELECT s.id ${JOINS} WHERE l.label IS NOT NULL ORDER BY s.created_at, s.id`, args: [] };
+  return { sql: `SELECT s.id ${JOINS} WHERE l.label = ${param(1)} ORDER BY s.created_at, s.id`, args: [label] };
+}

@@ -7,24 +7,23 @@ import { closeSync, openSync } from 'node:fs';
 import { sampleRank } from '../sampling/sample-rank.js';
 import type { ReviewSampleRecord } from '../sampling/captured-sample.js';
 import { MIGRATIONS, MIGRATIONS_TABLE, pendingMigrations, type Migration } from './migrations.js';
-import {
-  pageSize,
-  type ExportFilter,
-  type JudgmentRecord,
-  type QueueItem,
-  type QueueQuery,
-  type RetentionPolicy,
-  type ReviewLabel,
-  type ReviewStore,
-  type SampleDetail,
+import type {
+  ExportFilter,
+  JudgmentRecord,
+  QueueItem,
+  QueueQuery,
+  RetentionPolicy,
+  ReviewLabel,
+  ReviewStore,
+  SampleDetail,
 } from './review-store.js';
 import {
   DETAIL_SELECT,
   JOINS,
-  QUEUE_ORDER,
-  QUEUE_SELECT,
   SAMPLE_COLUMNS,
   detailFromRows,
+  exportStatement,
+  queueStatement,
   queueItemFromRow,
   sampleFromRow,
   sampleValues,
@@ -123,21 +122,8 @@ export class SqliteReviewStore implements ReviewStore {
   }
 
   async listQueue(q: QueueQuery = {}): Promise<QueueItem[]> {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const label = q.label ?? 'unlabeled';
-    if (label === 'unlabeled') where.push('l.label IS NULL');
-    else if (label !== 'any') {
-      where.push('l.label = ?');
-      args.push(label);
-    }
-    if (q.model !== undefined) {
-      where.push('s.model = ?');
-      args.push(q.model);
-    }
-    const sql = `SELECT ${QUEUE_SELECT} ${JOINS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ${QUEUE_ORDER} LIMIT ? OFFSET ?`;
-    const rows = this.#db.prepare(sql).all(...args, pageSize(q.limit), Math.max(0, Math.floor(q.offset ?? 0))) as Row[];
-    return rows.map(queueItemFromRow);
+    const { sql, args } = queueStatement(q, () => '?');
+    return (this.#db.prepare(sql).all(...args) as Row[]).map(queueItemFromRow);
   }
 
   async getSample(id: string): Promise<SampleDetail | undefined> {
@@ -166,13 +152,9 @@ export class SqliteReviewStore implements ReviewStore {
   }
 
   async exportSamples(filter: ExportFilter, write: (s: SampleDetail) => void | Promise<void>): Promise<number> {
-    const label = filter.label ?? 'any';
-    const where = label === 'any' ? '' : label === 'labeled' ? 'WHERE l.label IS NOT NULL' : 'WHERE l.label = ?';
-    const args = label === 'any' || label === 'labeled' ? [] : [label];
+    const { sql, args } = exportStatement(filter, () => '?');
     // Rows are read before any is written: iterating while `write` awaits would hold the statement open.
-    const ids = (
-      this.#db.prepare(`SELECT s.id ${JOINS} ${where} ORDER BY s.created_at, s.id`).all(...args) as Row[]
-    ).map((r) => String(r.id));
+    const ids = (this.#db.prepare(sql).all(...args) as Row[]).map((r) => String(r.id));
     let n = 0;
     for (const id of ids) {
       const s = await this.getSample(id);

@@ -219,7 +219,7 @@ test('up --judge runs the quality loop on the embedded engine: requests sampled,
   }
   const metricsUrl = base.replace(/\/v1$/, '/metrics');
   let scored = 0;
-  for (let i = 0; i < 200 && scored < 2; i++) {
+  for (let i = 0; i < 600 && scored < 2; i++) {
     const m = /llm_judge_requests_total\{outcome="scored"\} (\d+)/.exec(await (await fetch(metricsUrl)).text());
     scored = Number(m?.[1] ?? 0);
     if (scored < 2) await new Promise((r) => setTimeout(r, 50));

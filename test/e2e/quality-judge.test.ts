@@ -126,7 +126,7 @@ test('a judge that never answers: user requests finish while its calls hang, the
   cleanups.add(() => judge.close());
   const replica = await testReplica(cleanups, { models: ['stream-ok'] });
   const judgeConfig = join(dir, 'judge-timeout.yaml');
-  writeFileSync(judgeConfig, 'timeoutSeconds: 2\nconcurrency: 10\nrequestsPerSecond: 100\n');
+  writeFileSync(judgeConfig, 'timeoutSeconds: 3\nconcurrency: 10\nrequestsPerSecond: 100\n');
   const { gw, h, openai } = await testGateway(cleanups, [replica.origin], {
     reviewStore: `sqlite:${join(dir, 'timeout.db')}`,
     reviewSampleRate: 1,

@@ -16,14 +16,14 @@ import {
 } from '../../src/catalog/index.js';
 import { psi, shares } from '../../src/quality/drift/psi.js';
 import { generateStack } from '../../src/stack/index.js';
-import { DRIFT_TEST_WINDOWS } from '../support/drift-cases.js';
 import { histogramSeries, perMinute, windowCounts, type Increments } from '../support/drift-series.js';
 import { promtoolNice } from '../support/tools.js';
 
 const S: MonitoringSettings = {
   ...DEFAULT_MONITORING,
   intervals: { ...DEFAULT_MONITORING.intervals, evaluation: '1m' },
-  drift: { ...DEFAULT_MONITORING.drift, ...DRIFT_TEST_WINDOWS },
+  // 10 minutes against the 10 minutes 30 minutes earlier, else the 20 minutes before.
+  drift: { ...DEFAULT_MONITORING.drift, window: '10m', referenceOffset: '30m', fallbackWindow: '20m' },
 };
 const N = qualityRecordNames(S);
 const B = DEFAULT_BUCKETS.outputTokens;

@@ -6,8 +6,11 @@ import { psi } from '../../src/quality/drift/psi.js';
 import { histogramSeries, perMinute, windowCounts, type Increments } from './drift-series.js';
 import { seriesName } from './promtool-suite.js';
 
-/** Drift windows short enough for a promtool suite: 10 minutes against the 10 minutes 30 minutes earlier. */
-export const DRIFT_TEST_WINDOWS = { window: '10m', referenceOffset: '30m', fallbackWindow: '20m' } as const;
+/**
+ * Drift windows short enough for a promtool suite: 5 minutes against the 5 minutes 20 minutes earlier (the offset
+ * must exceed the alerts' 15-minute `for`, so the reference is still from before the change when they fire).
+ */
+export const DRIFT_TEST_WINDOWS = { window: '5m', referenceOffset: '20m', fallbackWindow: '10m' } as const;
 
 /** The shapes the stack-promtool suite takes (kept structural so this file does not import the test). */
 interface DriftCase {
@@ -23,9 +26,12 @@ interface DriftCase {
 const GW = { job: 'inferwatch-gateway', instance: 'gw:4000', model: 'm' };
 const OUT = DEFAULT_BUCKETS.outputTokens;
 const IN = DEFAULT_BUCKETS.inputTokens;
-const END = 70;
-/** The distribution changes after this minute. */
-const SWITCH = 40;
+/**
+ * The distribution changes after SWITCH. From then until END the reference window, (t - 25, t - 20], lies wholly
+ * in the data and before the change, so the alerts' condition holds without a break for their 15-minute `for`.
+ */
+const SWITCH = 25;
+const END = 45;
 
 /** Phases: `before` until SWITCH, `after` from then on. */
 const phases =
@@ -33,9 +39,9 @@ const phases =
   (m) =>
     m <= SWITCH ? before : after;
 
-/** The PSI the rules record at END: current window (60, 70] against the reference (30, 40]. */
+/** The PSI the rules record at END: current window (40, 45] against the reference (20, 25]. */
 function expectedPsi(inc: Increments, buckets: number): number {
-  return psi(windowCounts(inc, buckets, END - 10, END), windowCounts(inc, buckets, END - 40, END - 30)) as number;
+  return psi(windowCounts(inc, buckets, END - 5, END), windowCounts(inc, buckets, END - 25, END - 20)) as number;
 }
 
 function lengthCases(
@@ -45,11 +51,14 @@ function lengthCases(
   before: Record<number, number>,
   after: Record<number, number>,
   moderate: Record<number, number>,
+  /** Also the silent cases below the threshold and below minSamples (one alert shows them for both). */
+  all: boolean,
 ): DriftCase[] {
   const n = bounds.length + 1;
   const shift = phases(perMinute(bounds, before), perMinute(bounds, after));
   const same = phases(perMinute(bounds, before), perMinute(bounds, before));
   const slight = phases(perMinute(bounds, before), perMinute(bounds, moderate));
+  // 100 requests a minute: 500 in a 5-minute window, the alerts' minimum; 4 a minute are too few.
   const scale = (r: Record<number, number>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v / 25]));
   const few = phases(perMinute(bounds, scale(before)), perMinute(bounds, scale(after)));
   const v = expectedPsi(shift, n);
@@ -57,12 +66,12 @@ function lengthCases(
   const moderatePsi = expectedPsi(slight, n);
   if (!(moderatePsi > 0.1 && moderatePsi < 0.2))
     throw new Error(`the moderate case should give 0.1..0.2, got ${moderatePsi}`);
-  return [
+  const cases: DriftCase[] = [
     {
       name: `${alert}: the distribution moves to other buckets: fires once the shift has lasted 15 minutes`,
       series: histogramSeries(metric, GW, bounds, shift, END),
       checks: [
-        { at: '45m', alert, expect: [] },
+        { at: `${SWITCH + 5}m`, alert, expect: [] },
         { at: `${END}m`, alert, expect: [{ labels: { model: 'm', severity: 'warning' }, value: v }] },
       ],
     },
@@ -71,13 +80,17 @@ function lengthCases(
       series: histogramSeries(metric, GW, bounds, same, END),
       checks: [{ at: `${END}m`, alert, expect: [] }],
     },
+  ];
+  if (!all) return cases;
+  return [
+    ...cases,
     {
       name: `${alert}: a moderate shift (PSI ${moderatePsi.toFixed(3)}, below 0.2): silent`,
       series: histogramSeries(metric, GW, bounds, slight, END),
       checks: [{ at: `${END}m`, alert, expect: [] }],
     },
     {
-      name: `${alert}: the same shift over 40 requests a window (fewer than minSamples): silent`,
+      name: `${alert}: the same shift over 20 requests a window (fewer than minSamples): silent`,
       series: histogramSeries(metric, GW, bounds, few, END),
       checks: [{ at: `${END}m`, alert, expect: [] }],
     },
@@ -118,6 +131,7 @@ export function driftCases(s: MonitoringSettings): DriftCase[] {
       { 64: 60, 128: 40 },
       { 512: 60, 1024: 40 },
       { 64: 40, 128: 60 },
+      true,
     ),
     ...lengthCases(
       'LLMInputLengthDrift',
@@ -126,12 +140,13 @@ export function driftCases(s: MonitoringSettings): DriftCase[] {
       { 256: 50, 512: 50 },
       { 4096: 100 },
       { 256: 32, 512: 68 },
+      false,
     ),
     {
       name: 'LLMQualityScoreDrop: the mean helpfulness falls from 4.5 to 3.5: fires',
       series: scoreSeries(10, 4.5, 3.5),
       checks: [
-        { at: '45m', alert: 'LLMQualityScoreDrop', expect: [] },
+        { at: `${SWITCH + 5}m`, alert: 'LLMQualityScoreDrop', expect: [] },
         {
           at: `${END}m`,
           alert: 'LLMQualityScoreDrop',
@@ -145,7 +160,7 @@ export function driftCases(s: MonitoringSettings): DriftCase[] {
       checks: [{ at: `${END}m`, alert: 'LLMQualityScoreDrop', expect: [] }],
     },
     {
-      name: 'LLMQualityScoreDrop: a fall of a point over 20 judged samples a window (fewer than 30): silent',
+      name: 'LLMQualityScoreDrop: a fall of a point over 10 judged samples a window (fewer than 30): silent',
       series: scoreSeries(2, 4.5, 3.5),
       checks: [{ at: `${END}m`, alert: 'LLMQualityScoreDrop', expect: [] }],
     },

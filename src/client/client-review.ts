@@ -3,7 +3,7 @@
 // when review sampling is configured), and a sink that holds the first samples until it is ready.
 import type { Registry } from 'prom-client';
 import { InvalidOptionError } from '../errors/index.js';
-import { DEFAULT_SAMPLE_MAX_BYTES, reviewRate, type CapturedSample, type SampleSink } from '../quality/index.js';
+import { DEFAULT_SAMPLE_MAX_BYTES, reviewRate, type CapturedSample, type SampleSink } from '../quality/request-path.js';
 import { judgeSettings, readJudgeFile, type JudgeSettings } from '../quality/judge/judge-config.js';
 import type { ReviewPipeline } from '../quality/pipeline/review-pipeline.js';
 import { qualityMetricsOf } from '../quality/pipeline/quality-metrics.js';

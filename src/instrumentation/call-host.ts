@@ -3,7 +3,7 @@
 import type { Context, Tracer } from '@opentelemetry/api';
 import type { Logger } from '../telemetry/logging/logger.js';
 import type { LlmMetrics } from '../telemetry/metrics/llm-metrics.js';
-import type { RefusalMatcher, ReviewSampler } from '../quality/index.js';
+import type { RefusalMatcher, ReviewSampler } from '../quality/request-path.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Per-request context the caller (client or gateway) knows and the request body does not. */

@@ -3,7 +3,7 @@
 // observing half is llm-call.ts; this half runs once per request, off the per-chunk path, and never throws.
 import { SpanKind, SpanStatusCode, context as otelContext, isSpanContextValid, type Span } from '@opentelemetry/api';
 import { finishReasonLabel, type RefusalReason, type RequestStatus } from '../catalog/index.js';
-import { isEmptyResponse } from '../quality/index.js';
+import { isEmptyResponse } from '../quality/request-path.js';
 import type { OpenAiResponseReader } from '../stream/openai-response-reader.js';
 import type { StreamTimer } from '../stream/stream-timer.js';
 import type { GenAiSeries, ModelSeries } from '../telemetry/metrics/llm-metrics.js';

@@ -4,7 +4,7 @@ export type { CallContext } from './call-host.js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { DEFAULT_TIER } from '../catalog/index.js';
-import { RefusalMatcher, type ReviewSampler } from '../quality/index.js';
+import { RefusalMatcher, type ReviewSampler } from '../quality/request-path.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
 import { getLlmMetrics, type LlmMetrics } from '../telemetry/metrics/llm-metrics.js';
 import { resolveTracer } from '../telemetry/tracing/tracer.js';

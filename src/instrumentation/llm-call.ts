@@ -4,7 +4,7 @@
 import { context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { httpStatusLabel, UNKNOWN_MODEL, type RequestStatus } from '../catalog/index.js';
-import { DEFAULT_SAMPLE_MAX_BYTES, NOT_SAMPLED, type RefusalScan } from '../quality/index.js';
+import { DEFAULT_SAMPLE_MAX_BYTES, NOT_SAMPLED, type RefusalScan } from '../quality/request-path.js';
 import { EventKind, OpenAiResponseReader } from '../stream/openai-response-reader.js';
 import { SseParser, type SseEventMeta, type SseEventSpan, type SseHandler } from '../stream/sse-parser.js';
 import { StreamTimer } from '../stream/stream-timer.js';

@@ -8,7 +8,7 @@ import { type InferwatchError, InvalidOptionError } from '../errors/index.js';
 import { validateBuckets } from '../telemetry/metrics/fast-metrics.js';
 import { validateConstLabels, validateTiers } from '../telemetry/metrics/label-policy.js';
 import type { Logger } from '../telemetry/logging/logger.js';
-import { ReviewSampler, type ReviewSamplerOptions, type SampleSink } from '../quality/index.js';
+import { ReviewSampler, type ReviewSamplerOptions, type SampleSink } from '../quality/request-path.js';
 
 /** Options of the instrumentation core. Every field is optional; defaults are listed per field. */
 export interface InstrumentationOptions {

@@ -3,7 +3,7 @@
 // once per kept request, when it is recorded: never on the per-chunk path.
 import { isSpanContextValid, type Span } from '@opentelemetry/api';
 import type { RefusalReason } from '../catalog/index.js';
-import { cutEnd, fitMessages, isFlagged, type ReviewSampler } from '../quality/index.js';
+import { cutEnd, fitMessages, isFlagged, type ReviewSampler } from '../quality/request-path.js';
 import type { FinishedCall } from './call-record.js';
 
 /** What the recording computed that a sample carries. */

@@ -161,7 +161,7 @@ async function startReview(config: GatewayConfig, registry: Registry, logger: Lo
   logger.info(
     {
       event: 'review_sampling',
-      store: pipeline.description,
+      store: pipeline.logName,
       sample_rate: config.reviewSampleRate,
       sample_rate_flagged: config.reviewSampleRateFlagged,
       judge_endpoint: judge ? judgeEndpointOf(judge.url) : null,

@@ -96,7 +96,7 @@ describe('review sampling into SQLite', () => {
 
   test('an email, a phone number and an API key in a prompt never reach the database file in the clear', async () => {
     const path = join(dir, 'pii.db');
-    const { gw, openai } = await gatewayWithStore(`sqlite:${path}`, { reviewSampleRate: 1 });
+    const { gw, h, openai } = await gatewayWithStore(`sqlite:${path}`, { reviewSampleRate: 1 });
     const s = await openai.chat.completions.create(
       { model: 'stream-ok', messages: [{ role: 'user', content: PII_PROMPT }], stream: true, user: 'user-77' },
       { headers: { 'x-request-id': 'pii-req-1' } },
@@ -119,6 +119,10 @@ describe('review sampling into SQLite', () => {
         assert.equal(bytes.includes(Buffer.from(secret)), false, `${secret} found in ${file}`);
       }
     }
+    // Logs and metrics name the store without its path.
+    const told = JSON.stringify(h.logs) + (await h.registry.metrics());
+    assert.equal(told.includes(path), false, 'the store path is not in the logs or metrics');
+    assert.ok(h.logs.some((l) => l.event === 'review_sampling' && l.store === 'sqlite'));
   });
 
   test('with sampling off nothing is stored and no store is opened', async () => {
@@ -133,11 +137,12 @@ describe('review sampling into SQLite', () => {
 test('review sampling into PostgreSQL stores only scrubbed content (the table read directly)', async (t) => {
   const cluster = await startPostgres();
   t.after(() => cluster.close());
-  const url = await cluster.createDatabase('gateway_review');
+  // Trust authentication takes any password: the test gives one to show it never leaves the configuration.
+  const url = (await cluster.createDatabase('gateway_review')).replace('postgres@', 'postgres:pw-s3cret-9@');
   const local = new Cleanups();
   t.after(() => local.run());
   const replica = await testReplica(local, { models: ['stream-ok'] });
-  const { gw, openai } = await testGateway(local, [replica.origin], { reviewStore: url, reviewSampleRate: 1 });
+  const { gw, h, openai } = await testGateway(local, [replica.origin], { reviewStore: url, reviewSampleRate: 1 });
   for (let i = 0; i < 3; i++) {
     const s = await openai.chat.completions.create({
       model: 'stream-ok',
@@ -150,6 +155,13 @@ test('review sampling into PostgreSQL stores only scrubbed content (the table re
     for await (const _ of s);
   }
   await gw.review?.settled();
+  const told = JSON.stringify(h.logs) + (await h.registry.metrics());
+  assert.equal(told.includes('pw-s3cret-9'), false, 'the password is not in the logs or metrics');
+  assert.ok(
+    h.logs.some(
+      (l) => l.event === 'review_sampling' && l.store === `postgres://127.0.0.1:${cluster.port}/gateway_review`,
+    ),
+  );
   await gw.close(0);
   const c = new pg.Client({ connectionString: url });
   await c.connect();

@@ -44,8 +44,10 @@ export interface ReviewPipelineOptions {
 
 /** A running review pipeline. */
 export interface ReviewPipeline extends SampleSink {
-  /** The store, without credentials. */
+  /** The store, without credentials (`sqlite:PATH` or `postgres://host:port/db`), for people. */
   readonly description: string;
+  /** The store as log lines name it: without a file path or credentials. */
+  readonly logName: string;
   /** Resolves once every sample offered so far is written and the judge has nothing queued or in flight. */
   settled(): Promise<void>;
   /** Writes what is queued, gives the judge `graceMs` to finish, closes the store and the worker. Idempotent. */
@@ -114,7 +116,7 @@ export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<Rev
     if (now - (lastLogged.get(e.what) ?? -Infinity) < ERROR_LOG_INTERVAL_MS) return;
     lastLogged.set(e.what, now);
     o.logger?.warn(
-      { event: 'review_store_error', what: e.what, store: spec.description, error_message: e.message.slice(0, 500) },
+      { event: 'review_store_error', what: e.what, store: spec.logName, error_message: e.message.slice(0, 500) },
       'review_store_error',
     );
   };
@@ -182,6 +184,7 @@ export async function startReviewPipeline(o: ReviewPipelineOptions): Promise<Rev
   let closing: Promise<void> | undefined;
   return {
     description,
+    logName: spec.logName,
     offer(sample: CapturedSample): void {
       if (dead || closing !== undefined) {
         metrics.dropped();

@@ -2,10 +2,13 @@
 // without loading either driver, and described without credentials wherever it is printed.
 import { InvalidOptionError } from '../../errors/index.js';
 
-/** A parsed store location. */
+/**
+ * A parsed store location. `description` names it for people (`sqlite:PATH`, `postgres://host:port/db`: error
+ * messages, the CLI); `logName` for log lines and metrics, which carry neither a file path nor credentials.
+ */
 export type StoreSpec =
-  | { readonly kind: 'sqlite'; readonly path: string; readonly description: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly description: string };
+  | { readonly kind: 'sqlite'; readonly path: string; readonly description: string; readonly logName: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly description: string; readonly logName: string };
 
 /**
  * Parses `sqlite:PATH` or `postgres://user:password@host:port/database` (also `postgresql://`). `option` names
@@ -20,7 +23,7 @@ export function parseStoreSpec(spec: string, option = '--review-store'): StoreSp
     if (path === '') {
       throw new InvalidOptionError(option, 'sqlite: needs a file path', 'Example: --review-store sqlite:./review.db');
     }
-    return { kind: 'sqlite', path, description: `sqlite:${path}` };
+    return { kind: 'sqlite', path, description: `sqlite:${path}`, logName: 'sqlite' };
   }
   if (/^postgres(ql)?:\/\//i.test(s)) {
     let u: URL;
@@ -40,7 +43,8 @@ export function parseStoreSpec(spec: string, option = '--review-store'): StoreSp
         'Use postgres://user:password@host:5432/database.',
       );
     }
-    return { kind: 'postgres', url: s, description: describePostgresUrl(s) };
+    const description = describePostgresUrl(s);
+    return { kind: 'postgres', url: s, description, logName: description };
   }
   throw new InvalidOptionError(
     option,

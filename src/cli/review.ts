@@ -175,7 +175,6 @@ export function register(program: Command): void {
       'The review queue: serve the review page (samples worst first, with the judge scores, and labels good / bad / ' +
         "needs fix with a note), export an evaluation dataset, or erase one user's samples.",
     )
-    .enablePositionalOptions()
     .option('--store <spec>', STORE_HELP)
     .option('--config <file>', 'inferwatch.yaml: reviewStore and apiKeys from it')
     .option('--listen <host:port>', 'address of the review page (default 127.0.0.1:4100)', (v) => parseListen(v))
@@ -211,8 +210,9 @@ export function register(program: Command): void {
     .option('--format <format>', 'jsonl', 'jsonl')
     .option('--label <label>', `only samples labelled ${REVIEW_LABELS.join(', ')}, or labeled (any label); default all`)
     .option('--out <file>', 'write to this file (mode 0600) instead of stdout')
-    .action(async (flags: ExportFlags) => {
-      process.exitCode = await runReviewExport(flags);
+    // optsWithGlobals: `--store` and `--config` also count when given before the subcommand (`review --store X export`).
+    .action(async (_flags: ExportFlags, cmd: Command) => {
+      process.exitCode = await runReviewExport(cmd.optsWithGlobals<ExportFlags>());
     });
   review
     .command('delete')
@@ -220,8 +220,8 @@ export function register(program: Command): void {
     .option('--store <spec>', STORE_HELP)
     .option('--config <file>', 'inferwatch.yaml: reviewStore from it')
     .option('--user <id>', 'the user id as stored (the OpenAI user field or the user header)')
-    .action(async (flags: StoreFlags & { user?: string }) => {
-      process.exitCode = await runReviewDelete(flags);
+    .action(async (_flags: StoreFlags & { user?: string }, cmd: Command) => {
+      process.exitCode = await runReviewDelete(cmd.optsWithGlobals<StoreFlags & { user?: string }>());
     });
   program.addCommand(review);
 }

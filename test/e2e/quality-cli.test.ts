@@ -3,6 +3,7 @@
 // PSI of the same counts and its reference window the week-ago one or, for a model without that history, the day
 // before; `inferwatch review export` and `review delete --user` on a store the gateway wrote.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,6 +180,24 @@ test("review export writes the gateway's samples as JSON Lines; review delete --
   const left = capture();
   await runReviewExport({ store: `sqlite:${path}` }, left);
   assert.equal(left.lines.length, 1);
+  // Through the command line: --store before or after the subcommand.
+  const cliRun = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+  for (const args of [
+    ['review', 'export', '--store', `sqlite:${path}`, '--format', 'jsonl'],
+    ['review', '--store', `sqlite:${path}`, 'export'],
+  ]) {
+    const r = cliRun(args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').length, 1, args.join(' '));
+    assert.match(r.stderr, /1 samples/);
+  }
+  const cliDelete = cliRun(['review', '--store', `sqlite:${path}`, 'delete', '--user', 'bob']);
+  assert.equal(cliDelete.stdout.trim(), 'deleted 1 samples of user "bob" (with their judgments and labels)');
   const bad = capture();
   assert.equal(await runReviewExport({ store: `sqlite:${path}`, format: 'csv' }, bad), 2);
   assert.match(bad.errors.join(''), /--format.*Use --format jsonl/);

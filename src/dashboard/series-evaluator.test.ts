@@ -261,9 +261,10 @@ test('label_replace copies and rewrites labels, leaves non-matching elements alo
   assert.throws(() => at(labelReplace(selector('w'), 'a', 'same', 'a', '.*'), 0, twins), EvaluationError);
 });
 
-test("label_replace's replacement expands as Go's regexp does: $1, ${1}, $$ and a name that runs on", () => {
+test("label_replace's replacement expands as Go's regexp does: numbered, braced and named groups, and $$", () => {
   const m = /^(?<k>a)(b)$/.exec('ab') as RegExpExecArray;
   assert.equal(expandTemplate('$1-$2', m), 'a-b');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's braced group reference, not a template
   assert.equal(expandTemplate('${1}x', m), 'ax');
   assert.equal(expandTemplate('$1x', m), '', '$1x names a group "1x", which does not exist');
   assert.equal(expandTemplate('$$1 $k', m), '$1 a');

@@ -50,6 +50,8 @@ export interface GatewayRoutes {
    * throws becomes the gateway's 500.
    */
   handle(req: IncomingMessage, res: ServerResponse, path: string): void | Promise<void>;
+  /** Called once the gateway listens (its URL is known): background work starts here. */
+  start?(): void;
   /** Called once when the gateway closes, before its connections to the replicas are closed. */
   close?(): Promise<void>;
 }

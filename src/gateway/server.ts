@@ -132,6 +132,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   url = `http://${hostText}:${port}`;
   logger.info({ event: 'gateway_listening', url, upstreams: config.upstreams.map((u) => u.name) }, 'gateway_listening');
   logger.flush(); // the start line is not held back with the batched request lines
+  for (const r of extensions) r.start?.();
 
   return {
     url,

@@ -1,0 +1,70 @@
+// Where the page's numbers come from: the embedded recorder, or a Prometheus server. Both answer the same
+// questions about the same catalog panels (a panel id, a range, a model; never an expression), so the page and its
+// HTTP handlers do not know which one they talk to.
+import type { DashboardVariable } from '../catalog/index.js';
+import type { DashboardCatalog } from './panel-catalog.js';
+import type { PanelData, RangeKey } from './panel-data.js';
+
+/** One panel asked for. */
+export interface PanelQuery {
+  /** A panel id of the catalog's overview dashboard. */
+  readonly id: string;
+  readonly range: RangeKey;
+  /** One model, or undefined for all of them. */
+  readonly model: string | undefined;
+}
+
+/** How one scrape target of the embedded recorder is doing. */
+export interface TargetStatus {
+  readonly job: string;
+  readonly instance: string;
+  readonly replica: string | undefined;
+  readonly up: boolean | undefined;
+  readonly error: string | undefined;
+  /** Seconds since the epoch. */
+  readonly lastScrape: number | undefined;
+}
+
+/** What the page shows about the data source. */
+export interface SourceStatus {
+  readonly kind: 'embedded' | 'prometheus';
+  /** The refresh the page should use, in seconds. */
+  readonly intervalSeconds: number;
+  readonly targets?: readonly TargetStatus[];
+  readonly failingRules?: readonly { readonly record: string; readonly error: string }[];
+  readonly memory?: {
+    readonly series: number;
+    readonly samples: number;
+    readonly sampleBytes: number;
+    readonly boundBytes: number;
+    readonly droppedSeries: number;
+    readonly windowSeconds: number;
+  };
+  /** The Prometheus server's origin (never its credentials) and whether it answers. */
+  readonly prometheus?: { readonly origin: string; readonly up: boolean; readonly error?: string };
+}
+
+/** A source of panel data. */
+export interface DashboardSource {
+  readonly kind: 'embedded' | 'prometheus';
+  readonly catalog: DashboardCatalog;
+  /** Evaluates one panel over its range ending at `nowMs`. */
+  panel(q: PanelQuery, nowMs: number): Promise<PanelData>;
+  /** The values of the dashboard's model variable over the range. */
+  models(range: RangeKey, nowMs: number): Promise<string[]>;
+  status(): Promise<SourceStatus>;
+  /** Starts background work (the recorder's scrapes). */
+  start(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The metric names a dashboard variable reads its values from: a bare name (`m`) or a `{__name__=~"a|b"}` selector,
+ * the two forms the catalog writes.
+ */
+export function variableMetricNames(v: DashboardVariable): string[] {
+  const re = /^\{__name__=~"([^"]*)"\}$/.exec(v.match);
+  if (re) return (re[1] as string).split('|');
+  if (/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(v.match)) return [v.match];
+  throw new Error(`dashboard variable ${v.name}: cannot read metric names from ${v.match}`);
+}

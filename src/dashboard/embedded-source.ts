@@ -28,12 +28,15 @@ import { EvaluationError, evaluate, matchesAll } from './series-evaluator.js';
 export class EmbeddedSource implements DashboardSource {
   readonly kind = 'embedded';
   readonly catalog: DashboardCatalog;
+  /** The recorder the panels are computed from. */
+  readonly recorder: Recorder;
   readonly #recorder: Recorder;
   readonly #intervalSeconds: number;
   readonly #rulesByRecord = new Map<string, RecordingRule[]>();
 
   constructor(catalog: DashboardCatalog, recorder: Recorder) {
     this.catalog = catalog;
+    this.recorder = recorder;
     this.#recorder = recorder;
     this.#intervalSeconds = recorder.intervalMs / 1000;
     for (const g of catalog.rules)

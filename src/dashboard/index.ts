@@ -59,3 +59,4 @@ export { bindVariables, type Bindings } from './bind-variables.js';
 export { RuleRunner, rulesNeeded, scrapedNames, type RuleHealth } from './rule-runner.js';
 export type { Labels } from './label-set.js';
 export { serveDashboard, type DashboardServer } from './standalone-server.js';
+export { storeOpenMetrics, hasStalenessMarkers } from './store-export.js';

@@ -82,7 +82,14 @@ describe('the embedded dashboard against Prometheus over the recorder samples', 
         },
       }),
       // A probe extension: the test gets the gateway's host view the dashboard would get.
-      { extensions: [(h) => ((host = h), { prefix: '/probe', handle: (_req, res) => void res.end() })] },
+      {
+        extensions: [
+          (h) => {
+            host = h;
+            return { prefix: '/probe', handle: (_req, res) => void res.end() };
+          },
+        ],
+      },
     );
     // Whole seconds, twenty minutes back.
     let now = Math.floor(Date.now() / 1000) * 1000 - 20 * 60_000;

@@ -176,14 +176,14 @@ test("a fault button injects its preset into the simulator's fault API, behind t
   const added = await post(faults, { replica: 'sim', fault: 'stall' }, { ...h, origin: s.url });
   assert.equal(added.status, 200);
   const [stall] = await simFaults();
-  assert.equal(stall?.spec.type, 'stall');
-  assert.deepEqual((stall?.spec as unknown as { seconds: number }).seconds, 40);
+  assert.ok(stall);
+  assert.deepEqual(stall.spec, { type: 'stall', seconds: 40 });
   const listed = (await (await fetch(`${s.url}/dashboard/api/status?range=5m`)).json()) as {
     faults: { replica: string; faults: { id: string }[] }[];
   };
   assert.deepEqual(
     listed.faults[0]?.faults.map((f) => f.id),
-    [stall?.id],
+    [stall.id],
   );
 
   for (const id of ['../state', 'f1/../../metrics', '']) {
@@ -192,7 +192,7 @@ test("a fault button injects its preset into the simulator's fault API, behind t
     assert.equal((await errorOf(res)).code, 'invalid_fault_id');
   }
   assert.equal((await post(`${faults}/cancel`, { replica: 'sim', id: 'f999' }, h)).status, 404);
-  assert.equal((await post(`${faults}/cancel`, { replica: 'sim', id: stall?.id }, h)).status, 200);
+  assert.equal((await post(`${faults}/cancel`, { replica: 'sim', id: stall.id }, h)).status, 200);
   assert.deepEqual(await simFaults(), []);
 });
 

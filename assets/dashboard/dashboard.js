@@ -230,7 +230,10 @@ function options(entry, series) {
     legend: { show: true, live: true },
     cursor: { points: { size: 6 } },
     series: [
-      {},
+      {
+        label: 'time',
+        value: (_u, v) => (v === null || v === undefined ? '' : new Date(v * 1000).toLocaleTimeString()),
+      },
       ...series.map((s, i) => ({
         label: s.name,
         stroke: PALETTE[i % PALETTE.length],

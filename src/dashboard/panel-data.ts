@@ -13,7 +13,7 @@ export const MAX_POINTS = 200;
 /** Series one panel answers at most; the rest are left out and said so. */
 export const MAX_SERIES = 50;
 
-/** The instants a range is evaluated at: every `step` seconds up to `end`, aligned so refreshes line up. */
+/** The instants a range is evaluated at: every `step` seconds from `start` up to `end`, the second now ends at. */
 export interface Instants {
   /** Seconds since the epoch. */
   readonly start: number;
@@ -27,16 +27,16 @@ export function isRangeKey(x: string): x is RangeKey {
 }
 
 /**
- * The instants for `range` ending at `nowSeconds`, one every `step` seconds: at least the scrape interval, and no more
- * than {@link MAX_POINTS} of them.
+ * The instants for `range` ending with the second `nowSeconds` falls in (rounded up, so the latest scrape is always
+ * drawn), one every `step` seconds: at least the scrape interval, and no more than {@link MAX_POINTS} of them.
  *
- * @example instantsFor('5m', 1_800_000_003, 5) // { start: 1799999700, end: 1800000000, step: 5 }
+ * @example instantsFor('5m', 1_800_000_003.4, 5) // { start: 1799999704, end: 1800000004, step: 5 }
  */
 export function instantsFor(range: RangeKey, nowSeconds: number, scrapeSeconds: number): Instants {
   const seconds = RANGES[range];
   const step = Math.max(scrapeSeconds, Math.ceil(seconds / MAX_POINTS));
-  const end = Math.floor(nowSeconds / step) * step;
-  return { start: end - seconds, end, step };
+  const end = Math.ceil(nowSeconds);
+  return { start: end - Math.floor(seconds / step) * step, end, step };
 }
 
 /** Every instant of `i`, in seconds. */

@@ -159,7 +159,7 @@ export class StoredSeries implements SeriesSamples {
 
   instant(t: number, lookbackMs: number): number | undefined {
     const i = this.#lastAtOrBefore(t);
-    if (i < 0 || this.timeAt(i) <= t - lookbackMs || this.staleAt(i)) return undefined;
+    if (i < 0 || this.timeAt(i) < t - lookbackMs || this.staleAt(i)) return undefined;
     return this.valueAt(i);
   }
 

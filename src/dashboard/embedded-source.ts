@@ -18,7 +18,7 @@ import {
   type RangeKey,
 } from './panel-data.js';
 import type { Recorder, TargetHealth } from './recorder.js';
-import { EvaluationError, evaluate, matchesAll } from './series-evaluator.js';
+import { EvaluationError, evaluate, matchesAll, type InstantCache } from './series-evaluator.js';
 
 /**
  * The embedded source over a recorder (which it starts and stops).
@@ -65,10 +65,12 @@ export class EmbeddedSource implements DashboardSource {
     const builder = new SeriesBuilder(times.length);
     const store = this.#recorder.store;
     try {
-      exprs.forEach((expr, si) => {
-        const legend = (panel.series[si] as { legend: string }).legend;
-        times.forEach((t, i) => {
-          for (const el of evaluate(expr, t * 1000, store))
+      times.forEach((t, i) => {
+        // The panel's series share subexpressions (the bucket rates of p50, p95 and p99): one cache per instant.
+        const cache: InstantCache = new Map();
+        exprs.forEach((expr, si) => {
+          const legend = (panel.series[si] as { legend: string }).legend;
+          for (const el of evaluate(expr, t * 1000, store, cache))
             builder.set(`${si}\u0000${labelsKey(el.labels)}`, formatLegend(legend, el.labels), i, el.value);
         });
       });

@@ -36,11 +36,51 @@ export function compareLabels(a: Labels, b: Labels): number {
   return an.length - bn.length;
 }
 
+// Label sets of stored series live as long as the series, and the evaluator derives the same sets from them at
+// every instant of a range: derived sets are kept beside the original (weakly), so a panel over 200 instants
+// builds each one once.
+const nameless = new WeakMap<Labels, Labels>();
+const groupings = new WeakMap<Labels, Map<string, { key: string; labels: Labels }>>();
+
 /** `l` without `__name__`. */
 export function withoutName(l: Labels): Labels {
   if (!(NAME in l)) return l;
-  const { [NAME]: _name, ...rest } = l;
-  return rest;
+  let out = nameless.get(l);
+  if (out === undefined) {
+    const { [NAME]: _name, ...rest } = l;
+    out = rest;
+    nameless.set(l, out);
+  }
+  return out;
+}
+
+const buckets = new WeakMap<Labels, { key: string; labels: Labels }>();
+
+/** The histogram a bucket element belongs to: its labels without `le` and `__name__`, and their key. */
+export function histogramOf(l: Labels): { key: string; labels: Labels } {
+  let h = buckets.get(l);
+  if (h === undefined) {
+    const { le: _le, ...rest } = withoutName(l);
+    h = { key: labelsKey(rest), labels: rest };
+    buckets.set(l, h);
+  }
+  return h;
+}
+
+/** The labels of `l` named in `by` (the group of an aggregation) and their key; `byKey` names `by` for the memo. */
+export function groupOf(l: Labels, by: readonly string[], byKey: string): { key: string; labels: Labels } {
+  let memo = groupings.get(l);
+  if (memo === undefined) {
+    memo = new Map();
+    groupings.set(l, memo);
+  }
+  let g = memo.get(byKey);
+  if (g === undefined) {
+    const labels = keepOnly(l, by);
+    g = { key: labelsKey(labels), labels };
+    memo.set(byKey, g);
+  }
+  return g;
 }
 
 /** Only the labels named in `keep` (those present). */

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_MONITORING, recordNames, selectorsOf } from '../catalog/index.js';
+import { DEFAULT_MONITORING, recordNames, selector, selectorsOf } from '../catalog/index.js';
 import { dashboardCatalog, embeddedSettings, scrapeSeconds } from './panel-catalog.js';
+import { readsOnlyEarlierRecords } from './rule-runner.js';
 
 test('the page computes the overview with the recording rules its panels read, and nothing else', () => {
   const c = dashboardCatalog(embeddedSettings(5));
@@ -30,6 +31,14 @@ test('the page computes the overview with the recording rules its panels read, a
   assert.ok(c.scraped.has('vllm:kv_cache_usage_perc') && c.scraped.has('sglang:token_usage'));
   assert.ok(!c.scraped.has('process_cpu_seconds_total'));
   assert.equal(c.panel('kv-cache-usage')?.title, 'KV cache usage (mean and max over replicas)');
+  // So rules may share subexpression results at an instant.
+  assert.ok(readsOnlyEarlierRecords(c.rules.flatMap((g) => g.rules)));
+  assert.ok(
+    !readsOnlyEarlierRecords([
+      { record: 'b', expr: selector('a') },
+      { record: 'a', expr: selector('x') },
+    ]),
+  );
 });
 
 test('embedded settings keep what the user configured and set the intervals and a rate window of at least four scrapes', () => {

@@ -4,7 +4,7 @@
 // time and not this time. Panels that read recorded series then read them exactly as they would in Prometheus.
 import { selectorsOf, type RecordingRule, type RuleGroup, type SeriesExpr } from '../catalog/index.js';
 import { labelsKey, type Labels, NAME, withoutName } from './label-set.js';
-import { EvaluationError, evaluate } from './series-evaluator.js';
+import { EvaluationError, evaluate, type InstantCache } from './series-evaluator.js';
 import type { SeriesStore } from './series-store.js';
 
 /** The last evaluation of one rule. */
@@ -62,9 +62,12 @@ export class RuleRunner {
   /** Per rule, the keys of the series it wrote last time. */
   readonly #last: Set<string>[];
   readonly #health: RuleHealth[];
+  /** Whether results may be shared between rules at one instant (see {@link readsOnlyEarlierRecords}). */
+  readonly #share: boolean;
 
   constructor(groups: readonly RuleGroup<RecordingRule>[], store: SeriesStore) {
     this.#rules = groups.flatMap((g) => g.rules);
+    this.#share = readsOnlyEarlierRecords(this.#rules);
     this.#store = store;
     this.#last = this.#rules.map(() => new Set());
     this.#health = this.#rules.map((r) => ({ record: r.record, series: 0 }));
@@ -77,10 +80,13 @@ export class RuleRunner {
 
   /** Evaluates every rule at `t` (ms). */
   run(t: number): void {
+    // Rules share subexpressions (a rule per quantile over the same buckets): one cache for the instant, when no
+    // rule reads a record a later rule writes (a cached result would then miss the later write).
+    const cache: InstantCache | undefined = this.#share ? new Map() : undefined;
     this.#rules.forEach((rule, i) => {
       const now = new Set<string>();
       try {
-        for (const el of evaluate(rule.expr, t, this.#store)) {
+        for (const el of evaluate(rule.expr, t, this.#store, cache)) {
           const labels = outputLabels(rule, el.labels);
           const key = labelsKey(labels);
           if (now.has(key))
@@ -98,6 +104,17 @@ export class RuleRunner {
       this.#health[i] = { record: rule.record, series: now.size };
     });
   }
+}
+
+/** Whether every rule reads only scraped series and records written by rules before it. */
+export function readsOnlyEarlierRecords(rules: readonly RecordingRule[]): boolean {
+  const all = new Set(rules.map((r) => r.record));
+  const written = new Set<string>();
+  for (const r of rules) {
+    for (const s of selectorsOf(r.expr)) if (all.has(s.metric) && !written.has(s.metric)) return false;
+    written.add(r.record);
+  }
+  return true;
 }
 
 function outputLabels(rule: RecordingRule, labels: Labels): Labels {

@@ -5,6 +5,7 @@
 // Pure: samples come from a SampleSource, the instant is an argument.
 import {
   durationSeconds,
+  renderPromQL,
   type AggregateExpr,
   type BinaryExpr,
   type HistogramQuantileExpr,
@@ -19,7 +20,17 @@ import {
 } from '../catalog/index.js';
 import { InferwatchError } from '../errors/index.js';
 import { parseSampleValue } from '../telemetry/exposition/index.js';
-import { keepOnly, labelsKey, type Labels, NAME, signature, withLabel, withoutName } from './label-set.js';
+import {
+  groupOf,
+  histogramOf,
+  keepOnly,
+  labelsKey,
+  type Labels,
+  NAME,
+  signature,
+  withLabel,
+  withoutName,
+} from './label-set.js';
 
 /** The samples of one series, as the evaluator reads them. */
 export interface SeriesSamples {
@@ -103,24 +114,54 @@ function windowMs(w: Window): number {
 }
 
 /**
- * Evaluates `e` at instant `t` (milliseconds since the epoch) over `source`.
+ * Results of subexpressions at one instant, shared by the expressions evaluated at it: a panel's p50, p95 and p99
+ * read the same bucket rates, which are then computed once. Keyed by the subexpression's PromQL text.
+ */
+export type InstantCache = Map<string, Element[]>;
+
+const keys = new WeakMap<SeriesExpr, string>();
+function keyOf(e: SeriesExpr): string {
+  let k = keys.get(e);
+  if (k === undefined) {
+    k = renderPromQL(e);
+    keys.set(e, k);
+  }
+  return k;
+}
+
+/**
+ * Evaluates `e` at instant `t` (milliseconds since the epoch) over `source`. `cache`, when given, holds results
+ * for other expressions evaluated at the same instant over the same samples.
  *
  * @example evaluate(rate(selector('llm_requests_total'), '1m'), Date.now(), store) // [{ labels: {...}, value: 2.5 }]
  */
-export function evaluate(e: SeriesExpr, t: number, source: SampleSource): Element[] {
-  return new Evaluation(t, source).vector(e);
+export function evaluate(e: SeriesExpr, t: number, source: SampleSource, cache?: InstantCache): Element[] {
+  return new Evaluation(t, source, cache).vector(e);
 }
 
 class Evaluation {
   readonly #t: number;
   readonly #source: SampleSource;
+  readonly #cache: InstantCache | undefined;
 
-  constructor(t: number, source: SampleSource) {
+  constructor(t: number, source: SampleSource, cache: InstantCache | undefined) {
     this.#t = t;
     this.#source = source;
+    this.#cache = cache;
   }
 
   vector(e: SeriesExpr): Element[] {
+    if (this.#cache === undefined || e.kind === 'vector' || e.kind === 'selector') return this.#compute(e);
+    const key = keyOf(e);
+    let v = this.#cache.get(key);
+    if (v === undefined) {
+      v = this.#compute(e);
+      this.#cache.set(key, v);
+    }
+    return v;
+  }
+
+  #compute(e: SeriesExpr): Element[] {
     switch (e.kind) {
       case 'selector':
         return this.#selector(e);
@@ -257,9 +298,9 @@ function aggregateOf(e: AggregateExpr, input: readonly Element[]): Element[] {
     count: number;
   }
   const groups = new Map<string, Group>();
+  const byKey = e.by.join('\u0000');
   for (const el of input) {
-    const labels = keepOnly(el.labels, e.by);
-    const key = labelsKey(labels);
+    const { key, labels } = groupOf(el.labels, e.by, byKey);
     const g = groups.get(key);
     if (g === undefined) {
       groups.set(key, { labels, value: el.value, mean: el.value, count: 1 });
@@ -354,11 +395,10 @@ function histogramQuantileOf(e: HistogramQuantileExpr, input: readonly Element[]
   for (const el of input) {
     const upper = parseSampleValue(el.labels.le ?? '');
     if (upper === undefined) continue;
-    const { le: _le, ...rest } = withoutName(el.labels);
-    const key = labelsKey(rest);
+    const { key, labels } = histogramOf(el.labels);
     let g = groups.get(key);
     if (g === undefined) {
-      g = { labels: rest, buckets: [] };
+      g = { labels, buckets: [] };
       groups.set(key, g);
     }
     g.buckets.push({ upper, count: el.value });

@@ -7,6 +7,7 @@
 // docs/images/dashboard.png, after longer load so the charts are full.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,8 @@ describe('the dashboard page in a real browser', { concurrency: 1 }, () => {
     );
 
     const ac = new AbortController();
+    // Every request of the load listens on the one signal.
+    setMaxListeners(1000, ac.signal);
     const load = runLoad({
       baseURL: `${stack.url}/v1`,
       model: MODEL,

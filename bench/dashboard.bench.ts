@@ -25,6 +25,7 @@ const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
 const INTERVAL_S = 5;
 const WINDOW_S = 3600;
 const SNAPSHOTS = Number(process.env.SNAPSHOTS ?? 8);
+const REPLICAS = Number(process.env.REPLICAS ?? 1);
 
 const gc = (globalThis as { gc?: () => void }).gc;
 /** JS heap plus ArrayBuffers (where the typed sample arrays live). */
@@ -38,7 +39,7 @@ const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const mb = (b: number): string => `${(b / 1048576).toFixed(2)} MB`;
+const mb = (b: number): string => `${(b / 1048576).toFixed(2)} MiB`;
 
 async function capture(): Promise<{ gateway: string[]; engine: string[]; dcgm: string[] }> {
   const sim = await startSimServer({ seed: 9, admin: true });
@@ -94,8 +95,21 @@ const baseHeap = heap();
 const recorder = new Recorder({
   targets: [
     { job: 'inferwatch-gateway', instance: 'gateway', scrape: pick(pages.gateway) },
-    { job: 'inferwatch-engine', instance: 'sim:8000', labels: { replica: 'sim' }, scrape: pick(pages.engine) },
-    { job: 'inferwatch-dcgm', instance: 'sim:8000/dcgm/metrics', labels: { replica: 'sim' }, scrape: pick(pages.dcgm) },
+    // REPLICAS=n replays the one replica's pages as n replicas (the per-replica cost is what grows).
+    ...Array.from({ length: REPLICAS }, (_, i) => [
+      {
+        job: 'inferwatch-engine',
+        instance: `sim${i}:8000`,
+        labels: { replica: `sim${i}` },
+        scrape: pick(pages.engine),
+      },
+      {
+        job: 'inferwatch-dcgm',
+        instance: `sim${i}:8000/dcgm/metrics`,
+        labels: { replica: `sim${i}` },
+        scrape: pick(pages.dcgm),
+      },
+    ]).flat(),
   ],
   rules: catalog.rules,
   keep: (name) => catalog.scraped.has(name),
@@ -127,7 +141,7 @@ for (const s of recorder.store.all()) {
   bySource.set(job, (bySource.get(job) ?? 0) + 1);
 }
 console.log(
-  `\nafter ${rounds} rounds at ${INTERVAL_S} s (window ${WINDOW_S} s, one gateway, one replica with one GPU):`,
+  `\nafter ${rounds} rounds at ${INTERVAL_S} s (window ${WINDOW_S} s, one gateway, ${REPLICAS} replica(s) with one GPU each):`,
 );
 console.log(`  series ${stats.series} (${[...bySource].map(([k, v]) => `${k} ${v}`).join(', ')})`);
 console.log(

@@ -432,7 +432,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: '--dashboard',
     env: 'INFERWATCH_DASHBOARD',
     kind: 'string',
-    arg: 'on|off',
+    arg: 'on/off',
     description: 'serve the live dashboard page at /dashboard (off: no page and no recorder)',
     defaultText: 'on',
   },

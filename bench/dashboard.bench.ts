@@ -57,7 +57,7 @@ async function capture(): Promise<{ gateway: string[]; engine: string[]; dcgm: s
   });
   const ac = new AbortController();
   // Every request of the load listens on the one signal.
-  setMaxListeners(1000, ac.signal);
+  setMaxListeners(Number.POSITIVE_INFINITY, ac.signal);
   const load = runLoad({
     baseURL: `${gw.url}/v1`,
     model: MODEL,

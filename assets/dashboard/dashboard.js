@@ -248,8 +248,14 @@ function options(entry, series) {
         stroke: '#64748b',
         grid: { stroke: '#e2e8f0' },
         ticks: { stroke: '#e2e8f0' },
-        size: 64,
         values: (_u, splits) => splits.map(fmt),
+        // Wide enough for the longest label ("2.5 req/s"), measured in the axis font.
+        size: (u, values, axisIdx) => {
+          if (!values || values.length === 0) return 48;
+          u.ctx.font = u.axes[axisIdx].font[0];
+          const widest = Math.max(...values.map((v) => u.ctx.measureText(String(v)).width));
+          return Math.ceil(widest / devicePixelRatio) + 22;
+        },
       },
     ],
     scales: fixed
@@ -314,6 +320,7 @@ function showStatus(doc) {
     }
   }
   for (const r of doc.status.failingRules ?? []) items.push(`Recording rule ${r.record} fails: ${r.error}`);
+  if (doc.status.recorderError) items.push(`The recorder's last round failed: ${doc.status.recorderError}`);
   const p = doc.status.prometheus;
   if (p && !p.up) items.push(`Prometheus at ${p.origin} does not answer: ${p.error}`);
   if (doc.modelsError) items.push(`Model list: ${doc.modelsError}`);

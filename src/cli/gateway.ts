@@ -112,7 +112,7 @@ async function runPrimary(config: GatewayConfig, io: CommandIo): Promise<number>
   const c = await startGatewayCluster(config, io.err);
   io.err(
     `inferwatch gateway listening on ${c.url} with ${config.workers} worker processes (OpenAI API at ${c.url}/v1, ` +
-      `metrics summed over workers at ${c.url}/metrics) in front of ${config.upstreams.map((u) => u.url).join(', ')}`,
+      `metrics summed over workers at ${c.url}/metrics${config.dashboard === 'on' ? `, dashboard at ${c.url}/dashboard` : ''}) in front of ${config.upstreams.map((u) => u.url).join(', ')}`,
   );
   const signal = await io.stopSignal();
   io.err(`inferwatch: ${signal}, finishing in-flight streams in every worker (grace period), then exiting`);

@@ -32,6 +32,8 @@ export interface SourceStatus {
   readonly intervalSeconds: number;
   readonly targets?: readonly TargetStatus[];
   readonly failingRules?: readonly { readonly record: string; readonly error: string }[];
+  /** Why the recorder's last round failed as a whole, if it did. */
+  readonly recorderError?: string;
   readonly memory?: {
     readonly series: number;
     readonly samples: number;

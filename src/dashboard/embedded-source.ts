@@ -147,6 +147,7 @@ export class EmbeddedSource implements DashboardSource {
         .filter((r) => r.error !== undefined)
         .map((r) => ({ record: r.record, error: r.error as string })),
       memory: { ...stats, windowSeconds: this.#recorder.store.options.retentionMs / 1000 },
+      ...(this.#recorder.roundError !== undefined ? { recorderError: this.#recorder.roundError } : {}),
     };
   }
 }

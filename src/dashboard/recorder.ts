@@ -90,6 +90,7 @@ export class Recorder {
   #running: Promise<void> | undefined;
   #stopped = false;
   #lastTick = -Infinity;
+  #roundError: string | undefined;
 
   constructor(options: RecorderOptions) {
     this.intervalMs = options.intervalMs ?? RECORDER_DEFAULTS.intervalMs;
@@ -127,13 +128,23 @@ export class Recorder {
     if (this.#timer !== undefined || this.#stopped) return;
     const loop = (): void => {
       const began = this.#now();
-      this.#running = this.tick().finally(() => {
-        this.#running = undefined;
-        if (this.#stopped) return;
-        const wait = Math.max(0, this.intervalMs - (this.#now() - began));
-        this.#timer = setTimeout(loop, wait);
-        this.#timer.unref();
-      });
+      this.#running = this.tick()
+        .then(
+          () => {
+            this.#roundError = undefined;
+          },
+          (err: unknown) => {
+            // Scrape and rule failures are recorded per target and per rule; this is anything else, kept for the page.
+            this.#roundError = (err as Error)?.message ?? String(err);
+          },
+        )
+        .finally(() => {
+          this.#running = undefined;
+          if (this.#stopped) return;
+          const wait = Math.max(0, this.intervalMs - (this.#now() - began));
+          this.#timer = setTimeout(loop, wait);
+          this.#timer.unref();
+        });
     };
     loop();
   }
@@ -196,6 +207,11 @@ export class Recorder {
   /** Every target's last scrape. */
   targets(): TargetHealth[] {
     return this.#targets.map((s) => s.health);
+  }
+
+  /** Why the last round failed as a whole (not a target or a rule: those are in their own health), if it did. */
+  get roundError(): string | undefined {
+    return this.#roundError;
   }
 
   /** Every recording rule's last evaluation. */

@@ -86,7 +86,7 @@ describe('the dashboard page in a real browser', { concurrency: 1 }, () => {
 
     const ac = new AbortController();
     // Every request of the load listens on the one signal.
-    setMaxListeners(1000, ac.signal);
+    setMaxListeners(Number.POSITIVE_INFINITY, ac.signal);
     const load = runLoad({
       baseURL: `${stack.url}/v1`,
       model: MODEL,
@@ -194,7 +194,11 @@ describe('the dashboard page in a real browser', { concurrency: 1 }, () => {
       t.diagnostic(`screenshot: ${shot}`);
       // The README shows the top of the page: traffic, latency and the engine row with the KV thresholds.
       if (UPDATE)
-        await page.screenshot({ path: fileURLToPath(README_IMAGE), clip: { x: 0, y: 0, width: 1440, height: 1760 } });
+        await page.screenshot({
+          path: fileURLToPath(README_IMAGE),
+          clip: { x: 0, y: 0, width: 1440, height: 1760 },
+          fullPage: true,
+        });
       clean(w);
     } finally {
       ac.abort();

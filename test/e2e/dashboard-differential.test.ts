@@ -107,7 +107,7 @@ describe('the embedded dashboard against Prometheus over the recorder samples', 
     };
     const ac = new AbortController();
     // Every request of the load listens on the one signal.
-    setMaxListeners(1000, ac.signal);
+    setMaxListeners(Number.POSITIVE_INFINITY, ac.signal);
     const load = runLoad({
       baseURL: `${gw.url}/v1`,
       model: MODEL,

@@ -1,9 +1,10 @@
 // Where the page's numbers come from: the embedded recorder, or a Prometheus server. Both answer the same
 // questions about the same catalog panels (a panel id, a range, a model; never an expression), so the page and its
 // HTTP handlers do not know which one they talk to.
-import type { DashboardVariable } from '../catalog/index.js';
+import type { DashboardVariable, PanelDefinition, SeriesExpr } from '../catalog/index.js';
+import { bindVariables } from './bind-variables.js';
 import type { DashboardCatalog } from './panel-catalog.js';
-import type { PanelData, RangeKey } from './panel-data.js';
+import { instantList, instantsFor, type Instants, type PanelData, type RangeKey } from './panel-data.js';
 
 /** One panel asked for. */
 export interface PanelQuery {
@@ -69,4 +70,35 @@ export function variableMetricNames(v: DashboardVariable): string[] {
   if (re) return (re[1] as string).split('|');
   if (/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(v.match)) return [v.match];
   throw new Error(`dashboard variable ${v.name}: cannot read metric names from ${v.match}`);
+}
+
+/** What evaluating one panel over its range starts from, whichever the source. */
+export interface PanelPlan {
+  readonly panel: PanelDefinition;
+  readonly instants: Instants;
+  /** Every instant, in seconds. */
+  readonly times: number[];
+  /** Each series' expression with Grafana's variables bound for this range and model. */
+  readonly exprs: SeriesExpr[];
+}
+
+/**
+ * The instants of the query's range and the panel's expressions bound to them: `$__rate_interval` from the step and
+ * `scrapeSeconds`, `$model` from the query (All: `.*`).
+ */
+export function panelPlan(catalog: DashboardCatalog, q: PanelQuery, nowMs: number, scrapeSeconds: number): PanelPlan {
+  const panel = catalog.panel(q.id);
+  if (panel === undefined) throw new Error(`no panel ${q.id}`);
+  const instants = instantsFor(q.range, nowMs / 1000, scrapeSeconds);
+  const bindings = {
+    intervalSeconds: instants.step,
+    scrapeSeconds,
+    variables: { model: q.model === undefined ? '.*' : [q.model] },
+  };
+  return {
+    panel,
+    instants,
+    times: instantList(instants),
+    exprs: panel.series.map((s) => bindVariables(s.expr, bindings)),
+  };
 }

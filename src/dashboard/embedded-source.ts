@@ -2,21 +2,17 @@
 // series evaluator at every instant of the range, each panel series' expression bound to the range's step and the
 // chosen model exactly as Grafana would bind it before sending it to Prometheus.
 import type { Matcher, RecordingRule } from '../catalog/index.js';
-import { bindVariables } from './bind-variables.js';
-import type { DashboardSource, PanelQuery, SourceStatus } from './dashboard-source.js';
-import { variableMetricNames } from './dashboard-source.js';
+import {
+  panelPlan,
+  variableMetricNames,
+  type DashboardSource,
+  type PanelQuery,
+  type SourceStatus,
+} from './dashboard-source.js';
 import { emptyReasons, sourceKind, type Presence, type ReasonContext } from './empty-reasons.js';
 import { labelsKey } from './label-set.js';
 import type { DashboardCatalog } from './panel-catalog.js';
-import {
-  formatLegend,
-  hasValues,
-  instantList,
-  instantsFor,
-  SeriesBuilder,
-  type PanelData,
-  type RangeKey,
-} from './panel-data.js';
+import { formatLegend, hasValues, instantsFor, SeriesBuilder, type PanelData, type RangeKey } from './panel-data.js';
 import type { Recorder, TargetHealth } from './recorder.js';
 import { EvaluationError, evaluate, matchesAll, type InstantCache } from './series-evaluator.js';
 
@@ -52,16 +48,7 @@ export class EmbeddedSource implements DashboardSource {
   }
 
   async panel(q: PanelQuery, nowMs: number): Promise<PanelData> {
-    const panel = this.catalog.panel(q.id);
-    if (panel === undefined) throw new Error(`no panel ${q.id}`);
-    const instants = instantsFor(q.range, nowMs / 1000, this.#intervalSeconds);
-    const times = instantList(instants);
-    const bindings = {
-      intervalSeconds: instants.step,
-      scrapeSeconds: this.#intervalSeconds,
-      variables: { model: q.model === undefined ? '.*' : [q.model] },
-    };
-    const exprs = panel.series.map((s) => bindVariables(s.expr, bindings));
+    const { panel, instants, times, exprs } = panelPlan(this.catalog, q, nowMs, this.#intervalSeconds);
     const builder = new SeriesBuilder(times.length);
     const store = this.#recorder.store;
     try {

@@ -2,20 +2,17 @@
 // step and the chosen model, rendered to PromQL and sent to /api/v1/query_range by the server, so the browser
 // needs no access to Prometheus and can ask only for catalog panels, never for a query of its own.
 import { renderPromQL, selector, type Matcher } from '../catalog/index.js';
-import { bindVariables } from './bind-variables.js';
-import { variableMetricNames, type DashboardSource, type PanelQuery, type SourceStatus } from './dashboard-source.js';
+import {
+  panelPlan,
+  variableMetricNames,
+  type DashboardSource,
+  type PanelQuery,
+  type SourceStatus,
+} from './dashboard-source.js';
 import { emptyReasons, sourceKind, type Presence } from './empty-reasons.js';
 import { labelsKey } from './label-set.js';
 import { scrapeSeconds, type DashboardCatalog } from './panel-catalog.js';
-import {
-  formatLegend,
-  hasValues,
-  instantList,
-  instantsFor,
-  SeriesBuilder,
-  type PanelData,
-  type RangeKey,
-} from './panel-data.js';
+import { formatLegend, hasValues, instantsFor, SeriesBuilder, type PanelData, type RangeKey } from './panel-data.js';
 
 /** Options of {@link PrometheusSource}. */
 export interface PrometheusSourceOptions {
@@ -108,16 +105,7 @@ export class PrometheusSource implements DashboardSource {
   }
 
   async panel(q: PanelQuery, nowMs: number): Promise<PanelData> {
-    const panel = this.catalog.panel(q.id);
-    if (panel === undefined) throw new Error(`no panel ${q.id}`);
-    const instants = instantsFor(q.range, nowMs / 1000, this.#scrapeSeconds);
-    const times = instantList(instants);
-    const bindings = {
-      intervalSeconds: instants.step,
-      scrapeSeconds: this.#scrapeSeconds,
-      variables: { model: q.model === undefined ? '.*' : [q.model] },
-    };
-    const exprs = panel.series.map((s) => bindVariables(s.expr, bindings));
+    const { panel, instants, times, exprs } = panelPlan(this.catalog, q, nowMs, this.#scrapeSeconds);
     const range: [string, string][] = [
       ['start', String(instants.start)],
       ['end', String(instants.end)],

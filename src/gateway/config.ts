@@ -687,6 +687,19 @@ export function parseText(k: ConfigKey, v: string | string[] | boolean, source: 
   }
 }
 
+/** `url` parsed, when it is an http(s) URL; else the error naming `where` and showing `example`. */
+function httpUrl(where: string, url: string, example: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new InvalidOptionError(where, `"${url}" is not a URL`, `Give a full URL such as ${example}.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InvalidOptionError(where, `"${url}" is not http(s)`, 'Use http:// or https://.');
+  return u;
+}
+
 /** Turns `[name=]url` strings or objects into upstream entries. */
 function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
   if (raw === undefined) return [];
@@ -716,19 +729,7 @@ function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
         'Example: http://10.0.0.5:8000',
       );
     }
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new InvalidOptionError(
-        `${where}[${i}]`,
-        `"${url}" is not a URL`,
-        'Give a full URL such as http://10.0.0.5:8000.',
-      );
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not http(s)`, 'Use http:// or https://.');
-    }
+    const u = httpUrl(`${where}[${i}]`, url, 'http://10.0.0.5:8000');
     const path = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
     const base = `${u.protocol}//${u.host}${path}`;
     const finalName = name ?? u.host;
@@ -906,18 +907,7 @@ function normaliseScrapes(raw: unknown, where: string): ScrapeConfig[] {
     const eq = text.indexOf('=');
     const named = eq > 0 && !text.slice(0, eq).includes('/');
     const url = named ? text.slice(eq + 1) : text;
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new InvalidOptionError(
-        `${where}[${i}]`,
-        `"${url}" is not a URL`,
-        'Give a full URL such as http://10.0.0.5:9400/metrics.',
-      );
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:')
-      throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not http(s)`, 'Use http:// or https://.');
+    const u = httpUrl(`${where}[${i}]`, url, 'http://10.0.0.5:9400/metrics');
     return { replica: named ? text.slice(0, eq) : u.hostname.replace(/^\[|\]$/g, ''), url: u.href };
   });
 }

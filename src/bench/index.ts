@@ -39,7 +39,7 @@ export {
   type SweepStep,
 } from './sweep.js';
 export { renderSweepSvg, niceTicks } from './sweep-chart.js';
-export { calibrate, snapUp, ALERT_DEFAULTS, type Calibration, type ThresholdProposal } from './calibrate.js';
+export { calibrate, snapUp, ALERT_DEFAULTS } from './calibrate.js';
 export { DEFINITIONS, FIGURES, definitionsHelp, type Figure } from './definitions.js';
 export { parseDuration, formatDuration } from './duration.js';
 export {

@@ -22,6 +22,8 @@ export {
   type PhaseParameters,
   type EngineReport,
   type RequestDetail,
+  type Calibration,
+  type ThresholdProposal,
 } from './report.js';
 export { formatSummary, describePhase } from './summary.js';
 export { compareReports, formatComparison, asReport, type Comparison, type ComparisonRow } from './compare.js';

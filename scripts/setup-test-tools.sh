@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs the system tools the tests run for real, when they are missing: Prometheus with promtool, and
-# Alertmanager with amtool, from Debian's packages. Run by `npm test` before the tests; a no-op when all are present.
+# Installs the system tools the tests run for real, when they are missing: Prometheus with promtool, Alertmanager
+# with amtool, and Chromium (driven by playwright-core in the dashboard's browser tests), from Debian's packages.
+# Run by `npm test` before the tests; a no-op when all are present.
 # Nothing is downloaded from anywhere but Debian's package mirrors.
 set -euo pipefail
 
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v prometheus-alertmanager >/dev/null 2>&1 && command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 

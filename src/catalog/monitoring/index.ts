@@ -47,3 +47,4 @@ export {
   type PanelSeries,
   type PanelThreshold,
 } from './dashboards.js';
+export { interpolate, rateIntervalSeconds, type GrafanaVars } from './grafana-interpolate.js';

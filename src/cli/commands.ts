@@ -1,5 +1,7 @@
 // The list of subcommands. Each lives in its own file and exports `register(program)`.
 import type { Command } from 'commander';
+import { register as bench } from './bench.js';
+import { register as dashboard } from './dashboard.js';
 import { register as gateway } from './gateway.js';
 import { register as generate } from './generate.js';
 import { register as lint } from './lint.js';
@@ -11,4 +13,14 @@ import { register as up } from './up.js';
 /** A subcommand module: adds itself to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const COMMANDS: readonly RegisterCommand[] = [up, gateway, sim, generate, lint, quality, review];
+export const COMMANDS: readonly RegisterCommand[] = [
+  up,
+  gateway,
+  dashboard,
+  sim,
+  generate,
+  lint,
+  bench,
+  quality,
+  review,
+];

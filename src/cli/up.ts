@@ -11,7 +11,8 @@ import {
   runUntilStopped,
   type CommandIo,
 } from './gateway.js';
-import { checkAdminExposure } from './admin-exposure.js';
+import { checkAdminExposure, isLoopback } from './admin-exposure.js';
+import { gatewayDashboard, monitoringSettings } from './dashboard-composition.js';
 import { parseListen } from './sim.js';
 
 interface UpFlags extends Record<string, unknown> {
@@ -62,13 +63,14 @@ function reviewWelcome(gw: Gateway, sim: SimServer, config: GatewayConfig): stri
   ];
 }
 
-/** The text printed once the stack is up. */
-export function welcome(gw: Gateway, sim: SimServer): string {
+/** The text printed once the stack is up; the dashboard's URL first when it is served. */
+export function welcome(gw: Gateway, sim: SimServer, dashboard = true): string {
   const c = sim.engine.config;
   const model = c.servedModelName;
   const base = `${gw.url}/v1`;
   return [
     '',
+    ...(dashboard ? [`Dashboard: ${gw.url}/dashboard   live charts; open it in a browser`, ''] : []),
     'inferwatch is up.',
     `  gateway  ${base}   OpenAI-compatible, every request measured; metrics ${gw.url}/metrics`,
     `  engine   ${sim.url}   simulated vLLM: ${c.model.id} on ${c.tensorParallelSize} x ${c.gpu.id}, ${c.capacity.numGpuBlocks} KV blocks; metrics ${sim.url}/metrics, GPU ${sim.url}/dcgm/metrics`,
@@ -88,7 +90,7 @@ export function welcome(gw: Gateway, sim: SimServer): string {
     `  curl -s ${gw.url}/metrics | grep -E '^llm_(requests_total|ttft_seconds_count|stream_stalls_total)'`,
     `  curl -s ${sim.url}/metrics | grep -E '^vllm:(num_requests|kv_cache_usage)'`,
     '',
-    'Cause the 3 AM incident (a 40 s stall mid-stream; needs the admin API, on unless --no-admin), then stream again:',
+    `Cause the 3 AM incident (a 40 s stall mid-stream; needs the admin API, on unless --no-admin): ${dashboard ? 'press "stall 40 s" on the dashboard, or ' : ''}run this, then stream again:`,
     `  curl -s -XPOST ${sim.url}/admin/faults -d '{"type":"stall","seconds":40}'`,
     '',
     'Alerts and dashboards for this stack (Prometheus, Alertmanager, Grafana): inferwatch generate --out ./monitoring',
@@ -102,6 +104,7 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
   let sim: SimServer | undefined;
   let gw: Gateway;
   let config: GatewayConfig;
+  let dashboard: ReturnType<typeof gatewayDashboard>;
   try {
     const listen = flags.simListen ?? { host: '127.0.0.1', port: 0 };
     checkAdminExposure({
@@ -125,12 +128,21 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
       upstreams: [`sim=${sim.url}`],
       ...judgeKeys(flags, io.env ?? {}, sim),
     });
-    gw = await startGateway(config);
+    // The page's fault buttons reach the simulator's admin API through the gateway: only when that API is on, and
+    // the gateway is not reachable from other machines without a key (unless --admin-public says so).
+    const faults =
+      flags.admin !== false &&
+      (isLoopback(config.host) || flags.adminPublic === true || Object.keys(config.apiKeys).length > 0);
+    dashboard = gatewayDashboard(config, {
+      settings: monitoringSettings(flags.config),
+      simulators: [{ replica: 'sim', dcgmPath: '/dcgm/metrics', faults }],
+    });
+    gw = await startGateway(config, { extensions: dashboard ? [dashboard] : [] });
   } catch (err) {
     await sim?.close();
     return reportError(err, io);
   }
-  io.out(welcome(gw, sim));
+  io.out(welcome(gw, sim, dashboard !== undefined));
   for (const line of reviewWelcome(gw, sim, config)) io.out(line);
   const s = sim;
   return runUntilStopped(gw, io, () => s.close());

@@ -74,11 +74,27 @@ export interface GatewayConfig {
   judgeConfig: string | undefined;
   /** The judge, resolved from the judge keys and the --judge-config file; undefined without --judge-url. */
   judge: JudgeSettings | undefined;
+  /** Serve the dashboard page at /dashboard (read by the dashboard src/cli composes in; the gateway ignores it). */
+  dashboard: 'on' | 'off';
+  /** The dashboard's panels come from this Prometheus instead of its own recorder. */
+  prometheus: string | undefined;
+  /** More /metrics pages the dashboard's recorder scrapes (a DCGM exporter), with the replica they belong to. */
+  scrapes: ScrapeConfig[];
+  /** Seconds between the dashboard recorder's scrapes. */
+  dashboardInterval: number;
+  /** Seconds of samples the dashboard recorder keeps. */
+  dashboardWindow: number;
 }
 
 /** True when review sampling stores anything. */
 export function reviewSamplingOn(c: Pick<GatewayConfig, 'reviewSampleRate' | 'reviewSampleRateFlagged'>): boolean {
   return c.reviewSampleRate > 0 || c.reviewSampleRateFlagged > 0;
+}
+
+/** A /metrics page the dashboard records, with the `replica` label its series get. */
+export interface ScrapeConfig {
+  replica: string;
+  url: string;
 }
 
 type Kind = 'string' | 'number' | 'integer' | 'boolean' | 'list' | 'upstreams' | 'keymap';
@@ -130,7 +146,7 @@ const REVIEW_KEYS: readonly ConfigKey[] = [
     flag: '--review-store',
     env: 'INFERWATCH_REVIEW_STORE',
     kind: 'string',
-    arg: 'sqlite:PATH|postgres://...',
+    arg: 'sqlite:PATH or postgres://...',
     description: 'where samples go: an SQLite file, or a PostgreSQL database several gateways share',
     defaultText: 'sqlite:inferwatch-review.db',
     secret: true,
@@ -537,6 +553,51 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: 'OTLP/HTTP traces endpoint (also read from OTEL_EXPORTER_OTLP_ENDPOINT)',
   },
   ...REVIEW_KEYS,
+  {
+    key: 'dashboard',
+    flag: '--dashboard',
+    env: 'INFERWATCH_DASHBOARD',
+    kind: 'string',
+    arg: 'on/off',
+    description: 'serve the live dashboard page at /dashboard (off: no page and no recorder)',
+    defaultText: 'on',
+  },
+  {
+    key: 'prometheus',
+    flag: '--prometheus',
+    env: 'INFERWATCH_PROMETHEUS',
+    kind: 'string',
+    arg: 'url',
+    description:
+      'the dashboard reads its panels from this Prometheus (query_range, through the gateway) instead of recording them itself',
+  },
+  {
+    key: 'scrapes',
+    flag: '--scrape',
+    env: 'INFERWATCH_SCRAPES',
+    kind: 'upstreams',
+    arg: '[replica=]url',
+    description:
+      "another /metrics page the dashboard records, such as a replica's DCGM exporter; its series get replica=<name> (repeat the flag; env: comma-separated)",
+  },
+  {
+    key: 'dashboardInterval',
+    flag: '--dashboard-interval',
+    env: 'INFERWATCH_DASHBOARD_INTERVAL',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'how often the dashboard records the gateway, the replicas and the --scrape pages',
+    defaultText: '5',
+  },
+  {
+    key: 'dashboardWindow',
+    flag: '--dashboard-window',
+    env: 'INFERWATCH_DASHBOARD_WINDOW',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'how much history the dashboard keeps in memory (docs/dashboard.md gives the memory it takes)',
+    defaultText: '3600',
+  },
 ];
 
 /** Which spelling a value came from, to name it in errors. */
@@ -581,6 +642,10 @@ const DEFAULTS = {
   reviewRetentionDays: 30,
   reviewMaxSamples: 100_000,
   judgeSampleRate: 1,
+  dashboard: 'on',
+  scrapes: [],
+  dashboardInterval: 5,
+  dashboardWindow: 3600,
 } as const;
 
 const seconds = (min: number) =>
@@ -649,6 +714,16 @@ const schema = z
     judgeApiKey: z.string().min(1).optional(),
     judgeSampleRate: share,
     judgeConfig: z.string().min(1).optional(),
+    dashboard: z.enum(['on', 'off'], { error: 'must be on or off' }),
+    prometheus: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:9090' })
+      .optional(),
+    scrapes: z.array(z.object({ replica: z.string().min(1).max(64), url: z.string() })),
+    dashboardInterval: z.number().min(1, { error: 'must be at least 1' }).max(300, { error: 'must be at most 300' }),
+    dashboardWindow: z
+      .number()
+      .min(60, { error: 'must be at least 60' })
+      .max(86_400, { error: 'must be at most 86400 (a day)' }),
   })
   .strict();
 
@@ -760,6 +835,19 @@ export function parseText(k: ConfigKey, v: string | string[] | boolean, source: 
   }
 }
 
+/** `url` parsed, when it is an http(s) URL; else the error naming `where` and showing `example`. */
+function httpUrl(where: string, url: string, example: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new InvalidOptionError(where, `"${url}" is not a URL`, `Give a full URL such as ${example}.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InvalidOptionError(where, `"${url}" is not http(s)`, 'Use http:// or https://.');
+  return u;
+}
+
 /** Turns `[name=]url` strings or objects into upstream entries. */
 function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
   if (raw === undefined) return [];
@@ -789,19 +877,7 @@ function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
         'Example: http://10.0.0.5:8000',
       );
     }
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new InvalidOptionError(
-        `${where}[${i}]`,
-        `"${url}" is not a URL`,
-        'Give a full URL such as http://10.0.0.5:8000.',
-      );
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not http(s)`, 'Use http:// or https://.');
-    }
+    const u = httpUrl(`${where}[${i}]`, url, 'http://10.0.0.5:8000');
     const path = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
     const base = `${u.protocol}//${u.host}${path}`;
     const finalName = name ?? u.host;
@@ -847,6 +923,7 @@ export function resolveGatewayConfig(
     return src === 'flag' ? k.flag : src === 'env' ? k.env : `${key} (config file)`;
   };
   merged.upstreams = normaliseUpstreams(merged.upstreams, spell('upstreams'));
+  merged.scrapes = normaliseScrapes(merged.scrapes, spell('scrapes'));
   checkApiKeys(merged.apiKeys, spell('apiKeys'));
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
@@ -900,6 +977,13 @@ export function resolveGatewayConfig(
       'Make the body timeout at least the header timeout.',
     );
   }
+  if (c.dashboardWindow / c.dashboardInterval > MAX_DASHBOARD_SAMPLES) {
+    throw new InvalidOptionError(
+      spell('dashboardWindow'),
+      `${c.dashboardWindow}s at one sample every ${c.dashboardInterval}s keeps ${Math.ceil(c.dashboardWindow / c.dashboardInterval)} samples per series, more than ${MAX_DASHBOARD_SAMPLES}`,
+      `Shorten the window or lengthen ${spell('dashboardInterval')}.`,
+    );
+  }
   const host = (m[1] as string).replace(/^\[|\]$/g, '');
   const review = resolveReview(c, spell);
   return {
@@ -941,6 +1025,11 @@ export function resolveGatewayConfig(
     models: c.models,
     maxModels: c.maxModels,
     otlpEndpoint: c.otlpEndpoint,
+    dashboard: c.dashboard,
+    prometheus: c.prometheus,
+    scrapes: c.scrapes,
+    dashboardInterval: c.dashboardInterval,
+    dashboardWindow: c.dashboardWindow,
     ...review,
   };
 }
@@ -1020,6 +1109,34 @@ function resolveReview(
     judgeConfig: c.judgeConfig,
     judge,
   };
+}
+
+/** Samples per series the dashboard may keep: a day at one every 5 s (the memory bound is in docs/dashboard.md). */
+const MAX_DASHBOARD_SAMPLES = 17_280;
+
+/** Turns `[replica=]url` strings into scrape entries; the replica defaults to the URL's host (without the port). */
+function normaliseScrapes(raw: unknown, where: string): ScrapeConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw))
+    throw new InvalidOptionError(
+      where,
+      'must be a list of /metrics URLs',
+      'Example: --scrape gpu-a=http://10.0.0.5:9400/metrics',
+    );
+  return raw.map((item, i) => {
+    const text = typeof item === 'string' ? item : undefined;
+    if (text === undefined)
+      throw new InvalidOptionError(
+        `${where}[${i}]`,
+        'must be a string [replica=]url',
+        'Example: gpu-a=http://10.0.0.5:9400/metrics',
+      );
+    const eq = text.indexOf('=');
+    const named = eq > 0 && !text.slice(0, eq).includes('/');
+    const url = named ? text.slice(eq + 1) : text;
+    const u = httpUrl(`${where}[${i}]`, url, 'http://10.0.0.5:9400/metrics');
+    return { replica: named ? text.slice(0, eq) : u.hostname.replace(/^\[|\]$/g, ''), url: u.href };
+  });
 }
 
 /**

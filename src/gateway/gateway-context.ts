@@ -7,6 +7,7 @@ import type { ReviewPipeline } from '../quality/pipeline/review-pipeline.js';
 import type { ClientConnections } from './client-connections.js';
 import type { GatewayConfig } from './config.js';
 import type { Relay } from './relay.js';
+import type { GatewayRoutes } from './route-extension.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
 /** The shared state of one gateway process. */
@@ -32,4 +33,6 @@ export interface GatewayContext {
   readonly openMetricsText: (() => Promise<string>) | undefined;
   /** True once shutdown began: new requests are refused (and counted). */
   readonly draining: () => boolean;
+  /** Routes of the extensions the gateway was started with (GatewayDeps.extensions), by path prefix. */
+  readonly extensions: readonly GatewayRoutes[];
 }

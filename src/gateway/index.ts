@@ -1,5 +1,6 @@
 // Public face of the gateway: start it from a validated configuration.
 export { startGateway, type Gateway, type GatewayDeps } from './server.js';
+export type { GatewayExtension, GatewayHost, GatewayRoutes, ReplicaRequest } from './route-extension.js';
 export {
   resolveGatewayConfig,
   readConfigFile,

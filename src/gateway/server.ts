@@ -16,7 +16,10 @@ import type { ReviewPipeline } from '../quality/pipeline/review-pipeline.js';
 import type { GatewayContext } from './gateway-context.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Relay } from './relay.js';
+import { isGatewayKey } from './identity.js';
+import { checkPrefix, type GatewayExtension, type GatewayHost, type GatewayRoutes } from './route-extension.js';
 import { router } from './routes.js';
+import { smallRequest } from './upstream-http/index.js';
 import { UpstreamPool } from './upstream-pool.js';
 
 /** Things tests and embedders may supply instead of the defaults. */
@@ -28,6 +31,11 @@ export interface GatewayDeps {
   clock?: () => number;
   /** What GET /metrics serves. @default this gateway's registry (a cluster worker serves the whole cluster's) */
   metricsText?: () => Promise<string>;
+  /**
+   * Routes served under path prefixes of their own (the dashboard page), built once the gateway exists; see
+   * route-extension.ts. The gateway closes them before its replicas' connections.
+   */
+  extensions?: readonly GatewayExtension[];
 }
 
 /** A running gateway. */
@@ -92,6 +100,8 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   await inst.ready;
   const server = createServer(serverOptions(config));
   let lifecycle: Lifecycle | undefined;
+  let url = '';
+  const extensions: GatewayRoutes[] = [];
   const ctx: GatewayContext = {
     config,
     registry,
@@ -105,7 +115,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     metricsText: deps.metricsText ?? (() => registry.metrics()),
     openMetricsText: deps.metricsText === undefined ? () => renderOpenMetrics(registry) : undefined,
     draining: () => lifecycle?.draining === true,
+    extensions,
   };
+  const host = gatewayHost(ctx, () => url);
+  for (const extend of deps.extensions ?? []) {
+    const routes = extend(host);
+    checkPrefix(routes.prefix);
+    if (extensions.some((r) => r.prefix === routes.prefix))
+      throw new TypeError(`two gateway extensions serve ${routes.prefix}`);
+    extensions.push(routes);
+  }
   server.on('request', router(ctx));
   lifecycle = new Lifecycle(ctx, server);
   const life = lifecycle;
@@ -123,10 +142,17 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   // From here on a server error is a failed accept (EMFILE past the open-files limit): logged, not fatal.
   server.on('error', (err) => ctx.connections.acceptError(err));
   const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  let closing: Promise<void> | undefined;
+  const closeAll = async (grace?: number): Promise<void> => {
+    // Extensions first: what they do in the background (the dashboard's scrapes) uses the replicas' connections.
+    await Promise.all(extensions.map((r) => r.close?.()));
+    await life.close(grace);
+  };
+  const hostText = config.host.includes(':') ? `[${config.host}]` : config.host;
+  url = `http://${hostText}:${port}`;
   logger.info({ event: 'gateway_listening', url, upstreams: config.upstreams.map((u) => u.name) }, 'gateway_listening');
   logger.flush(); // the start line is not held back with the batched request lines
+  for (const r of extensions) r.start?.();
 
   return {
     url,
@@ -138,7 +164,32 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       return ctx.active.size;
     },
     review,
-    close: (grace?: number) => life.close(grace),
+    close: (grace?: number) => (closing ??= closeAll(grace)),
+  };
+}
+
+/** The view of a gateway its extensions get. */
+function gatewayHost(ctx: GatewayContext, url: () => string): GatewayHost {
+  const byName = new Map(ctx.pool.replicas.map((r) => [r.name, r]));
+  return {
+    config: ctx.config,
+    logger: ctx.logger,
+    url,
+    metricsText: ctx.metricsText,
+    replicas: ctx.config.upstreams.map((u) => ({ name: u.name, url: u.url })),
+    replicaRequest: (name, request) => {
+      const r = byName.get(name);
+      if (r === undefined) return Promise.reject(new Error(`no replica named "${name}"`));
+      return smallRequest(r.http, `${r.basePath}${request.path}`, {
+        timeoutMs: request.timeoutMs ?? ctx.config.healthTimeout * 1000,
+        maxBytes: request.maxBytes ?? 4 << 20,
+        ...(request.method ? { method: request.method } : {}),
+        ...(request.body ? { body: request.body } : {}),
+        ...(request.headers ? { headers: request.headers } : {}),
+      });
+    },
+    isApiKey: (key) => isGatewayKey(ctx.config, key),
+    draining: ctx.draining,
   };
 }
 

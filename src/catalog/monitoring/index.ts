@@ -54,3 +54,4 @@ export {
   referenceDescription,
   type DriftSignal,
 } from './quality-rules.js';
+export { interpolate, rateIntervalSeconds, type GrafanaVars } from './grafana-interpolate.js';

@@ -1,7 +1,7 @@
 // `inferwatch up`: the whole stack on one machine with no GPU — a simulated vLLM engine and the gateway in front
 // of it — and the URLs, a curl and an openai SDK snippet to try it with.
 import { Command } from 'commander';
-import { startGateway, type Gateway } from '../gateway/index.js';
+import { startGateway, type Gateway, type GatewayConfig } from '../gateway/index.js';
 import { BUILTIN_GPUS, BUILTIN_MODELS, startSimServer, type SimServer } from '../sim/index.js';
 import {
   addGatewayOptions,
@@ -23,6 +23,44 @@ interface UpFlags extends Record<string, unknown> {
   simListen?: { host: string; port: number };
   admin?: boolean;
   adminPublic?: boolean;
+  judge?: boolean;
+}
+
+/**
+ * `--judge`: the quality loop on the embedded engine — every request sampled (unless --review-sample-rate says
+ * otherwise) and judged by the simulator itself, unless --judge-url names a real judge.
+ */
+function judgeKeys(flags: UpFlags, env: NodeJS.ProcessEnv, sim?: SimServer): Record<string, unknown> {
+  if (flags.judge !== true) return {};
+  const extra: Record<string, unknown> = {};
+  if (flags.reviewSampleRate === undefined && env.INFERWATCH_REVIEW_SAMPLE_RATE === undefined)
+    extra.reviewSampleRate = 1;
+  if (flags.judgeUrl === undefined && env.INFERWATCH_JUDGE_URL === undefined) {
+    extra.judgeUrl = sim ? `${sim.url}/v1` : 'http://127.0.0.1:1/v1';
+    extra.judgeModel = sim ? sim.engine.config.servedModelName : 'sim';
+  }
+  return extra;
+}
+
+/** The lines review sampling adds to the welcome text (`up --judge`, or sampling flags). */
+function reviewWelcome(gw: Gateway, sim: SimServer, config: GatewayConfig): string[] {
+  const review = gw.review;
+  if (review === undefined) return [];
+  const judge = config.judge;
+  const selfJudged = judge !== undefined && judge.url === `${sim.url}/v1`;
+  return [
+    `Quality loop: responses sampled (PII-scrubbed) into ${review.description}` +
+      (judge === undefined ? '.' : `, judged by ${judge.model} at ${selfJudged ? 'the simulated engine' : judge.url}.`),
+    ...(selfJudged
+      ? [
+          '  The simulator judging its own answers tests the plumbing, not the judgement: for real scores give',
+          '  --judge-url http://<judge-host>:8000/v1 --judge-model <model id> (key in INFERWATCH_JUDGE_API_KEY).',
+        ]
+      : []),
+    `  curl -s ${gw.url}/metrics | grep -E '^llm_(samples_total|judge_requests_total|quality_score_count)'`,
+    `  inferwatch review --store ${review.description} --listen 127.0.0.1:4100 --reviewer "$USER"`,
+    '',
+  ];
 }
 
 /** The text printed once the stack is up; the dashboard's URL first when it is served. */
@@ -65,6 +103,7 @@ export function welcome(gw: Gateway, sim: SimServer, dashboard = true): string {
 export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<number> {
   let sim: SimServer | undefined;
   let gw: Gateway;
+  let config: GatewayConfig;
   let dashboard: ReturnType<typeof gatewayDashboard>;
   try {
     const listen = flags.simListen ?? { host: '127.0.0.1', port: 0 };
@@ -75,7 +114,7 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
       listenFlag: '--sim-listen',
     });
     // Validate the gateway configuration before starting anything.
-    gatewayConfigFrom(flags, io.env ?? {}, { upstreams: ['http://127.0.0.1:1'] });
+    gatewayConfigFrom(flags, io.env ?? {}, { upstreams: ['http://127.0.0.1:1'], ...judgeKeys(flags, io.env ?? {}) });
     sim = await startSimServer({
       host: listen.host,
       port: listen.port,
@@ -85,7 +124,10 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
       ...(flags.seed !== undefined ? { seed: flags.seed } : {}),
       ...(flags.dialect ? { dialect: flags.dialect } : {}),
     });
-    const config = gatewayConfigFrom(flags, io.env ?? {}, { upstreams: [`sim=${sim.url}`] });
+    config = gatewayConfigFrom(flags, io.env ?? {}, {
+      upstreams: [`sim=${sim.url}`],
+      ...judgeKeys(flags, io.env ?? {}, sim),
+    });
     // The page's fault buttons reach the simulator's admin API through the gateway: only when that API is on, and
     // the gateway is not reachable from other machines without a key (unless --admin-public says so).
     const faults =
@@ -101,6 +143,7 @@ export async function runUp(flags: UpFlags, io: CommandIo = defaultIo): Promise<
     return reportError(err, io);
   }
   io.out(welcome(gw, sim, dashboard !== undefined));
+  for (const line of reviewWelcome(gw, sim, config)) io.out(line);
   const s = sim;
   return runUntilStopped(gw, io, () => s.close());
 }
@@ -120,6 +163,10 @@ export function register(program: Command): void {
     .option(
       '--admin-public',
       'allow the fault-injection API (no authentication) on a --sim-listen address other machines can reach',
+    )
+    .option(
+      '--judge',
+      'run the quality loop locally: sample every request (unless --review-sample-rate) into the review store and have the simulated engine judge them (plumbing only; --judge-url for a real judge)',
     );
   addGatewayOptions(cmd, new Set(['upstreams', 'workers']))
     .addHelpText(

@@ -65,6 +65,7 @@ export function bindVariables(e: SeriesExpr, b: Bindings): SeriesExpr {
       case 'aggregate':
       case 'histogram_quantile':
       case 'label_replace':
+      case 'math':
         return { ...x, arg: walk(x.arg) };
       case 'absent':
         return { ...x, arg: sel(x.arg) };

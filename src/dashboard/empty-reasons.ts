@@ -48,6 +48,7 @@ async function missingIn(e: SeriesExpr, ctx: ReasonContext, seen: Set<string>): 
     case 'aggregate':
     case 'histogram_quantile':
     case 'label_replace':
+    case 'math':
       return missingIn(e.arg, ctx, seen);
     case 'binary':
       return [

@@ -20,6 +20,7 @@ import {
   or,
   rate,
   RATE_INTERVAL,
+  ln,
   selector,
   sub,
   sumBy,
@@ -282,4 +283,16 @@ test('absent returns one element with the selector equality labels when nothing 
 test('an unbound dashboard variable is an error, not an empty answer', () => {
   const src = store([]);
   assert.throws(() => at(rate(selector('c_total'), RATE_INTERVAL), 0, src), /\$__rate_interval .* not bound/);
+});
+
+test('ln maps every element (IEEE 754 at 0 and below zero) and drops the metric name, as Prometheus does', () => {
+  const src = store([
+    [{ __name__: 'g', i: 'e' }, [[0, Math.E]]],
+    [{ __name__: 'g', i: 'zero' }, [[0, 0]]],
+    [{ __name__: 'g', i: 'neg' }, [[0, -1]]],
+  ]);
+  const out = values(at(ln(selector('g')), 0, src));
+  assert.equal(out['{"i":"e"}'], 1);
+  assert.equal(out['{"i":"zero"}'], Number.NEGATIVE_INFINITY);
+  assert.ok(Number.isNaN(out['{"i":"neg"}']));
 });

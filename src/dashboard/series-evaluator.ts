@@ -179,6 +179,9 @@ class Evaluation {
         return labelReplaceOf(e, this.vector(e.arg));
       case 'absent':
         return this.#selector(e.arg).length > 0 ? [] : [{ labels: absentLabels(e.arg), value: 1 }];
+      case 'math':
+        // Element-wise, `__name__` dropped; Math.log follows IEEE 754 as Prometheus's ln does (0 → −Inf, < 0 → NaN).
+        return this.vector(e.arg).map((el) => ({ labels: withoutName(el.labels), value: Math.log(el.value) }));
       case 'vector':
         return [{ labels: {}, value: e.value }];
     }

@@ -8,6 +8,7 @@ export {
   parseText,
   CONFIG_KEYS,
   SECRET_NOTE,
+  reviewSamplingOn,
   type GatewayConfig,
   type UpstreamConfig,
   type ConfigKey,

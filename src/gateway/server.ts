@@ -11,7 +11,8 @@ import { Instrumentation } from '../instrumentation/instrumentation.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
 import { renderOpenMetrics } from '../telemetry/metrics/openmetrics-text.js';
 import { ClientConnections, serverOptions } from './client-connections.js';
-import type { GatewayConfig } from './config.js';
+import { reviewSamplingOn, type GatewayConfig } from './config.js';
+import type { ReviewPipeline } from '../quality/pipeline/review-pipeline.js';
 import type { GatewayContext } from './gateway-context.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Relay } from './relay.js';
@@ -47,6 +48,8 @@ export interface Gateway {
   readonly instrumentation: Instrumentation;
   /** Requests being relayed now. */
   readonly inFlight: number;
+  /** Review sampling (and the judge), when `reviewSampleRate` turned it on. */
+  readonly review: ReviewPipeline | undefined;
   /**
    * Stops accepting, lets in-flight streams finish for up to `graceSeconds` (default: the configured grace),
    * ends the rest with an error event, flushes logs and spans. Idempotent.
@@ -66,6 +69,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   collectDefaultMetrics({ register: registry });
   const clock = deps.clock ?? (() => performance.now());
   const logger = deps.logger ?? createLogger({ level: config.logLevel, buffered: true });
+  const review = reviewSamplingOn(config) ? await startReview(config, registry, logger) : undefined;
   const inst = new Instrumentation(
     {
       registry,
@@ -80,6 +84,16 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}),
       ...(deps.tracerProvider ? { tracerProvider: deps.tracerProvider } : {}),
       serviceName: 'inferwatch-gateway',
+      ...(review
+        ? {
+            review: {
+              sampleRate: config.reviewSampleRate,
+              flaggedRate: config.reviewSampleRateFlagged,
+              maxBytes: config.reviewMaxBytes,
+              sink: review,
+            },
+          }
+        : {}),
     },
     () => registry,
   );
@@ -97,6 +111,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     pool: new UpstreamPool(config, registry, clock),
     connections: new ClientConnections(server, config, registry, logger),
     active: new Set<Relay>(),
+    review,
     metricsText: deps.metricsText ?? (() => registry.metrics()),
     openMetricsText: deps.metricsText === undefined ? () => renderOpenMetrics(registry) : undefined,
     draining: () => lifecycle?.draining === true,
@@ -118,7 +133,12 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   // A burst of new clients (a thousand streams opening at once) must not overflow the accept queue: Node's
   // default backlog is 511; the kernel caps this at net.core.somaxconn.
   server.listen({ port: config.port, host: config.host, backlog: 4096 });
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    await review?.close(0);
+    throw err;
+  }
   // From here on a server error is a failed accept (EMFILE past the open-files limit): logged, not fatal.
   server.on('error', (err) => ctx.connections.acceptError(err));
   const { port } = server.address() as AddressInfo;
@@ -143,6 +163,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     get inFlight() {
       return ctx.active.size;
     },
+    review,
     close: (grace?: number) => (closing ??= closeAll(grace)),
   };
 }
@@ -170,4 +191,45 @@ function gatewayHost(ctx: GatewayContext, url: () => string): GatewayHost {
     isApiKey: (key) => isGatewayKey(ctx.config, key),
     draining: ctx.draining,
   };
+}
+
+/**
+ * Starts review sampling: the review worker, its store (opened and migrated now, so a bad store stops start-up)
+ * and the judge. Loaded only when sampling is on.
+ */
+async function startReview(config: GatewayConfig, registry: Registry, logger: Logger): Promise<ReviewPipeline> {
+  const { startReviewPipeline } = await import('../quality/pipeline/review-pipeline.js');
+  const pipeline = await startReviewPipeline({
+    store: config.reviewStore,
+    maxBytes: config.reviewMaxBytes,
+    judge: config.judge,
+    retentionDays: config.reviewRetentionDays,
+    maxSamples: config.reviewMaxSamples,
+    registry,
+    logger,
+  });
+  const judge = config.judge;
+  logger.info(
+    {
+      event: 'review_sampling',
+      store: pipeline.logName,
+      sample_rate: config.reviewSampleRate,
+      sample_rate_flagged: config.reviewSampleRateFlagged,
+      judge_endpoint: judge ? judgeEndpointOf(judge.url) : null,
+      judge_model: judge?.model ?? null,
+      judge_sample_rate: judge ? judge.sampleRate : null,
+    },
+    'review_sampling',
+  );
+  return pipeline;
+}
+
+/** The judge URL without credentials or query, for the log. */
+function judgeEndpointOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
 }

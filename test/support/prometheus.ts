@@ -49,6 +49,8 @@ export interface PrometheusOptions {
   readonly files: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   /** Extra flags. */
   readonly flags?: readonly string[];
+  /** Runs with the temp directory before Prometheus starts (e.g. backfills blocks into `<dir>/data`). */
+  readonly beforeStart?: (dir: string) => Promise<void>;
   /**
    * Timestamped OpenMetrics text loaded into the storage before the server starts, with
    * `promtool tsdb create-blocks-from openmetrics` (how a real Prometheus is given samples recorded elsewhere).
@@ -70,6 +72,12 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   for (const [rel, text] of files) {
     mkdirSync(dirname(join(dir, rel)), { recursive: true });
     writeFileSync(join(dir, rel), text);
+  }
+  try {
+    await opts.beforeStart?.(dir);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   }
   if (opts.openMetrics !== undefined) {
     writeFileSync(join(dir, 'backfill.om'), opts.openMetrics);

@@ -168,6 +168,20 @@ export interface AbsentExpr {
   readonly arg: SelectorExpr;
 }
 
+/** Element-wise mathematical functions. */
+export type MathFn = 'ln';
+
+/**
+ * `fn(arg)`: each element of `arg` with its value mapped by `fn` and `__name__` dropped (labels otherwise kept).
+ * `ln`: the natural logarithm (IEEE 754: ln(0) = −Inf, ln(x < 0) = NaN, ln(+Inf) = +Inf). Used by the population
+ * stability index, whose terms are (p − q) × ln(p / q).
+ */
+export interface MathExpr {
+  readonly kind: 'math';
+  readonly fn: MathFn;
+  readonly arg: SeriesExpr;
+}
+
 /** `vector(value)`: one element with no labels. */
 export interface VectorExpr {
   readonly kind: 'vector';
@@ -184,6 +198,7 @@ export type SeriesExpr =
   | SetExpr
   | LabelReplaceExpr
   | AbsentExpr
+  | MathExpr
   | VectorExpr;
 
 const DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
@@ -344,6 +359,11 @@ export function absent(sel: SelectorExpr): AbsentExpr {
   return { kind: 'absent', arg: sel };
 }
 
+/** `ln(arg)`: the natural logarithm of every element. */
+export function ln(arg: SeriesExpr): MathExpr {
+  return { kind: 'math', fn: 'ln', arg };
+}
+
 /** `vector(value)`. */
 export function vector(value: number): VectorExpr {
   if (!Number.isFinite(value)) throw new Error(`vector(${value}) is not finite`);
@@ -376,6 +396,7 @@ export function selectorsOf(e: SeriesExpr | ScalarExpr): SelectorExpr[] {
     case 'aggregate':
     case 'histogram_quantile':
     case 'label_replace':
+    case 'math':
       return selectorsOf(e.arg);
     case 'absent':
       return [e.arg];

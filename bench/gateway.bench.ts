@@ -17,7 +17,7 @@
 import { compare } from './gateway/compare.js';
 import { HELP, parseFlags, type BenchFlags } from './gateway/flags.js';
 import { profile } from './gateway/profile.js';
-import { header, startRig } from './gateway/rig.js';
+import { header, samplingSummary, startRig } from './gateway/rig.js';
 import { soak } from './gateway/soak.js';
 import { state } from './gateway/state.js';
 import { sweep } from './gateway/sweep.js';
@@ -64,6 +64,8 @@ async function main(): Promise<void> {
       console.log('method    added = path percentile − direct percentile, both from this run');
       if (rig.nginxSkipped) console.log(`nginx     skipped: ${rig.nginxSkipped}`);
       for (const level of flags.inFlight) await compare(rig, level);
+      const sampled = await samplingSummary(rig);
+      if (sampled !== undefined) console.log(`\n  ${sampled}`);
       console.log('\n  memory flat over 10 minutes: see npm run bench:gateway -- --soak 600');
       console.log(
         '  orientation (issue 4, 2 cores, 200 in flight): nginx +TTFT p50 0.16 / p99 0.28 ms, +chunk p99 1.3 ms; bare Node pipe proxy 0.46 / 4.3 / 2.7 ms',

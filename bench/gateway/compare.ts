@@ -176,7 +176,7 @@ function print(rig: Rig, inFlight: number, pooled: Map<PathKey, Pooled>): void {
   const ratioRows: string[][] = [
     ['gateway versus', '+TTFT p50', '+TTFT p99', '+chunk p50', '+chunk p99', 'CPU µs/chunk', 'peak RSS'],
   ];
-  for (const k of ['workers', 'baseline', 'undici', 'pipe', 'nginx'] as const) {
+  for (const k of ['sampling', 'workers', 'baseline', 'undici', 'pipe', 'nginx'] as const) {
     const x = pooled.get(k);
     const xa = added.get(k)?.median;
     if (!x || !xa) continue;

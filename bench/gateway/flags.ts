@@ -49,6 +49,10 @@ export interface BenchFlags {
   promptChars: number;
   /** Proxies on the last CPU, the harness on the others (bench/gateway/pin.ts). */
   pin: boolean;
+  /** Also run the gateway with review sampling at this rate as an extra path (0: not run). */
+  reviewSampleRate: number;
+  /** That gateway also judges its samples through a local judge endpoint. */
+  judge: boolean;
 }
 
 export const HELP = `npm run bench:gateway [-- options]
@@ -86,6 +90,13 @@ system's C compiler (cc, gcc or g++) at first run and cached in node_modules/.ca
   --gateway-workers N  also run the gateway with --workers N (N processes sharing the port) as the path
                       "gateway, N workers", in the comparison and the sweep
   --prompt-chars N    size of the user message in characters (default 70; try 8000 for a RAG-sized prompt)
+  --review-sample-rate F  also run the gateway with review sampling at F (0 to 1, flagged requests too, into a fresh
+                      SQLite store in a temp dir) as the path "gateway, sampling F", in the comparison and the
+                      sweep: what sampling costs the relay (the decision, the capture, the hand-over to the review
+                      worker, and that worker's scrubbing and writes on the same cores)
+  --judge             with --review-sample-rate: that gateway also sends every stored sample to a judge
+                      (bench/gateway/judge-child.ts: a valid verdict after 100 ms), to see whether judging touches
+                      user TTFT
   --pin               every proxy on the last CPU, the upstream and the load generator on the others (taskset),
                       to see what is left of a proxy's tail when nothing else runs on its core
   --sweep A,B,C       in-flight levels of the sweep (default 25,50,100,200,400); --no-sweep to skip
@@ -158,6 +169,8 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
     promptChars: 70,
     gatewayWorkers: 0,
     pin: false,
+    reviewSampleRate: 0,
+    judge: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -229,6 +242,15 @@ export function parseFlags(argv: readonly string[]): BenchFlags | 'help' {
         break;
       case '--pin':
         f.pin = true;
+        break;
+      case '--review-sample-rate': {
+        const r = num(a, v());
+        if (r > 1) throw new Error('--review-sample-rate is a share between 0 and 1');
+        f.reviewSampleRate = r;
+        break;
+      }
+      case '--judge':
+        f.judge = true;
         break;
       case '--no-sweep':
         f.sweep = [];

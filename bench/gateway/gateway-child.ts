@@ -3,7 +3,8 @@
 // the parent removes OTEL_* variables), started through the same public functions the CLI uses, from the
 // compiled module the parent built (./build.ts: dist/, as it ships).
 //
-// BENCH_GATEWAY_WORKERS=N runs it with N worker processes (the CLI's --workers N).
+// BENCH_GATEWAY_WORKERS=N runs it with N worker processes (the CLI's --workers N). BENCH_GATEWAY_REVIEW holds
+// review sampling keys as JSON (reviewSampleRate, reviewStore, judgeUrl, judgeModel, judgeConfig).
 //
 // Run as a child: node --import tsx bench/gateway/gateway-child.ts <upstream-url> <log-level> <gateway-index.js>
 // The module is this checkout's dist/gateway/index.js, or another checkout's (--baseline-gateway), to compare a
@@ -22,7 +23,10 @@ const gateway = (await import(pathToFileURL(modulePath).href)) as Pick<
   'resolveGatewayConfig' | 'startGateway'
 > &
   Partial<typeof Gateway>;
-const config = gateway.resolveGatewayConfig({ flags: { listen: '127.0.0.1:0', upstreams: [upstream], logLevel } });
+const review = JSON.parse(process.env.BENCH_GATEWAY_REVIEW ?? '{}') as Record<string, unknown>;
+const config = gateway.resolveGatewayConfig({
+  flags: { listen: '127.0.0.1:0', upstreams: [upstream], logLevel, ...review },
+});
 const workers = Number(process.env.BENCH_GATEWAY_WORKERS ?? 1);
 if (workers > 1) {
   // --gateway-workers: this process is the cluster primary (it talks to the benchmark); its forks (this same

@@ -1,11 +1,12 @@
 // The benchmark's rig: the child processes (the native SSE upstream, gateway, optional baseline gateway, pipe
 // proxy, nginx) and one measured phase of load through one path (the native load generator, a child of its own)
 // with the CPU and memory of every process involved read over the measured window.
-import { cpus } from 'node:os';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { RELAY_V8_FLAGS } from '../../src/gateway/v8-flags.js';
 import { buildGateway, REPO_ROOT } from './build.js';
-import { startNodeChild, type NodeChild, type ServerChild } from './child-processes.js';
+import { removeOnExit, startNodeChild, type NodeChild, type ServerChild } from './child-processes.js';
 import type { BenchFlags } from './flags.js';
 import type { GcPauses } from './gc-pauses.js';
 import { machineLine } from './machine.js';
@@ -14,7 +15,7 @@ import { ensureNginx, startNginx, type NginxProcess } from './nginx.js';
 import { cpuSplit, pinProcess } from './pin.js';
 import { childPids, machineCpu, ProcWatch, waitForQuiet, type ProcWindow } from './proc-stats.js';
 
-export type PathKey = 'direct' | 'gateway' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
+export type PathKey = 'direct' | 'gateway' | 'sampling' | 'workers' | 'baseline' | 'undici' | 'pipe' | 'nginx';
 
 /** One way for a request to reach the upstream. */
 export interface Target {
@@ -161,6 +162,20 @@ export async function startRig(
       heapAfterGc: (snapshot) => b.heapAfterGc(snapshot),
     });
   }
+  const sampling =
+    flags.reviewSampleRate > 0 && opts.pipe ? await startSamplingGateway(flags, upstreamUrl, entry) : undefined;
+  if (sampling !== undefined) {
+    const g = sampling.gateway;
+    targets.push({
+      key: 'sampling',
+      label: `gateway, sampling ${flags.reviewSampleRate}${flags.judge ? ' + judge' : ''}`,
+      port: g.port,
+      // The gateway process, its review worker thread included.
+      pids: () => [g.pid],
+      gcPauses: () => g.gcPauses(),
+      heapAfterGc: (snapshot) => g.heapAfterGc(snapshot),
+    });
+  }
   let workers: NodeChild | undefined;
   if (flags.gatewayWorkers > 1 && opts.pipe) {
     workers = await startNodeChild('gateway workers', {
@@ -245,6 +260,8 @@ export async function startRig(
     stop: async () => {
       await Promise.all([
         gateway.stop(),
+        sampling?.gateway.stop(),
+        sampling?.judge?.stop(),
         workers?.stop(),
         baseline?.stop(),
         pipe?.stop(),
@@ -260,6 +277,63 @@ export async function startRig(
 }
 
 let quietBudget = Number.POSITIVE_INFINITY;
+
+/**
+ * The gateway with review sampling on (a fresh SQLite store in a temp dir, removed at exit) and, with --judge, a
+ * judge endpoint of its own that it sends every stored sample to.
+ */
+async function startSamplingGateway(
+  flags: BenchFlags,
+  upstreamUrl: string,
+  entry: string,
+): Promise<{ gateway: NodeChild; judge: NodeChild | undefined }> {
+  const dir = mkdtempSync(join(tmpdir(), 'iw-bench-review-'));
+  removeOnExit(dir);
+  // Flagged requests at the same rate: every stream of this benchmark ends with finish_reason "length", which the
+  // default flagged rate (1) would store every one of.
+  const review: Record<string, unknown> = {
+    reviewSampleRate: flags.reviewSampleRate,
+    reviewSampleRateFlagged: flags.reviewSampleRate,
+    reviewStore: `sqlite:${join(dir, 'review.db')}`,
+  };
+  let judge: NodeChild | undefined;
+  if (flags.judge) {
+    judge = await startNodeChild('judge', { script: 'judge-child.ts', env: childEnv({}) });
+    const config = join(dir, 'judge.yaml');
+    // No rate limit worth the name: every sample is judged, so the judge's traffic is as large as sampling makes it.
+    writeFileSync(config, 'requestsPerSecond: 1000\nconcurrency: 16\nqueueSize: 10000\n');
+    Object.assign(review, {
+      judgeUrl: `http://127.0.0.1:${judge.port}/v1`,
+      judgeModel: 'bench-judge',
+      judgeConfig: config,
+    });
+  }
+  const gateway = await startNodeChild('gateway, sampling', {
+    script: 'gateway-child.ts',
+    args: [upstreamUrl, flags.gatewayLogLevel, entry],
+    execArgv: [...RELAY_V8_FLAGS],
+    env: childEnv({ BENCH_GATEWAY_REVIEW: JSON.stringify(review) }),
+    stdoutToDevNull: true,
+  });
+  return { gateway, judge };
+}
+
+/** What the sampling path stored and judged, from its /metrics (to show the path did sample). */
+export async function samplingSummary(rig: Rig): Promise<string | undefined> {
+  const t = rig.targets.find((x) => x.key === 'sampling');
+  if (t === undefined) return undefined;
+  const text = await (await fetch(`http://127.0.0.1:${t.port}/metrics`)).text();
+  const value = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
+  const requests = [...text.matchAll(/^llm_requests_total\{[^}]*\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  const stored = value(/^llm_samples_total\{outcome="stored"\} (\d+)/m);
+  const dropped = value(/^llm_samples_total\{outcome="dropped"\} (\d+)/m);
+  const scored = value(/^llm_judge_requests_total\{outcome="scored"\} (\d+)/m);
+  const judged = [...text.matchAll(/^llm_judge_requests_total\{outcome="[a-z_]+"\} (\d+)/gm)].reduce(
+    (a, m) => a + Number(m[1]),
+    0,
+  );
+  return `sampling path: ${requests} requests, ${stored} samples stored (${requests > 0 ? ((100 * stored) / requests).toFixed(1) : 0}%), ${dropped} dropped${rig.flags.judge ? `; judge: ${judged} calls, ${scored} scored` : ''}`;
+}
 
 /** One phase of open-loop load through `t`, with its processes watched over the measured window. */
 export async function measure(

@@ -24,6 +24,7 @@ export async function sweep(rig: Rig): Promise<void> {
   const keys: PathKey[] = [
     'direct',
     'gateway',
+    'sampling',
     'workers',
     'baseline',
     'undici',

@@ -6,42 +6,7 @@
 // thresholds come from the engine's own gauges (scraped during the run or read from Prometheus).
 import { metricForSignal, VLLM_DIALECTS, type EngineSignal } from '../catalog/index.js';
 import type { EngineObservation } from './engine-metrics.js';
-import type { BenchReport } from './report.js';
-
-/** One proposed threshold and where it came from. */
-export interface ThresholdProposal {
-  /** The alert it configures (alert names are interface: `inferwatch generate` keeps them). */
-  readonly alert: string;
-  /** The config key, under the `monitoring` section. */
-  readonly key: string;
-  readonly unit: 'seconds' | 'requests' | 'ratio';
-  /** The histogram whose bucket bounds the value is snapped to (latency alerts). */
-  readonly histogram: string | null;
-  readonly measured: {
-    readonly statistic: string;
-    readonly value: number;
-    readonly samples: number;
-    readonly source: string;
-  };
-  /** measured × headroom, before rounding. */
-  readonly raw: number;
-  readonly proposed: number;
-  /** The generator's default, for comparison. */
-  readonly default: number;
-  readonly note: string | null;
-}
-
-/** The calibration section of a report. */
-export interface Calibration {
-  readonly headroom: number;
-  /** vLLM metric dialect whose histograms the thresholds were snapped to. */
-  readonly dialect: 'v1' | 'v0';
-  readonly proposals: readonly ThresholdProposal[];
-  /** Alerts that could not be calibrated, and why. */
-  readonly missing: readonly string[];
-  /** The proposals as a YAML snippet for the config file `inferwatch generate` reads. */
-  readonly snippet: string;
-}
+import type { BenchReport, Calibration, ThresholdProposal } from './report.js';
 
 /** Defaults of the alerts calibrated here (issue 16's rule set). */
 export const ALERT_DEFAULTS = {

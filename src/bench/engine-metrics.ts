@@ -3,7 +3,7 @@
 // looked up by signal in the catalog's vLLM dialects, so current and legacy (V0) engines both work.
 import { InvalidOptionError } from '../errors/index.js';
 import { metricForSignal, VLLM_DIALECTS, type EngineDialect, type EngineSignal } from '../catalog/index.js';
-import { parsePromText, type PromScrape } from '../telemetry/exposition/prom-text-parser.js';
+import { parseExposition, type Exposition } from '../telemetry/exposition/index.js';
 import { summarize } from './stats.js';
 import { failureCode, httpGet } from './http-get.js';
 import { BenchTargetError } from './target.js';
@@ -49,16 +49,16 @@ const COUNTERS = {
 } as const satisfies Record<string, EngineSignal>;
 
 /** Picks the dialect whose KV-usage (or waiting) series a scrape carries. */
-function detectDialect(scrape: PromScrape): 'v1' | 'v0' | undefined {
+function detectDialect(scrape: Exposition): 'v1' | 'v0' | undefined {
   for (const id of ['v1', 'v0'] as const) {
     const kv = metricForSignal(VLLM_DIALECTS[id], 'kv_cache_usage');
-    if (kv && scrape.families.has(kv.name)) return id;
+    if (kv && scrape.types.has(kv.name)) return id;
   }
-  return scrape.families.has('vllm:num_requests_waiting') ? 'v1' : undefined;
+  return scrape.types.has('vllm:num_requests_waiting') ? 'v1' : undefined;
 }
 
 /** Sum (or max) of a metric's samples for the model (all samples when none carries the model's label). */
-function valuesOf(scrape: PromScrape, name: string, model: string | undefined): number[] {
+function valuesOf(scrape: Exposition, name: string, model: string | undefined): number[] {
   const all = scrape.samples.filter((s) => s.name === name);
   const mine = model === undefined ? [] : all.filter((s) => s.labels.model_name === model);
   return (mine.length > 0 ? mine : all).map((s) => s.value);
@@ -113,7 +113,7 @@ export class EngineScraper {
 
   /** Takes the first scrape (the counters' baseline) and starts the timer; throws when a URL is unusable. */
   async start(): Promise<void> {
-    const scrapes: PromScrape[] = [];
+    const scrapes: Exposition[] = [];
     for (const url of this.#urls) {
       let text: string;
       try {
@@ -128,9 +128,9 @@ export class EngineScraper {
           "Give the engine's Prometheus endpoint, e.g. http://127.0.0.1:8000/metrics",
         );
       }
-      let scrape: PromScrape;
+      let scrape: Exposition;
       try {
-        scrape = parsePromText(text);
+        scrape = parseExposition(text);
       } catch (err) {
         throw new InvalidOptionError(
           '--engine-metrics',
@@ -209,11 +209,11 @@ export class EngineScraper {
   }
 
   async #scrapeAll(): Promise<void> {
-    const scrapes: (PromScrape | undefined)[] = await Promise.all(
+    const scrapes: (Exposition | undefined)[] = await Promise.all(
       this.#urls.map(async (url) => {
         try {
           const res = await httpGet(url, {}, Math.max(1000, this.#intervalMs * 2));
-          return res.status === 200 ? parsePromText(res.text) : undefined;
+          return res.status === 200 ? parseExposition(res.text) : undefined;
         } catch {
           return undefined;
         }
@@ -222,7 +222,7 @@ export class EngineScraper {
     this.#absorb(scrapes, false);
   }
 
-  #absorb(scrapes: (PromScrape | undefined)[], first: boolean): void {
+  #absorb(scrapes: (Exposition | undefined)[], first: boolean): void {
     const dialect = this.#dialect as EngineDialect;
     const name = (sig: EngineSignal): string | undefined => metricForSignal(dialect, sig)?.name;
     let waiting = -Infinity;

@@ -22,6 +22,8 @@ export {
   type PhaseParameters,
   type EngineReport,
   type RequestDetail,
+  type Calibration,
+  type ThresholdProposal,
 } from './report.js';
 export { formatSummary, describePhase } from './summary.js';
 export { compareReports, formatComparison, asReport, type Comparison, type ComparisonRow } from './compare.js';
@@ -39,7 +41,7 @@ export {
   type SweepStep,
 } from './sweep.js';
 export { renderSweepSvg, niceTicks } from './sweep-chart.js';
-export { calibrate, snapUp, ALERT_DEFAULTS, type Calibration, type ThresholdProposal } from './calibrate.js';
+export { calibrate, snapUp, ALERT_DEFAULTS } from './calibrate.js';
 export { DEFINITIONS, FIGURES, definitionsHelp, type Figure } from './definitions.js';
 export { parseDuration, formatDuration } from './duration.js';
 export {

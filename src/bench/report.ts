@@ -9,7 +9,6 @@ import type { RequestRecord, RunResult } from './runner.js';
 import { SLO_KEYS, type Slo } from './slo.js';
 import { summarize, type Summary } from './stats.js';
 import type { TargetInfo } from './target.js';
-import type { Calibration } from './calibrate.js';
 
 /** The schema id of reports this version writes. */
 export const REPORT_SCHEMA = 'inferwatch.bench.report/v1';
@@ -437,3 +436,38 @@ export function buildReport(input: ReportInput): BenchReport {
 
 /** The figures every report carries, in order (for tables and comparisons). */
 export const REPORT_FIGURES: readonly Figure[] = FIGURES;
+
+/** One proposed threshold and where it came from. */
+export interface ThresholdProposal {
+  /** The alert it configures (alert names are interface: `inferwatch generate` keeps them). */
+  readonly alert: string;
+  /** The config key, under the `monitoring` section. */
+  readonly key: string;
+  readonly unit: 'seconds' | 'requests' | 'ratio';
+  /** The histogram whose bucket bounds the value is snapped to (latency alerts). */
+  readonly histogram: string | null;
+  readonly measured: {
+    readonly statistic: string;
+    readonly value: number;
+    readonly samples: number;
+    readonly source: string;
+  };
+  /** measured × headroom, before rounding. */
+  readonly raw: number;
+  readonly proposed: number;
+  /** The generator's default, for comparison. */
+  readonly default: number;
+  readonly note: string | null;
+}
+
+/** The calibration section of a report. */
+export interface Calibration {
+  readonly headroom: number;
+  /** vLLM metric dialect whose histograms the thresholds were snapped to. */
+  readonly dialect: 'v1' | 'v0';
+  readonly proposals: readonly ThresholdProposal[];
+  /** Alerts that could not be calibrated, and why. */
+  readonly missing: readonly string[];
+  /** The proposals as a YAML snippet for the config file `inferwatch generate` reads. */
+  readonly snippet: string;
+}

@@ -16,6 +16,15 @@ export {
   type RefusalReason,
 } from './labels.js';
 export {
+  QUALITY_METRICS,
+  SAMPLE_OUTCOMES,
+  JUDGE_OUTCOMES,
+  SCORE_BUCKETS,
+  type SampleOutcome,
+  type JudgeOutcome,
+  type QualityMetricId,
+} from './quality-metrics.js';
+export {
   GATEWAY_METRICS,
   ATTEMPT_OUTCOMES,
   CONNECTION_CLOSE_REASONS,

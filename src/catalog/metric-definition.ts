@@ -4,7 +4,7 @@
 export type MetricType = 'counter' | 'gauge' | 'histogram';
 
 /** Base unit of a metric's values (Prometheus naming: base units only). */
-export type MetricUnit = 'seconds' | 'tokens' | 'ratio' | 'requests' | 'events';
+export type MetricUnit = 'seconds' | 'tokens' | 'ratio' | 'requests' | 'events' | 'score';
 
 /**
  * One metric, defined once. Registries create series from it, the stack generators render it into rules and

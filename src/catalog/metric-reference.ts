@@ -3,6 +3,7 @@
 import { GATEWAY_METRICS } from './gateway-metrics.js';
 import { GENAI_METRICS } from './genai-metrics.js';
 import { LLM_METRICS } from './llm-metrics.js';
+import { QUALITY_METRICS } from './quality-metrics.js';
 import type { MetricDefinition } from './metric-definition.js';
 
 function table(defs: readonly MetricDefinition[]): string {
@@ -24,6 +25,10 @@ export function renderMetricReference(): string {
     '#### Gateway-only metrics',
     '',
     table(Object.values(GATEWAY_METRICS)),
+    '',
+    '#### Quality metrics (with review sampling on: `--review-sample-rate`, and a judge: `--judge-url`)',
+    '',
+    table(Object.values(QUALITY_METRICS)),
     '',
     '#### OpenTelemetry GenAI metrics (off by default: `genAiMetrics: true` / `--genai-metrics`)',
     '',

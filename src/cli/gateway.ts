@@ -18,6 +18,7 @@ import {
   type Gateway,
   type GatewayConfig,
 } from '../gateway/index.js';
+import { gatewayDashboard, monitoringSettings } from './dashboard-composition.js';
 import { defaultIo, type CommandIo } from './io.js';
 
 export { defaultIo, type CommandIo };
@@ -88,14 +89,17 @@ export async function runGateway(opts: Record<string, unknown>, io: CommandIo = 
   let gw: Gateway;
   try {
     const config = gatewayConfigFrom(opts, io.env ?? {});
+    // Composed here, not in the gateway: the gateway never imports the dashboard.
+    const dashboard = gatewayDashboard(config, { settings: monitoringSettings(opts.config) });
+    const extensions = dashboard ? [dashboard] : [];
     if (isGatewayWorker()) {
-      await serveAsWorker(config, io.stopSignal());
+      await serveAsWorker(config, io.stopSignal(), extensions);
       return 0;
     }
     if (config.workers > 1) return await runPrimary(config, io);
-    gw = await startGateway(config);
+    gw = await startGateway(config, { extensions });
     io.err(
-      `inferwatch gateway listening on ${gw.url} (OpenAI API at ${gw.url}/v1, metrics at ${gw.url}/metrics) in front of ${config.upstreams.map((u) => u.url).join(', ')}`,
+      `inferwatch gateway listening on ${gw.url} (OpenAI API at ${gw.url}/v1, metrics at ${gw.url}/metrics${dashboard ? `, dashboard at ${gw.url}/dashboard` : ''}) in front of ${config.upstreams.map((u) => u.url).join(', ')}`,
     );
   } catch (err) {
     return reportError(err, io);
@@ -108,7 +112,7 @@ async function runPrimary(config: GatewayConfig, io: CommandIo): Promise<number>
   const c = await startGatewayCluster(config, io.err);
   io.err(
     `inferwatch gateway listening on ${c.url} with ${config.workers} worker processes (OpenAI API at ${c.url}/v1, ` +
-      `metrics summed over workers at ${c.url}/metrics) in front of ${config.upstreams.map((u) => u.url).join(', ')}`,
+      `metrics summed over workers at ${c.url}/metrics${config.dashboard === 'on' ? `, dashboard at ${c.url}/dashboard` : ''}) in front of ${config.upstreams.map((u) => u.url).join(', ')}`,
   );
   const signal = await io.stopSignal();
   io.err(`inferwatch: ${signal}, finishing in-flight streams in every worker (grace period), then exiting`);

@@ -39,7 +39,8 @@ export function parseDuration(v: string): number {
   return seconds;
 }
 
-function checkUrl(flag: string, v: string, example: string): string {
+/** `v` when it is an http(s) URL, else the error naming `flag` and an example. */
+export function checkUrl(flag: string, v: string, example: string): string {
   let u: URL | undefined;
   try {
     u = new URL(v);

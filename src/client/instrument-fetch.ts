@@ -5,6 +5,7 @@ import { InvalidOptionError } from '../errors/index.js';
 import { Instrumentation } from '../instrumentation/instrumentation.js';
 import type { ChunkSink, FailureKind, LlmCall } from '../instrumentation/llm-call.js';
 import type { InstrumentationOptions } from '../instrumentation/options.js';
+import { startClientReview } from './client-review.js';
 import {
   needsUsageInjection,
   operationOf,
@@ -27,21 +28,58 @@ export interface RequestView {
   request: LlmRequest;
 }
 
+/**
+ * Review sampling in an application: a share of its LLM calls stored, PII-scrubbed, in a review store, and
+ * optionally scored by a judge model. The store's driver loads in a worker thread, and only when this is set.
+ */
+export interface ClientReviewOptions {
+  /** `sqlite:PATH` or `postgres://user:password@host:5432/db`. */
+  store: string;
+  /** Share of requests stored, 0 to 1. */
+  sampleRate: number;
+  /** Share of errors, refusals, empty and truncated answers stored. @default 1 when sampleRate > 0 */
+  sampleRateFlagged?: number;
+  /** Bound of a sample's response text, and separately of its prompt. @default 65536 */
+  maxBytes?: number;
+  /** @default 30 */
+  retentionDays?: number;
+  /** @default 100000 */
+  maxSamples?: number;
+  /** A judge that scores stored samples (see docs/quality.md). */
+  judge?: {
+    /** OpenAI-compatible base URL, e.g. `http://10.0.0.9:8000/v1`. */
+    url: string;
+    model: string;
+    apiKey?: string;
+    /** Share of stored samples judged. @default 1 */
+    sampleRate?: number;
+    /** A judge config YAML file (rubric, queue, concurrency, rate, timeout). */
+    configFile?: string;
+  };
+}
+
 /** Options of {@link instrumentFetch}: the instrumentation core's, plus where requests go and who sends them. */
-export interface InstrumentFetchOptions extends InstrumentationOptions {
+export interface InstrumentFetchOptions extends Omit<InstrumentationOptions, 'review'> {
   /** The fetch to wrap. @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Tier of this client's traffic, or a function choosing it per request; must be one of `tiers`. */
   userTier?: string | ((view: RequestView) => string | undefined);
   /** User id for logs and spans (never metrics). @default the request's OpenAI `user` field */
   user?: (view: RequestView) => string | undefined;
+  /** Review sampling (and a judge). Off unless given: no content is stored. */
+  review?: ClientReviewOptions;
 }
 
 /** The instrumented fetch, with its instrumentation for flushing in tests and at shutdown. */
 export type InstrumentedFetch = typeof fetch & {
   readonly instrumentation: Instrumentation;
-  /** Resolves once every finished request is fully recorded (metrics, span, log line). */
+  /**
+   * Resolves once every finished request is fully recorded (metrics, span, log line) and, with review sampling,
+   * its sample written and judged.
+   */
   flush(): Promise<void>;
+  /** Stops review sampling's worker, writing what is queued first. A no-op without review sampling. */
+  close(): Promise<void>;
 };
 
 /**
@@ -55,7 +93,7 @@ export type InstrumentedFetch = typeof fetch & {
  * const openai = new OpenAI({ baseURL, apiKey, fetch: instrumentFetch({ userTier: 'pro' }) });
  */
 export function instrumentFetch(options: InstrumentFetchOptions = {}): InstrumentedFetch {
-  const { fetch: baseOption, userTier, user, ...core } = options ?? {};
+  const { fetch: baseOption, userTier, user, review: reviewOptions, ...core } = options ?? {};
   if (baseOption !== undefined && typeof baseOption !== 'function') {
     throw new InvalidOptionError(
       'fetch',
@@ -77,7 +115,22 @@ export function instrumentFetch(options: InstrumentFetchOptions = {}): Instrumen
       'Example: user: ({ headers }) => headers.get("x-user-id") ?? undefined.',
     );
   }
-  const inst = new Instrumentation(core, () => registry);
+  const coreRegistry = core.registry ?? registry;
+  const review = reviewOptions === undefined ? undefined : startClientReview(reviewOptions, coreRegistry);
+  const inst = new Instrumentation(
+    review === undefined
+      ? core
+      : {
+          ...core,
+          review: {
+            sampleRate: reviewOptions?.sampleRate ?? 0,
+            flaggedRate: review.flaggedRate,
+            maxBytes: review.maxBytes,
+            sink: review.sink,
+          },
+        },
+    () => registry,
+  );
   if (typeof userTier === 'string' && !inst.options.tiers.has(userTier)) {
     throw new InvalidOptionError(
       'userTier',
@@ -162,7 +215,14 @@ export function instrumentFetch(options: InstrumentFetchOptions = {}): Instrumen
   };
   return Object.assign(wrapped as typeof fetch, {
     instrumentation: inst,
-    flush: () => inst.flush(),
+    flush: async () => {
+      await inst.flush();
+      await review?.settled();
+    },
+    close: async () => {
+      await inst.flush();
+      await review?.close();
+    },
   });
 }
 

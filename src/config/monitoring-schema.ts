@@ -10,6 +10,7 @@ import {
   durationSeconds,
   latencyBoundSets,
   type AlertParamKey,
+  type DriftSettings,
   type EngineDialectId,
   type EngineTarget,
   type MonitoringSettings,
@@ -69,8 +70,11 @@ const alertOverrides = z
     quantile: z.number().gt(0).lt(1).optional(),
     comparedTo: duration.optional(),
     requestRatio: fraction.optional(),
+    minSamples: z.number().int().min(1).optional(),
   })
   .strict();
+
+const buckets = z.array(z.number().positive().finite()).min(2, { error: 'must list at least two bucket bounds' });
 
 const slo = z
   .object({
@@ -155,6 +159,21 @@ const schema = z
       .strict()
       .optional(),
     runbookUrl: z.string().min(1).optional(),
+    drift: z
+      .object({
+        window: duration.optional(),
+        referenceOffset: duration.optional(),
+        fallbackWindow: duration.optional(),
+        epsilon: z
+          .number()
+          .gt(0)
+          .lt(0.01, { error: 'must be below 0.01 (a floor for empty buckets, default 0.0001)' })
+          .optional(),
+        inputTokenBuckets: buckets.optional(),
+        outputTokenBuckets: buckets.optional(),
+      })
+      .strict()
+      .optional(),
     diagnose: z
       .object({ receiverUrl: z.string().min(1) })
       .strict()
@@ -211,7 +230,14 @@ export interface DerivedTargets {
   readonly gateways?: readonly ScrapeTarget[];
 }
 
-const ALERT_PARAM_KEYS: readonly AlertParamKey[] = ['threshold', 'for', 'quantile', 'comparedTo', 'requestRatio'];
+const ALERT_PARAM_KEYS: readonly AlertParamKey[] = [
+  'threshold',
+  'for',
+  'quantile',
+  'comparedTo',
+  'requestRatio',
+  'minSamples',
+];
 
 function checkAlerts(alerts: Record<string, z.infer<typeof alertOverrides>>): void {
   for (const [name, o] of Object.entries(alerts)) {
@@ -394,6 +420,7 @@ export function resolveMonitoring(input: unknown, derived: DerivedTargets = {}):
       `Use at least ${2 * slowest} s (4 scrape intervals, ${4 * slowest} s, is safer) or scrape more often.`,
     );
   }
+  const drift = resolveDrift(raw.drift, d.drift, slowest);
   const burnRateWindows = raw.burnRateWindows ?? d.burnRateWindows;
   burnRateWindows.forEach((b, i) => {
     if (durationSeconds(b.short) >= durationSeconds(b.long)) {
@@ -449,5 +476,44 @@ export function resolveMonitoring(input: unknown, derived: DerivedTargets = {}):
     receivers,
     collector: { ...d.collector, ...raw.collector },
     runbookUrl: raw.runbookUrl ?? d.runbookUrl,
+    drift,
   };
+}
+
+/** The drift section: windows the scrape interval can fill, a reference that does not overlap the current window. */
+function resolveDrift(raw: RawMonitoring['drift'], d: DriftSettings, scrapeSeconds: number): DriftSettings {
+  const out: DriftSettings = { ...d, ...raw };
+  const w = durationSeconds(out.window);
+  if (w < 2 * scrapeSeconds) {
+    throw new InvalidOptionError(
+      keyPath(['drift', 'window']),
+      `${out.window} holds fewer than two scrapes at a ${scrapeSeconds} s scrape interval, so increase() returns nothing`,
+      'Use an hour (the default) or more: a PSI over few requests is mostly noise.',
+    );
+  }
+  if (durationSeconds(out.referenceOffset) < w) {
+    throw new InvalidOptionError(
+      keyPath(['drift', 'referenceOffset']),
+      `${out.referenceOffset} is shorter than the window (${out.window}), so the two windows overlap`,
+      'Use 1w (the same hour a week earlier, the default) or at least the window.',
+    );
+  }
+  if (durationSeconds(out.fallbackWindow) < w) {
+    throw new InvalidOptionError(
+      keyPath(['drift', 'fallbackWindow']),
+      `${out.fallbackWindow} is shorter than the window (${out.window})`,
+      'Use 1d (the default): the reference should hold more requests than the window it is compared with.',
+    );
+  }
+  for (const key of ['inputTokenBuckets', 'outputTokenBuckets'] as const) {
+    const b = out[key];
+    if (!b.every((x, i) => i === 0 || x > (b[i - 1] as number))) {
+      throw new InvalidOptionError(
+        keyPath(['drift', key]),
+        'bounds are not in strictly ascending order',
+        "List the gateway's bucket bounds for this histogram, ascending, without +Inf.",
+      );
+    }
+  }
+  return out;
 }

@@ -118,3 +118,38 @@ test('non-numeric flag values name the flag', () => {
     /"INFERWATCH_STALL_TIMEOUT"/,
   );
 });
+
+test('the dashboard keys: on by default, --scrape [replica=]url with the host as the default replica, a Prometheus URL', () => {
+  const base = { upstreams: ['http://10.0.0.5:8000'] };
+  const d = resolveGatewayConfig({ flags: base });
+  assert.equal(d.dashboard, 'on');
+  assert.equal(d.dashboardInterval, 5);
+  assert.equal(d.dashboardWindow, 3600);
+  assert.deepEqual(d.scrapes, []);
+  const c = resolveGatewayConfig({
+    env: readEnv({ INFERWATCH_SCRAPES: 'gpu-a=http://10.0.0.5:9400/metrics,http://10.0.0.6:9400/metrics' }),
+    flags: { ...base, prometheus: 'http://127.0.0.1:9090', dashboard: 'off' },
+  });
+  assert.deepEqual(c.scrapes, [
+    { replica: 'gpu-a', url: 'http://10.0.0.5:9400/metrics' },
+    { replica: '10.0.0.6', url: 'http://10.0.0.6:9400/metrics' },
+  ]);
+  assert.equal(c.prometheus, 'http://127.0.0.1:9090');
+  assert.equal(c.dashboard, 'off');
+});
+
+test('bad dashboard keys are refused naming the key and the fix', () => {
+  const base = { upstreams: ['http://10.0.0.5:8000'] };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ dashboard: 'yes' }, /"--dashboard": must be on or off/],
+    [{ prometheus: 'localhost:9090' }, /"--prometheus": must be an http\(s\) URL/],
+    [{ scrapes: ['gpu=ftp://x/metrics'] }, /"--scrape\[0\]": "ftp:\/\/x\/metrics" is not http\(s\)/],
+    [{ dashboardInterval: 0.1 }, /"--dashboard-interval": must be at least 1/],
+    [
+      { dashboardWindow: 86_400, dashboardInterval: 1 },
+      /"--dashboard-window": 86400s at one sample every 1s keeps 86400 samples per series, more than 17280\. Shorten/,
+    ],
+  ];
+  for (const [flags, message] of cases)
+    assert.throws(() => resolveGatewayConfig({ flags: { ...base, ...flags } }), message);
+});

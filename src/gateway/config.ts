@@ -5,6 +5,8 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { InferwatchError, InvalidOptionError } from '../errors/index.js';
 import { validateTiers } from '../telemetry/metrics/label-policy.js';
+import { judgeSettings, readJudgeFile, type JudgeSettings } from '../quality/judge/judge-config.js';
+import { parseStoreSpec } from '../quality/store/store-spec.js';
 
 /** One inference replica behind the gateway. */
 export interface UpstreamConfig {
@@ -57,13 +59,49 @@ export interface GatewayConfig {
   models: string[] | undefined;
   maxModels: number;
   otlpEndpoint: string | undefined;
+  // Review sampling and the judge (docs/quality.md).
+  reviewSampleRate: number;
+  /** Resolved: the flag's value, else 1 when reviewSampleRate > 0, else 0. */
+  reviewSampleRateFlagged: number;
+  reviewStore: string;
+  reviewMaxBytes: number;
+  reviewRetentionDays: number;
+  reviewMaxSamples: number;
+  judgeUrl: string | undefined;
+  judgeModel: string | undefined;
+  judgeApiKey: string | undefined;
+  judgeSampleRate: number;
+  judgeConfig: string | undefined;
+  /** The judge, resolved from the judge keys and the --judge-config file; undefined without --judge-url. */
+  judge: JudgeSettings | undefined;
+  /** Serve the dashboard page at /dashboard (read by the dashboard src/cli composes in; the gateway ignores it). */
+  dashboard: 'on' | 'off';
+  /** The dashboard's panels come from this Prometheus instead of its own recorder. */
+  prometheus: string | undefined;
+  /** More /metrics pages the dashboard's recorder scrapes (a DCGM exporter), with the replica they belong to. */
+  scrapes: ScrapeConfig[];
+  /** Seconds between the dashboard recorder's scrapes. */
+  dashboardInterval: number;
+  /** Seconds of samples the dashboard recorder keeps. */
+  dashboardWindow: number;
+}
+
+/** True when review sampling stores anything. */
+export function reviewSamplingOn(c: Pick<GatewayConfig, 'reviewSampleRate' | 'reviewSampleRateFlagged'>): boolean {
+  return c.reviewSampleRate > 0 || c.reviewSampleRateFlagged > 0;
+}
+
+/** A /metrics page the dashboard records, with the `replica` label its series get. */
+export interface ScrapeConfig {
+  replica: string;
+  url: string;
 }
 
 type Kind = 'string' | 'number' | 'integer' | 'boolean' | 'list' | 'upstreams' | 'keymap';
 
 /** A configuration key and its three spellings. */
 export interface ConfigKey {
-  key: keyof GatewayConfig | 'listen';
+  key: Exclude<keyof GatewayConfig, 'judge'> | 'listen';
   flag: string;
   env: string;
   kind: Kind;
@@ -81,6 +119,109 @@ export interface ConfigKey {
 
 /** Added to a credential's description in `--help` and the docs. */
 export const SECRET_NOTE = '; a flag is visible in ps, prefer the environment or the file';
+
+/** Review sampling and judge keys (docs/quality.md): off unless a sample rate is set. */
+const REVIEW_KEYS: readonly ConfigKey[] = [
+  {
+    key: 'reviewSampleRate',
+    flag: '--review-sample-rate',
+    env: 'INFERWATCH_REVIEW_SAMPLE_RATE',
+    kind: 'number',
+    arg: 'share',
+    description:
+      'share of requests whose PII-scrubbed prompt and response are stored for review, 0 to 1 (0: no content stored)',
+    defaultText: '0',
+  },
+  {
+    key: 'reviewSampleRateFlagged',
+    flag: '--review-sample-rate-flagged',
+    env: 'INFERWATCH_REVIEW_SAMPLE_RATE_FLAGGED',
+    kind: 'number',
+    arg: 'share',
+    description: 'share of errors, refusals, empty and truncated answers stored, 0 to 1',
+    defaultText: '1 when --review-sample-rate is above 0, else 0',
+  },
+  {
+    key: 'reviewStore',
+    flag: '--review-store',
+    env: 'INFERWATCH_REVIEW_STORE',
+    kind: 'string',
+    arg: 'sqlite:PATH or postgres://...',
+    description: 'where samples go: an SQLite file, or a PostgreSQL database several gateways share',
+    defaultText: 'sqlite:inferwatch-review.db',
+    secret: true,
+  },
+  {
+    key: 'reviewMaxBytes',
+    flag: '--review-max-bytes',
+    env: 'INFERWATCH_REVIEW_MAX_BYTES',
+    kind: 'integer',
+    arg: 'bytes',
+    description: "bound of a sample's response text, and separately of its prompt",
+    defaultText: '65536',
+  },
+  {
+    key: 'reviewRetentionDays',
+    flag: '--review-retention-days',
+    env: 'INFERWATCH_REVIEW_RETENTION_DAYS',
+    kind: 'number',
+    arg: 'days',
+    description: 'samples older than this are deleted',
+    defaultText: '30',
+  },
+  {
+    key: 'reviewMaxSamples',
+    flag: '--review-max-samples',
+    env: 'INFERWATCH_REVIEW_MAX_SAMPLES',
+    kind: 'integer',
+    arg: 'n',
+    description: 'samples kept at most; the oldest are deleted first',
+    defaultText: '100000',
+  },
+  {
+    key: 'judgeUrl',
+    flag: '--judge-url',
+    env: 'INFERWATCH_JUDGE_URL',
+    kind: 'string',
+    arg: 'url',
+    description: 'OpenAI-compatible base URL of a judge model that scores stored samples, e.g. http://10.0.0.9:8000/v1',
+  },
+  {
+    key: 'judgeModel',
+    flag: '--judge-model',
+    env: 'INFERWATCH_JUDGE_MODEL',
+    kind: 'string',
+    arg: 'model',
+    description: 'the judge model, as its endpoint names it',
+  },
+  {
+    key: 'judgeApiKey',
+    flag: '--judge-api-key',
+    env: 'INFERWATCH_JUDGE_API_KEY',
+    kind: 'string',
+    arg: 'key',
+    description: 'bearer credential of the judge endpoint',
+    secret: true,
+  },
+  {
+    key: 'judgeSampleRate',
+    flag: '--judge-sample-rate',
+    env: 'INFERWATCH_JUDGE_SAMPLE_RATE',
+    kind: 'number',
+    arg: 'share',
+    description: 'share of stored samples sent to the judge, 0 to 1',
+    defaultText: '1',
+  },
+  {
+    key: 'judgeConfig',
+    flag: '--judge-config',
+    env: 'INFERWATCH_JUDGE_CONFIG',
+    kind: 'string',
+    arg: 'file',
+    description:
+      'YAML file with the rubric criteria and the judge queue, concurrency, rate and timeout (docs/quality.md)',
+  },
+];
 
 /** Every key the gateway reads. `--help`, the docs and validation come from this list. */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
@@ -411,6 +552,52 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     arg: 'url',
     description: 'OTLP/HTTP traces endpoint (also read from OTEL_EXPORTER_OTLP_ENDPOINT)',
   },
+  ...REVIEW_KEYS,
+  {
+    key: 'dashboard',
+    flag: '--dashboard',
+    env: 'INFERWATCH_DASHBOARD',
+    kind: 'string',
+    arg: 'on/off',
+    description: 'serve the live dashboard page at /dashboard (off: no page and no recorder)',
+    defaultText: 'on',
+  },
+  {
+    key: 'prometheus',
+    flag: '--prometheus',
+    env: 'INFERWATCH_PROMETHEUS',
+    kind: 'string',
+    arg: 'url',
+    description:
+      'the dashboard reads its panels from this Prometheus (query_range, through the gateway) instead of recording them itself',
+  },
+  {
+    key: 'scrapes',
+    flag: '--scrape',
+    env: 'INFERWATCH_SCRAPES',
+    kind: 'upstreams',
+    arg: '[replica=]url',
+    description:
+      "another /metrics page the dashboard records, such as a replica's DCGM exporter; its series get replica=<name> (repeat the flag; env: comma-separated)",
+  },
+  {
+    key: 'dashboardInterval',
+    flag: '--dashboard-interval',
+    env: 'INFERWATCH_DASHBOARD_INTERVAL',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'how often the dashboard records the gateway, the replicas and the --scrape pages',
+    defaultText: '5',
+  },
+  {
+    key: 'dashboardWindow',
+    flag: '--dashboard-window',
+    env: 'INFERWATCH_DASHBOARD_WINDOW',
+    kind: 'number',
+    arg: 'seconds',
+    description: 'how much history the dashboard keeps in memory (docs/dashboard.md gives the memory it takes)',
+    defaultText: '3600',
+  },
 ];
 
 /** Which spelling a value came from, to name it in errors. */
@@ -449,6 +636,16 @@ const DEFAULTS = {
   genAiMetrics: false,
   maxModels: 20,
   upstreams: [],
+  reviewSampleRate: 0,
+  reviewStore: 'sqlite:inferwatch-review.db',
+  reviewMaxBytes: 64 * 1024,
+  reviewRetentionDays: 30,
+  reviewMaxSamples: 100_000,
+  judgeSampleRate: 1,
+  dashboard: 'on',
+  scrapes: [],
+  dashboardInterval: 5,
+  dashboardWindow: 3600,
 } as const;
 
 const seconds = (min: number) =>
@@ -456,6 +653,7 @@ const seconds = (min: number) =>
     .number()
     .min(min, { error: `must be at least ${min}` })
     .max(86_400, { error: 'must be at most 86400 (a day)' });
+const share = z.number().min(0, { error: 'must be between 0 and 1' }).max(1, { error: 'must be between 0 and 1' });
 const header = z.string().regex(/^[a-z0-9-]+$/i, { error: 'must be an HTTP header name (letters, digits, -)' });
 
 const schema = z
@@ -501,6 +699,31 @@ const schema = z
     models: z.array(z.string().min(1)).min(1).optional(),
     maxModels: z.number().int().min(1).max(1000),
     otlpEndpoint: z.url({ error: 'must be a URL such as http://collector:4318/v1/traces' }).optional(),
+    reviewSampleRate: share,
+    reviewSampleRateFlagged: share.optional(),
+    reviewStore: z.string().min(1),
+    reviewMaxBytes: z
+      .number()
+      .int()
+      .min(1024, { error: 'must be at least 1024' })
+      .max(16 << 20, { error: 'must be at most 16777216 (16 MiB)' }),
+    reviewRetentionDays: z.number().positive({ error: 'must be above 0' }).max(3650),
+    reviewMaxSamples: z.number().int().min(1).max(100_000_000),
+    judgeUrl: z.url({ error: 'must be a URL such as http://10.0.0.9:8000/v1' }).optional(),
+    judgeModel: z.string().min(1).optional(),
+    judgeApiKey: z.string().min(1).optional(),
+    judgeSampleRate: share,
+    judgeConfig: z.string().min(1).optional(),
+    dashboard: z.enum(['on', 'off'], { error: 'must be on or off' }),
+    prometheus: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL such as http://127.0.0.1:9090' })
+      .optional(),
+    scrapes: z.array(z.object({ replica: z.string().min(1).max(64), url: z.string() })),
+    dashboardInterval: z.number().min(1, { error: 'must be at least 1' }).max(300, { error: 'must be at most 300' }),
+    dashboardWindow: z
+      .number()
+      .min(60, { error: 'must be at least 60' })
+      .max(86_400, { error: 'must be at most 86400 (a day)' }),
   })
   .strict();
 
@@ -612,6 +835,19 @@ export function parseText(k: ConfigKey, v: string | string[] | boolean, source: 
   }
 }
 
+/** `url` parsed, when it is an http(s) URL; else the error naming `where` and showing `example`. */
+function httpUrl(where: string, url: string, example: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new InvalidOptionError(where, `"${url}" is not a URL`, `Give a full URL such as ${example}.`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InvalidOptionError(where, `"${url}" is not http(s)`, 'Use http:// or https://.');
+  return u;
+}
+
 /** Turns `[name=]url` strings or objects into upstream entries. */
 function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
   if (raw === undefined) return [];
@@ -641,19 +877,7 @@ function normaliseUpstreams(raw: unknown, where: string): UpstreamConfig[] {
         'Example: http://10.0.0.5:8000',
       );
     }
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      throw new InvalidOptionError(
-        `${where}[${i}]`,
-        `"${url}" is not a URL`,
-        'Give a full URL such as http://10.0.0.5:8000.',
-      );
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      throw new InvalidOptionError(`${where}[${i}]`, `"${url}" is not http(s)`, 'Use http:// or https://.');
-    }
+    const u = httpUrl(`${where}[${i}]`, url, 'http://10.0.0.5:8000');
     const path = u.pathname.replace(/\/+$/, '').replace(/\/v1$/, '');
     const base = `${u.protocol}//${u.host}${path}`;
     const finalName = name ?? u.host;
@@ -699,6 +923,7 @@ export function resolveGatewayConfig(
     return src === 'flag' ? k.flag : src === 'env' ? k.env : `${key} (config file)`;
   };
   merged.upstreams = normaliseUpstreams(merged.upstreams, spell('upstreams'));
+  merged.scrapes = normaliseScrapes(merged.scrapes, spell('scrapes'));
   checkApiKeys(merged.apiKeys, spell('apiKeys'));
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
@@ -752,7 +977,15 @@ export function resolveGatewayConfig(
       'Make the body timeout at least the header timeout.',
     );
   }
+  if (c.dashboardWindow / c.dashboardInterval > MAX_DASHBOARD_SAMPLES) {
+    throw new InvalidOptionError(
+      spell('dashboardWindow'),
+      `${c.dashboardWindow}s at one sample every ${c.dashboardInterval}s keeps ${Math.ceil(c.dashboardWindow / c.dashboardInterval)} samples per series, more than ${MAX_DASHBOARD_SAMPLES}`,
+      `Shorten the window or lengthen ${spell('dashboardInterval')}.`,
+    );
+  }
   const host = (m[1] as string).replace(/^\[|\]$/g, '');
+  const review = resolveReview(c, spell);
   return {
     host,
     port: Number(m[2]),
@@ -792,7 +1025,118 @@ export function resolveGatewayConfig(
     models: c.models,
     maxModels: c.maxModels,
     otlpEndpoint: c.otlpEndpoint,
+    dashboard: c.dashboard,
+    prometheus: c.prometheus,
+    scrapes: c.scrapes,
+    dashboardInterval: c.dashboardInterval,
+    dashboardWindow: c.dashboardWindow,
+    ...review,
   };
+}
+
+/** The review and judge keys, checked together: the judge needs a model and stored samples to score. */
+function resolveReview(
+  c: {
+    reviewSampleRate: number;
+    reviewSampleRateFlagged?: number | undefined;
+    reviewStore: string;
+    reviewMaxBytes: number;
+    reviewRetentionDays: number;
+    reviewMaxSamples: number;
+    judgeUrl?: string | undefined;
+    judgeModel?: string | undefined;
+    judgeApiKey?: string | undefined;
+    judgeSampleRate: number;
+    judgeConfig?: string | undefined;
+  },
+  spell: (key: string) => string,
+): Pick<
+  GatewayConfig,
+  | 'reviewSampleRate'
+  | 'reviewSampleRateFlagged'
+  | 'reviewStore'
+  | 'reviewMaxBytes'
+  | 'reviewRetentionDays'
+  | 'reviewMaxSamples'
+  | 'judgeUrl'
+  | 'judgeModel'
+  | 'judgeApiKey'
+  | 'judgeSampleRate'
+  | 'judgeConfig'
+  | 'judge'
+> {
+  const flagged = c.reviewSampleRateFlagged ?? (c.reviewSampleRate > 0 ? 1 : 0);
+  parseStoreSpec(c.reviewStore, spell('reviewStore'));
+  let judge: JudgeSettings | undefined;
+  if (c.judgeUrl !== undefined) {
+    if (c.judgeModel === undefined) {
+      throw new InvalidOptionError(
+        '--judge-model',
+        `${spell('judgeUrl')} is set but no judge model is named`,
+        'Give --judge-model with the model id the judge endpoint serves (see its /v1/models).',
+      );
+    }
+    if (c.reviewSampleRate === 0 && flagged === 0) {
+      throw new InvalidOptionError(
+        spell('judgeUrl'),
+        'the judge scores stored samples, and review sampling is off',
+        'Set --review-sample-rate (e.g. 0.05) so that samples are stored for it to judge.',
+      );
+    }
+    const file = c.judgeConfig !== undefined ? readJudgeFile(c.judgeConfig) : undefined;
+    judge = judgeSettings(
+      { url: c.judgeUrl, model: c.judgeModel, apiKey: c.judgeApiKey, sampleRate: c.judgeSampleRate },
+      file,
+    );
+  } else if (c.judgeModel !== undefined || c.judgeConfig !== undefined) {
+    throw new InvalidOptionError(
+      spell(c.judgeModel !== undefined ? 'judgeModel' : 'judgeConfig'),
+      'no judge endpoint is configured',
+      'Give --judge-url with the base URL of an OpenAI-compatible judge, e.g. http://10.0.0.9:8000/v1.',
+    );
+  }
+  return {
+    reviewSampleRate: c.reviewSampleRate,
+    reviewSampleRateFlagged: flagged,
+    reviewStore: c.reviewStore,
+    reviewMaxBytes: c.reviewMaxBytes,
+    reviewRetentionDays: c.reviewRetentionDays,
+    reviewMaxSamples: c.reviewMaxSamples,
+    judgeUrl: c.judgeUrl,
+    judgeModel: c.judgeModel,
+    judgeApiKey: c.judgeApiKey,
+    judgeSampleRate: c.judgeSampleRate,
+    judgeConfig: c.judgeConfig,
+    judge,
+  };
+}
+
+/** Samples per series the dashboard may keep: a day at one every 5 s (the memory bound is in docs/dashboard.md). */
+const MAX_DASHBOARD_SAMPLES = 17_280;
+
+/** Turns `[replica=]url` strings into scrape entries; the replica defaults to the URL's host (without the port). */
+function normaliseScrapes(raw: unknown, where: string): ScrapeConfig[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw))
+    throw new InvalidOptionError(
+      where,
+      'must be a list of /metrics URLs',
+      'Example: --scrape gpu-a=http://10.0.0.5:9400/metrics',
+    );
+  return raw.map((item, i) => {
+    const text = typeof item === 'string' ? item : undefined;
+    if (text === undefined)
+      throw new InvalidOptionError(
+        `${where}[${i}]`,
+        'must be a string [replica=]url',
+        'Example: gpu-a=http://10.0.0.5:9400/metrics',
+      );
+    const eq = text.indexOf('=');
+    const named = eq > 0 && !text.slice(0, eq).includes('/');
+    const url = named ? text.slice(eq + 1) : text;
+    const u = httpUrl(`${where}[${i}]`, url, 'http://10.0.0.5:9400/metrics');
+    return { replica: named ? text.slice(0, eq) : u.hostname.replace(/^\[|\]$/g, ''), url: u.href };
+  });
 }
 
 /**

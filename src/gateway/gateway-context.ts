@@ -3,9 +3,11 @@
 import type { Registry } from 'prom-client';
 import type { Instrumentation } from '../instrumentation/instrumentation.js';
 import type { Logger } from '../telemetry/logging/logger.js';
+import type { ReviewPipeline } from '../quality/pipeline/review-pipeline.js';
 import type { ClientConnections } from './client-connections.js';
 import type { GatewayConfig } from './config.js';
 import type { Relay } from './relay.js';
+import type { GatewayRoutes } from './route-extension.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
 /** The shared state of one gateway process. */
@@ -20,6 +22,8 @@ export interface GatewayContext {
   readonly connections: ClientConnections;
   /** Relays in progress, for deadlines and shutdown. */
   readonly active: Set<Relay>;
+  /** Review sampling, when on: closed after the last request is recorded. */
+  readonly review: ReviewPipeline | undefined;
   /** What GET /metrics serves (a cluster worker serves the whole cluster's). */
   readonly metricsText: () => Promise<string>;
   /**
@@ -29,4 +33,6 @@ export interface GatewayContext {
   readonly openMetricsText: (() => Promise<string>) | undefined;
   /** True once shutdown began: new requests are refused (and counted). */
   readonly draining: () => boolean;
+  /** Routes of the extensions the gateway was started with (GatewayDeps.extensions), by path prefix. */
+  readonly extensions: readonly GatewayRoutes[];
 }

@@ -1,9 +1,8 @@
 // Errors at the gateway's HTTP edge, in OpenAI's JSON error shape with stable codes, and their in-stream form.
 import type { ServerResponse } from 'node:http';
-import { InferwatchError } from '../errors/index.js';
+import { InferwatchError, openAiErrorBody, type OpenAiErrorType } from '../errors/index.js';
 
-/** OpenAI error `type` values the gateway uses. */
-export type OpenAiErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error' | 'rate_limit_error';
+export type { OpenAiErrorType };
 
 /** An error with everything needed to answer it: HTTP status, OpenAI type and a stable code. */
 export class GatewayError extends InferwatchError {
@@ -108,7 +107,7 @@ function withoutQuote(detail: string): string {
 
 /** OpenAI's JSON error body. */
 export function errorBody(err: GatewayError): string {
-  return JSON.stringify({ error: { message: err.message, type: err.type, param: null, code: err.code } });
+  return openAiErrorBody(err.type, err.code, err.message);
 }
 
 /** Answers with `err` as JSON, unless headers were already sent (then the caller must end the stream). */

@@ -33,6 +33,11 @@ function lookup(keys: Record<string, string>, presented: string): string | undef
   return found;
 }
 
+/** Whether `key` is one of the configured gateway API keys (constant time); false when none is configured. */
+export function isGatewayKey(config: Pick<GatewayConfig, 'apiKeys'>, key: string): boolean {
+  return lookup(config.apiKeys, key) !== undefined;
+}
+
 /** Resolves tier and user for one request, or the 401 to answer with. */
 export function identify(h: IncomingHttpHeaders, body: unknown, config: GatewayConfig): Identity {
   const bodyUser =

@@ -1,5 +1,6 @@
 // Public face of the gateway: start it from a validated configuration.
 export { startGateway, type Gateway, type GatewayDeps } from './server.js';
+export type { GatewayExtension, GatewayHost, GatewayRoutes, ReplicaRequest } from './route-extension.js';
 export {
   resolveGatewayConfig,
   readConfigFile,
@@ -7,6 +8,7 @@ export {
   parseText,
   CONFIG_KEYS,
   SECRET_NOTE,
+  reviewSamplingOn,
   type GatewayConfig,
   type UpstreamConfig,
   type ConfigKey,

@@ -51,7 +51,7 @@ export class Lifecycle {
   }
 
   async #close(graceSeconds: number): Promise<void> {
-    const { active, clock, connections, pool, inst, logger } = this.#ctx;
+    const { active, clock, connections, pool, inst, logger, review } = this.#ctx;
     this.#draining = true;
     this.#server.close();
     this.#server.closeIdleConnections();
@@ -64,6 +64,8 @@ export class Lifecycle {
     clearInterval(this.#sweeper);
     await pool.close();
     await inst.flush();
+    // After the last request is recorded: its sample is in the queue, which is written before the store closes.
+    await review?.close();
     await shutdownTracing();
     logger.info({ event: 'gateway_stopped' }, 'gateway_stopped');
     await new Promise<void>((r) => logger.flush(() => r()));

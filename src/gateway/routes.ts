@@ -1,11 +1,12 @@
-// Which handler answers a request: the gateway's own routes by exact path, everything under /v1/ relayed, the
-// rest 404. A handler that throws gets a 500 in OpenAI's shape and a log line, never a crash.
+// Which handler answers a request: the gateway's own routes by exact path, an extension's under its prefix,
+// everything under /v1/ relayed, the rest 404. A handler that throws gets a 500 in OpenAI's shape and a log line, never a crash.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayContext } from './gateway-context.js';
 import { ERRORS, GatewayError, sendError } from './http-errors.js';
 import { healthz, metrics, models, readyz } from './own-routes.js';
 import { relayRoute } from './relay-route.js';
 import type { IntakeDeps } from './request-intake.js';
+import { extensionFor } from './route-extension.js';
 
 /** The server's request listener for `ctx`. */
 export function router(ctx: GatewayContext): (req: IncomingMessage, res: ServerResponse) => void {
@@ -22,6 +23,8 @@ export function router(ctx: GatewayContext): (req: IncomingMessage, res: ServerR
       if (path === '/v1/models') return models(ctx, req, res);
     }
     if (!path.startsWith('/v1/')) {
+      const extension = extensionFor(ctx.extensions, path);
+      if (extension !== undefined) return extension.handle(req, res, path);
       req.resume();
       return sendError(res, ERRORS.notFound(path));
     }

@@ -11,11 +11,15 @@ import { Instrumentation } from '../instrumentation/instrumentation.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
 import { renderOpenMetrics } from '../telemetry/metrics/openmetrics-text.js';
 import { ClientConnections, serverOptions } from './client-connections.js';
-import type { GatewayConfig } from './config.js';
+import { reviewSamplingOn, type GatewayConfig } from './config.js';
+import type { ReviewPipeline } from '../quality/pipeline/review-pipeline.js';
 import type { GatewayContext } from './gateway-context.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Relay } from './relay.js';
+import { isGatewayKey } from './identity.js';
+import { checkPrefix, type GatewayExtension, type GatewayHost, type GatewayRoutes } from './route-extension.js';
 import { router } from './routes.js';
+import { smallRequest } from './upstream-http/index.js';
 import { UpstreamPool } from './upstream-pool.js';
 
 /** Things tests and embedders may supply instead of the defaults. */
@@ -27,6 +31,11 @@ export interface GatewayDeps {
   clock?: () => number;
   /** What GET /metrics serves. @default this gateway's registry (a cluster worker serves the whole cluster's) */
   metricsText?: () => Promise<string>;
+  /**
+   * Routes served under path prefixes of their own (the dashboard page), built once the gateway exists; see
+   * route-extension.ts. The gateway closes them before its replicas' connections.
+   */
+  extensions?: readonly GatewayExtension[];
 }
 
 /** A running gateway. */
@@ -39,6 +48,8 @@ export interface Gateway {
   readonly instrumentation: Instrumentation;
   /** Requests being relayed now. */
   readonly inFlight: number;
+  /** Review sampling (and the judge), when `reviewSampleRate` turned it on. */
+  readonly review: ReviewPipeline | undefined;
   /**
    * Stops accepting, lets in-flight streams finish for up to `graceSeconds` (default: the configured grace),
    * ends the rest with an error event, flushes logs and spans. Idempotent.
@@ -58,6 +69,7 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   collectDefaultMetrics({ register: registry });
   const clock = deps.clock ?? (() => performance.now());
   const logger = deps.logger ?? createLogger({ level: config.logLevel, buffered: true });
+  const review = reviewSamplingOn(config) ? await startReview(config, registry, logger) : undefined;
   const inst = new Instrumentation(
     {
       registry,
@@ -72,12 +84,24 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
       ...(config.otlpEndpoint ? { otlpEndpoint: config.otlpEndpoint } : {}),
       ...(deps.tracerProvider ? { tracerProvider: deps.tracerProvider } : {}),
       serviceName: 'inferwatch-gateway',
+      ...(review
+        ? {
+            review: {
+              sampleRate: config.reviewSampleRate,
+              flaggedRate: config.reviewSampleRateFlagged,
+              maxBytes: config.reviewMaxBytes,
+              sink: review,
+            },
+          }
+        : {}),
     },
     () => registry,
   );
   await inst.ready;
   const server = createServer(serverOptions(config));
   let lifecycle: Lifecycle | undefined;
+  let url = '';
+  const extensions: GatewayRoutes[] = [];
   const ctx: GatewayContext = {
     config,
     registry,
@@ -87,10 +111,20 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     pool: new UpstreamPool(config, registry, clock),
     connections: new ClientConnections(server, config, registry, logger),
     active: new Set<Relay>(),
+    review,
     metricsText: deps.metricsText ?? (() => registry.metrics()),
     openMetricsText: deps.metricsText === undefined ? () => renderOpenMetrics(registry) : undefined,
     draining: () => lifecycle?.draining === true,
+    extensions,
   };
+  const host = gatewayHost(ctx, () => url);
+  for (const extend of deps.extensions ?? []) {
+    const routes = extend(host);
+    checkPrefix(routes.prefix);
+    if (extensions.some((r) => r.prefix === routes.prefix))
+      throw new TypeError(`two gateway extensions serve ${routes.prefix}`);
+    extensions.push(routes);
+  }
   server.on('request', router(ctx));
   lifecycle = new Lifecycle(ctx, server);
   const life = lifecycle;
@@ -99,14 +133,26 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
   // A burst of new clients (a thousand streams opening at once) must not overflow the accept queue: Node's
   // default backlog is 511; the kernel caps this at net.core.somaxconn.
   server.listen({ port: config.port, host: config.host, backlog: 4096 });
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    await review?.close(0);
+    throw err;
+  }
   // From here on a server error is a failed accept (EMFILE past the open-files limit): logged, not fatal.
   server.on('error', (err) => ctx.connections.acceptError(err));
   const { port } = server.address() as AddressInfo;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  let closing: Promise<void> | undefined;
+  const closeAll = async (grace?: number): Promise<void> => {
+    // Extensions first: what they do in the background (the dashboard's scrapes) uses the replicas' connections.
+    await Promise.all(extensions.map((r) => r.close?.()));
+    await life.close(grace);
+  };
+  const hostText = config.host.includes(':') ? `[${config.host}]` : config.host;
+  url = `http://${hostText}:${port}`;
   logger.info({ event: 'gateway_listening', url, upstreams: config.upstreams.map((u) => u.name) }, 'gateway_listening');
   logger.flush(); // the start line is not held back with the batched request lines
+  for (const r of extensions) r.start?.();
 
   return {
     url,
@@ -117,6 +163,73 @@ export async function startGateway(config: GatewayConfig, deps: GatewayDeps = {}
     get inFlight() {
       return ctx.active.size;
     },
-    close: (grace?: number) => life.close(grace),
+    review,
+    close: (grace?: number) => (closing ??= closeAll(grace)),
   };
+}
+
+/** The view of a gateway its extensions get. */
+function gatewayHost(ctx: GatewayContext, url: () => string): GatewayHost {
+  const byName = new Map(ctx.pool.replicas.map((r) => [r.name, r]));
+  return {
+    config: ctx.config,
+    logger: ctx.logger,
+    url,
+    metricsText: ctx.metricsText,
+    replicas: ctx.config.upstreams.map((u) => ({ name: u.name, url: u.url })),
+    replicaRequest: (name, request) => {
+      const r = byName.get(name);
+      if (r === undefined) return Promise.reject(new Error(`no replica named "${name}"`));
+      return smallRequest(r.http, `${r.basePath}${request.path}`, {
+        timeoutMs: request.timeoutMs ?? ctx.config.healthTimeout * 1000,
+        maxBytes: request.maxBytes ?? 4 << 20,
+        ...(request.method ? { method: request.method } : {}),
+        ...(request.body ? { body: request.body } : {}),
+        ...(request.headers ? { headers: request.headers } : {}),
+      });
+    },
+    isApiKey: (key) => isGatewayKey(ctx.config, key),
+    draining: ctx.draining,
+  };
+}
+
+/**
+ * Starts review sampling: the review worker, its store (opened and migrated now, so a bad store stops start-up)
+ * and the judge. Loaded only when sampling is on.
+ */
+async function startReview(config: GatewayConfig, registry: Registry, logger: Logger): Promise<ReviewPipeline> {
+  const { startReviewPipeline } = await import('../quality/pipeline/review-pipeline.js');
+  const pipeline = await startReviewPipeline({
+    store: config.reviewStore,
+    maxBytes: config.reviewMaxBytes,
+    judge: config.judge,
+    retentionDays: config.reviewRetentionDays,
+    maxSamples: config.reviewMaxSamples,
+    registry,
+    logger,
+  });
+  const judge = config.judge;
+  logger.info(
+    {
+      event: 'review_sampling',
+      store: pipeline.logName,
+      sample_rate: config.reviewSampleRate,
+      sample_rate_flagged: config.reviewSampleRateFlagged,
+      judge_endpoint: judge ? judgeEndpointOf(judge.url) : null,
+      judge_model: judge?.model ?? null,
+      judge_sample_rate: judge ? judge.sampleRate : null,
+    },
+    'review_sampling',
+  );
+  return pipeline;
+}
+
+/** The judge URL without credentials or query, for the log. */
+function judgeEndpointOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return '(unparsable URL)';
+  }
 }

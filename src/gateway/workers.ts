@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { createLogger } from '../telemetry/logging/logger.js';
 import type { GatewayConfig } from './config.js';
-import { startGateway } from './server.js';
+import { startGateway, type GatewayDeps } from './server.js';
 import { relayFlagsMissing } from './v8-flags.js';
 
 const METRICS_REQUEST = 'inferwatch:metrics';
@@ -142,8 +142,13 @@ export interface WorkerLink {
 /**
  * A worker's whole life: a gateway wired to the primary (its /metrics is the cluster's), until the primary's
  * stop order or `alsoStopOn` (a terminal's Ctrl-C reaches every process of the group), then a graceful close.
+ * `extensions` run in every worker (each sees the cluster's /metrics).
  */
-export async function serveAsWorker(config: GatewayConfig, alsoStopOn?: Promise<unknown>): Promise<void> {
+export async function serveAsWorker(
+  config: GatewayConfig,
+  alsoStopOn?: Promise<unknown>,
+  extensions: GatewayDeps['extensions'] = [],
+): Promise<void> {
   const registry = new Registry();
   const link = joinCluster(registry);
   // Unbatched log lines: each is one write below the pipe's atomic size, so the workers' lines never interleave.
@@ -151,6 +156,7 @@ export async function serveAsWorker(config: GatewayConfig, alsoStopOn?: Promise<
     registry,
     logger: createLogger({ level: config.logLevel }),
     metricsText: link.metricsText,
+    extensions,
   });
   await (alsoStopOn ? Promise.race([link.stopped, alsoStopOn]) : link.stopped);
   await gw.close();

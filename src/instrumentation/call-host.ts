@@ -3,7 +3,7 @@
 import type { Context, Tracer } from '@opentelemetry/api';
 import type { Logger } from '../telemetry/logging/logger.js';
 import type { LlmMetrics } from '../telemetry/metrics/llm-metrics.js';
-import type { RefusalMatcher } from '../quality/index.js';
+import type { RefusalMatcher, ReviewSampler } from '../quality/request-path.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Per-request context the caller (client or gateway) knows and the request body does not. */
@@ -29,6 +29,8 @@ export interface CallHost {
   readonly metrics: LlmMetrics;
   readonly logger: Logger | undefined;
   readonly refusals: RefusalMatcher | undefined;
+  /** Review sampling, when it is on. */
+  readonly review: ReviewSampler | undefined;
   readonly tracer: Tracer;
   /** `user_tier` label value for a tier name. */
   tierLabel(tier: string | undefined): string;

@@ -3,7 +3,7 @@
 // observing half is llm-call.ts; this half runs once per request, off the per-chunk path, and never throws.
 import { SpanKind, SpanStatusCode, context as otelContext, isSpanContextValid, type Span } from '@opentelemetry/api';
 import { finishReasonLabel, type RefusalReason, type RequestStatus } from '../catalog/index.js';
-import { isEmptyResponse } from '../quality/index.js';
+import { isEmptyResponse } from '../quality/request-path.js';
 import type { OpenAiResponseReader } from '../stream/openai-response-reader.js';
 import type { StreamTimer } from '../stream/stream-timer.js';
 import type { GenAiSeries, ModelSeries } from '../telemetry/metrics/llm-metrics.js';
@@ -11,6 +11,7 @@ import { previewText, scrubPii } from '../telemetry/privacy/index.js';
 import * as A from '../telemetry/tracing/semconv.js';
 import { tokenEstimator } from '../tokenizer/index.js';
 import type { CallContext, CallHost } from './call-host.js';
+import { captureForReview } from './review-capture.js';
 import type { LlmRequest } from './request-info.js';
 
 /** What a call is about, known when it starts. */
@@ -43,6 +44,8 @@ export interface FinishedCall extends CallIdentity {
   /** A refusal phrase opened the streamed answer. */
   readonly refusalMatched: boolean;
   readonly span: Span;
+  /** The review-sampling draw taken when the call started (`NOT_SAMPLED` when no rate can keep it). */
+  readonly reviewDraw: number;
 }
 
 /** The call's span (kind CLIENT, `gen_ai.*` request attributes), started as the call starts. */
@@ -200,6 +203,7 @@ function recordUnsafe(c: FinishedCall, estimates: readonly number[]): void {
 
   // Finish reasons and quality, for answers the upstream produced.
   let refusal: RefusalReason | undefined;
+  let empty = false;
   if (generative && gotBody && r !== undefined) {
     const reasons = r.finishReasons.length > 0 ? r.finishReasons : [undefined];
     for (const reason of reasons) c.inst.metrics.finishReasons.child(c.model, finishReasonLabel(reason)).inc();
@@ -221,6 +225,7 @@ function recordUnsafe(c: FinishedCall, estimates: readonly number[]): void {
       // Decode only when the bytes cannot settle it (short or mostly blank answers).
       const surelyLong = r.visible.solid >= minChars;
       if (!surelyLong && isEmptyResponse(r.visibleText(), minChars, r.toolCalls || r.other.total > 0)) {
+        empty = true;
         s.emptyResponses.inc();
       }
     }
@@ -229,6 +234,10 @@ function recordUnsafe(c: FinishedCall, estimates: readonly number[]): void {
   const errorInfo = ok ? undefined : describeError(status, error, r?.error);
   endSpan(c, inputTokens, outputTokens, estimated, refusal, errorInfo);
   logEnd(c, inputTokens, outputTokens, estimated, errorInfo);
+  const review = c.inst.review;
+  if (review !== undefined && c.reviewDraw < 1) {
+    captureForReview(c, review, { inputTokens, outputTokens, estimated, refusal, empty });
+  }
 }
 
 function endSpan(

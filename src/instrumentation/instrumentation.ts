@@ -4,7 +4,7 @@ export type { CallContext } from './call-host.js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Registry } from 'prom-client';
 import { DEFAULT_TIER } from '../catalog/index.js';
-import { RefusalMatcher } from '../quality/index.js';
+import { RefusalMatcher, type ReviewSampler } from '../quality/request-path.js';
 import { createLogger, type Logger } from '../telemetry/logging/logger.js';
 import { getLlmMetrics, type LlmMetrics } from '../telemetry/metrics/llm-metrics.js';
 import { resolveTracer } from '../telemetry/tracing/tracer.js';
@@ -26,6 +26,7 @@ export class Instrumentation implements CallHost {
   readonly metrics: LlmMetrics;
   readonly logger: Logger | undefined;
   readonly refusals: RefusalMatcher | undefined;
+  readonly review: ReviewSampler | undefined;
   readonly #tracer: () => Tracer;
   readonly #pending = new Set<Promise<void>>();
   /** Resolves when the span exporter is set up (immediately unless an OTLP endpoint is configured). */
@@ -42,6 +43,7 @@ export class Instrumentation implements CallHost {
     });
     this.logger = o.logger === false ? undefined : (o.logger ?? createLogger());
     this.refusals = o.refusal === false ? undefined : new RefusalMatcher(o.refusal);
+    this.review = o.review;
     const tracing = resolveTracer({
       tracerProvider: o.tracerProvider,
       otlpEndpoint: o.otlpEndpoint,

@@ -4,7 +4,7 @@
 import { context as otelContext, trace, type Context, type Span } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { httpStatusLabel, UNKNOWN_MODEL, type RequestStatus } from '../catalog/index.js';
-import type { RefusalScan } from '../quality/index.js';
+import { DEFAULT_SAMPLE_MAX_BYTES, NOT_SAMPLED, type RefusalScan } from '../quality/request-path.js';
 import { EventKind, OpenAiResponseReader } from '../stream/openai-response-reader.js';
 import { SseParser, type SseEventMeta, type SseEventSpan, type SseHandler } from '../stream/sse-parser.js';
 import { StreamTimer } from '../stream/stream-timer.js';
@@ -79,7 +79,10 @@ export class LlmCall {
   #sawEventTooLarge = false;
   #done = false;
   #startLogged = false;
+  #rejected = false;
   #status: RequestStatus | undefined;
+  /** The review-sampling draw, taken now: {@link NOT_SAMPLED} unless some rate may keep this request. */
+  readonly #reviewDraw: number;
 
   /** @internal Created by {@link Instrumentation.start}. */
   constructor(inst: CallHost, request: LlmRequest, ctx: CallContext) {
@@ -99,6 +102,7 @@ export class LlmCall {
     this.#genAi = inst.metrics.genAi(request.operation, o.providerName, this.#model);
     this.#inFlight = this.#series.inFlight;
     this.#inFlight.inc();
+    this.#reviewDraw = inst.review === undefined ? NOT_SAMPLED : inst.review.draw();
     this.#span = startCallSpan(this.#identity());
     // The start line (debug: following requests in flight) is written after the request has gone out, so it is
     // not on the path to the first token, and always before the end line.
@@ -165,6 +169,7 @@ export class LlmCall {
     this.#now = this.#clock();
     this.#httpStatus = status;
     this.#mode = Mode.Passthrough;
+    this.#rejected = true;
     this.#relabel(UNKNOWN_MODEL);
     this.#finish(httpStatusLabel(status), error);
   }
@@ -289,7 +294,7 @@ export class LlmCall {
     if (strip) this.#filter = new UsageChunkFilter();
     const scan = this.#inst.refusals?.start();
     this.#refusalScan = scan;
-    this.#reader = new OpenAiResponseReader({ visibleText: scan });
+    this.#reader = new OpenAiResponseReader({ visibleText: scan, maxTextBytes: this.#maxTextBytes() });
     this.#parser = new SseParser(new LlmCall.#Events(this), { maxEventBytes: this.#inst.options.maxEventBytes });
   }
 
@@ -351,6 +356,14 @@ export class LlmCall {
     if (kind & (EventKind.Done | EventKind.Error)) this.#finish(this.#sseStatus(false), undefined);
   }
 
+  /** Text the reader keeps: its default, or more for a request review sampling may keep with a larger bound. */
+  #maxTextBytes(): number {
+    const review = this.#inst.review;
+    return review !== undefined && this.#reviewDraw < 1 && review.maxBytes > DEFAULT_SAMPLE_MAX_BYTES
+      ? review.maxBytes
+      : DEFAULT_SAMPLE_MAX_BYTES;
+  }
+
   #countStall(): void {
     this.#stallCounted = true;
     this.#series.stalls.inc();
@@ -365,7 +378,7 @@ export class LlmCall {
     if (this.#jsonBytes > MAX_JSON_BODY) return 'success';
     const body = Buffer.concat(this.#json);
     this.#json = [];
-    const r = new OpenAiResponseReader();
+    const r = new OpenAiResponseReader({ maxTextBytes: this.#maxTextBytes() });
     this.#reader = r;
     const kind = r.readBody(body, 0, body.length);
     if (kind & EventKind.Invalid) return 'protocol_error';
@@ -416,6 +429,7 @@ export class LlmCall {
       wholeJson: this.#mode === Mode.Json,
       refusalMatched: this.#refusalScan?.matched !== undefined,
       span: this.#span,
+      reviewDraw: this.#rejected ? NOT_SAMPLED : this.#reviewDraw,
     });
   }
 

@@ -8,6 +8,7 @@ import { type InferwatchError, InvalidOptionError } from '../errors/index.js';
 import { validateBuckets } from '../telemetry/metrics/fast-metrics.js';
 import { validateConstLabels, validateTiers } from '../telemetry/metrics/label-policy.js';
 import type { Logger } from '../telemetry/logging/logger.js';
+import { ReviewSampler, type ReviewSamplerOptions, type SampleSink } from '../quality/request-path.js';
 
 /** Options of the instrumentation core. Every field is optional; defaults are listed per field. */
 export interface InstrumentationOptions {
@@ -56,6 +57,12 @@ export interface InstrumentationOptions {
   maxEventBytes?: number;
   /** Monotonic clock in milliseconds. @default performance.now */
   clock?: () => number;
+  /**
+   * Review sampling: a share of requests (and of flagged ones: errors, refusals, empty or truncated answers) is
+   * handed to `sink` with its measurements and its prompt and response (raw, bounded: the sink scrubs them before
+   * anything keeps them). Off unless given. The gateway and `instrumentFetch({ review })` set this up.
+   */
+  review?: ReviewSamplerOptions;
 }
 
 /** Options after validation, with every default applied. */
@@ -78,6 +85,7 @@ export interface ResolvedOptions {
   content: { logPrompts: boolean; logResponses: boolean; spanContent: boolean; previewChars: number };
   maxEventBytes: number;
   clock: () => number;
+  review: ReviewSampler | undefined;
 }
 
 const BUCKET_IDS = Object.keys(DEFAULT_BUCKETS) as HistogramId[];
@@ -130,6 +138,23 @@ const schema = z
     maxEventBytes: z.number().int().min(64).optional(),
     clock: z
       .custom<() => number>((v) => typeof v === 'function', { error: 'must be a function returning milliseconds' })
+      .optional(),
+    review: z
+      .object({
+        sampleRate: z.number().min(0).max(1),
+        flaggedRate: z.number().min(0).max(1).optional(),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(16 << 20)
+          .optional(),
+        sink: z.custom<SampleSink>((v) => typeof (v as SampleSink | null)?.offer === 'function', {
+          error: 'must have an offer(sample) method',
+        }),
+        random: z.custom<() => number>((v) => typeof v === 'function', { error: 'must be a function' }).optional(),
+      })
+      .strict()
       .optional(),
   })
   .strict();
@@ -188,6 +213,7 @@ export function resolveOptions(options: InstrumentationOptions, defaultRegistry:
     },
     maxEventBytes: o.maxEventBytes ?? 1 << 20,
     clock: o.clock ?? (() => performance.now()),
+    review: o.review === undefined ? undefined : new ReviewSampler(o.review),
   };
 }
 

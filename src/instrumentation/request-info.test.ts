@@ -17,7 +17,23 @@ test('the prompt text read back from the raw bytes equals the one read from the 
   const fromRaw = readRequest('chat', JSON.parse(raw.toString('utf8')), raw);
   assert.equal(fromParsed.promptText(), 'Be brief.\nExplain TTFT.');
   assert.equal(fromRaw.promptText(), fromParsed.promptText());
-  assert.deepEqual({ ...fromRaw, promptText: 0 }, { ...fromParsed, promptText: 0 });
+  assert.deepEqual(fromRaw.promptMessages(), fromParsed.promptMessages());
+  assert.deepEqual(
+    { ...fromRaw, promptText: 0, promptMessages: 0 },
+    { ...fromParsed, promptText: 0, promptMessages: 0 },
+  );
+});
+
+test('the prompt as messages keeps each role; completions and embeddings get one message', () => {
+  assert.deepEqual(readRequest('chat', body).promptMessages(), [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Explain TTFT.' },
+  ]);
+  assert.deepEqual(readRequest('text_completion', { prompt: ['a', 'b'] }).promptMessages(), [
+    { role: 'prompt', content: 'a\nb' },
+  ]);
+  assert.deepEqual(readRequest('embeddings', { input: 'x' }).promptMessages(), [{ role: 'input', content: 'x' }]);
+  assert.deepEqual(readRequest('chat', body, Buffer.from('not json')).promptMessages(), []);
 });
 
 test('raw bytes that are not a JSON object give an empty prompt, not an exception', () => {

@@ -30,6 +30,17 @@ export interface LlmRequest {
   streamOptionsMalformed: boolean;
   /** Text of the prompt (message contents or `prompt`), for token estimates and opt-in previews. Never logged raw. */
   promptText: () => string;
+  /**
+   * The prompt as role-tagged messages (`prompt` for a text completion's prompt, `input` for embeddings), for
+   * review samples, which are stored only PII-scrubbed. Parsed on demand, like {@link promptText}.
+   */
+  promptMessages: () => PromptMessage[];
+}
+
+/** One message of a prompt: its role and its text (text parts of multi-part content joined by newlines). */
+export interface PromptMessage {
+  role: string;
+  content: string;
 }
 
 /** Operation for a request path (any prefix before `/v1/...` is ignored). */
@@ -78,6 +89,7 @@ export function readRequest(operation: Operation, body: unknown, raw?: Uint8Arra
     includeUsage,
     streamOptionsMalformed,
     promptText: raw === undefined ? promptFromParsed(b) : promptFromRaw(raw),
+    promptMessages: raw === undefined ? messagesFromParsed(b) : messagesFromRaw(raw),
   };
 }
 
@@ -100,34 +112,65 @@ function promptFromRaw(raw: Uint8Array): () => string {
   return () => promptTextOfRaw(raw);
 }
 
-function promptTextOfRaw(raw: Uint8Array): string {
+function messagesFromParsed(b: Record<string, unknown>): () => PromptMessage[] {
+  return () => promptMessagesOf(b);
+}
+
+function messagesFromRaw(raw: Uint8Array): () => PromptMessage[] {
+  return () => {
+    const b = parseRaw(raw);
+    return b === undefined ? [] : promptMessagesOf(b);
+  };
+}
+
+function parseRaw(raw: Uint8Array): Record<string, unknown> | undefined {
   try {
-    return promptTextOf(asObject(JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'))));
+    return asObject(JSON.parse(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8')));
   } catch {
-    return ''; // not JSON: no prompt to read
+    return undefined; // not JSON: no prompt to read
   }
 }
 
+function promptTextOfRaw(raw: Uint8Array): string {
+  const b = parseRaw(raw);
+  return b === undefined ? '' : promptTextOf(b);
+}
+
 function promptTextOf(b: Record<string, unknown>): string {
+  return promptMessagesOf(b)
+    .map((m) => m.content)
+    .filter((c) => c !== '')
+    .join('\n');
+}
+
+function promptMessagesOf(b: Record<string, unknown>): PromptMessage[] {
   const messages = messagesOf(b);
   if (messages) {
-    const parts: string[] = [];
+    const out: PromptMessage[] = [];
     for (const m of messages) {
-      const c = m !== null && typeof m === 'object' ? (m as Record<string, unknown>).content : undefined;
-      if (typeof c === 'string') parts.push(c);
+      const o = m !== null && typeof m === 'object' ? (m as Record<string, unknown>) : {};
+      const role = typeof o.role === 'string' ? o.role : 'unknown';
+      const c = o.content;
+      if (typeof c === 'string') out.push({ role, content: c });
       else if (Array.isArray(c)) {
+        const parts: string[] = [];
         for (const part of c) {
           const t = part !== null && typeof part === 'object' ? (part as Record<string, unknown>).text : undefined;
           if (typeof t === 'string') parts.push(t);
         }
-      }
+        out.push({ role, content: parts.join('\n') });
+      } else out.push({ role, content: '' });
     }
-    return parts.join('\n');
+    return out;
   }
+  const role = b.prompt !== undefined ? 'prompt' : 'input';
   const p = b.prompt ?? b.input;
-  if (typeof p === 'string') return p;
-  if (Array.isArray(p)) return p.filter((x): x is string => typeof x === 'string').join('\n');
-  return '';
+  if (typeof p === 'string') return [{ role, content: p }];
+  if (Array.isArray(p)) {
+    const texts = p.filter((x): x is string => typeof x === 'string');
+    return texts.length > 0 ? [{ role, content: texts.join('\n') }] : [];
+  }
+  return [];
 }
 
 /**

@@ -14,13 +14,6 @@ export {
   type Scrape,
 } from './metrics-source.js';
 export { queryPrometheus, type PrometheusQueryOptions } from './prometheus-source.js';
-export {
-  parseExposition,
-  ExpositionSyntaxError,
-  type Exposition,
-  type ExposedSeries,
-  type ExposedType,
-} from './exposition-parser.js';
 export { SeriesIndex, type Labels, type SeriesIndexInit, type ValueKind } from './series-index.js';
 export { DialectCatalog, type DialectAdvice } from './engine-dialects.js';
 export { parsePromQL, selectorsOf, type Expr, type SelectorExpr } from './promql-ast.js';

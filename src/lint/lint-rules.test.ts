@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseExposition } from './exposition-parser.js';
+import { parseExposition } from '../telemetry/exposition/index.js';
 import type { Finding } from './finding.js';
 import { lintRules, referencedNames } from './lint-rules.js';
 import { indexScrapes } from './metrics-source.js';

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { LintInputError } from './lint-input-error.js';
 import { indexScrapes, scrapeMetrics } from './metrics-source.js';
-import { parseExposition } from './exposition-parser.js';
+import { parseExposition } from '../telemetry/exposition/index.js';
 
 /** A real HTTP server answering each path with [status, content type, body]. */
 async function serve(routes: Record<string, [number, string, string]>): Promise<{ url: string; server: Server }> {

@@ -1,7 +1,12 @@
 // Series read straight from /metrics endpoints, as Prometheus would store them after one scrape: the exposed
 // series plus the target labels (`instance`, and whatever the caller says the scrape config adds) and the
 // series Prometheus writes per target (`up`, `scrape_*`).
-import { ExpositionSyntaxError, parseExposition, type ExposedType, type Exposition } from './exposition-parser.js';
+import {
+  ExpositionSyntaxError,
+  parseExposition,
+  type ExposedType,
+  type Exposition,
+} from '../telemetry/exposition/index.js';
 import { LintInputError } from './lint-input-error.js';
 import { SeriesIndex, type Labels } from './series-index.js';
 
@@ -51,7 +56,7 @@ export function indexScrapes(scrapes: readonly Scrape[], labels: Readonly<Record
   };
   for (const { url, exposition } of scrapes) {
     const target: Record<string, string> = { instance: new URL(url).host, ...labels };
-    for (const s of exposition.series) {
+    for (const s of exposition.samples) {
       // Prometheus's default (honor_labels: false): an exposed label that clashes with a target label is kept as exported_<name>.
       const l: Record<string, string> = {};
       for (const [k, v] of Object.entries(s.labels)) l[k in target ? `exported_${k}` : k] = v;
@@ -111,7 +116,7 @@ export async function scrapeOne(url: string, options: MetricsScrapeOptions = {})
       throw new LintInputError(`${url} is not a Prometheus exposition (${err.message})`, { cause: err });
     throw err;
   }
-  if (exposition.series.length === 0 && exposition.types.size === 0)
+  if (exposition.samples.length === 0 && exposition.types.size === 0)
     throw new LintInputError(`${url} is not a Prometheus exposition: the page has no metrics`);
   return { url, exposition };
 }

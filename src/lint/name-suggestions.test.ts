@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ExposedType } from './exposition-parser.js';
+import type { ExposedType } from '../telemetry/exposition/index.js';
 import { editDistance, suggestName } from './name-suggestions.js';
 import { SeriesIndex } from './series-index.js';
 

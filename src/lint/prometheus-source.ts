@@ -1,7 +1,7 @@
 // Series read from a Prometheus server's HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/):
 // every metric name seen within the lookback, the metadata API's types, and the series of the names the rules
 // read. Asks for nothing else, so a large server is not walked whole.
-import type { ExposedType } from './exposition-parser.js';
+import type { ExposedType } from '../telemetry/exposition/index.js';
 import { LintInputError } from './lint-input-error.js';
 import { SeriesIndex, type Labels } from './series-index.js';
 

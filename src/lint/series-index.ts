@@ -1,6 +1,6 @@
 // What the lint checks rules against: the live metric names, the label sets of the series it asked about, and
 // each family's type, read from a scrape or from a Prometheus server. Pure data; the sources fill it.
-import type { ExposedType } from './exposition-parser.js';
+import type { ExposedType } from '../telemetry/exposition/index.js';
 
 /** Label pairs of one series, without `__name__`. */
 export type Labels = Readonly<Record<string, string>>;

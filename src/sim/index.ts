@@ -41,6 +41,7 @@ export {
   type FaultType,
 } from './faults/fault-schema.js';
 export type { FaultView } from './faults/fault-state.js';
+export { faultPresets, describeFault, type FaultPreset } from './faults/fault-presets.js';
 export { Sequence, type SeqListener, type SeqStatus, type SimFinishReason } from './scheduler/sequence.js';
 export { wallClock, ManualClock, type Clock } from './clock/clock.js';
 export { WallClockDriver, type TimingStats, type WallClockDriverOptions } from './clock/wall-clock-driver.js';

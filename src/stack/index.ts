@@ -20,7 +20,7 @@ export {
 export { alertmanagerConfigFile, route, diagnoseRoute, GROUP_BY, INHIBIT_RULES } from './alertmanager-config.js';
 export { dashboardJson, dashboardFiles } from './grafana-dashboards.js';
 export { datasourcesFile, dashboardProviderFile } from './grafana-provisioning.js';
-export { interpolate, rateIntervalSeconds, type GrafanaVars } from './grafana-interpolate.js';
+export { interpolate, rateIntervalSeconds, type GrafanaVars } from '../catalog/index.js';
 export { collectorConfig, collectorConfigFile, SAMPLING_PORT } from './collector-config.js';
 export { composeDocument, composeFile, IMAGES } from './compose-file.js';
 export { k8sObjects, k8sFiles, K8S_LABELS, ALERTMANAGER_SECRET } from './k8s-manifests.js';

@@ -7,6 +7,7 @@ import {
   alertEnabled,
   alertParams,
   dashboards,
+  referenceDescription,
   renderPromQL,
   round,
   type AlertDefinition,
@@ -21,7 +22,7 @@ const FILES: Array<[string, string]> = [
   ],
   [
     'prometheus/rules/recording.yml',
-    'Engine metrics of every dialect normalised per replica and model; gateway metrics per model; GPU memory; cost; SLO error ratios and budget.',
+    'Engine metrics of every dialect normalised per replica and model; gateway metrics per model; GPU memory; cost; SLO error ratios and budget; token-length drift (PSI) and judge score means.',
   ],
   ['prometheus/rules/alerts.yml', 'The alerts below.'],
   [
@@ -56,6 +57,10 @@ function threshold(def: AlertDefinition, s: MonitoringSettings): string {
   if (def.defaults.quantile !== undefined) parts.push(`quantile ${p.quantile}`);
   if (def.defaults.comparedTo !== undefined)
     parts.push(`compared with ${p.comparedTo} earlier, requests at least ${p.requestRatio} of then`);
+  if (def.defaults.minSamples !== undefined)
+    parts.push(
+      `at least ${p.minSamples} samples in the current ${s.drift.window} and in the reference window (${referenceDescription(s.drift)})`,
+    );
   parts.push(p.for ? `for ${p.for}` : 'no `for`: fires at the first evaluation');
   return parts.join(', ');
 }

@@ -19,3 +19,12 @@ export {
   type TracingOptions,
 } from './tracing/tracer.js';
 export { createLogger, REDACT_PATHS, type LoggerOptions, type Logger } from './logging/logger.js';
+export {
+  parseExposition,
+  ExpositionSyntaxError,
+  findSamples,
+  sampleValue,
+  type Exposition,
+  type ExposedSample,
+  type ExposedType,
+} from './exposition/index.js';

@@ -16,7 +16,7 @@ import type { CommandIo } from '../../src/cli/io.js';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { startSimServer, type SimServer } from '../../src/sim/index.js';
-import { parsePromText } from '../../src/telemetry/exposition/prom-text-parser.js';
+import { parseExposition } from '../../src/telemetry/exposition/index.js';
 import { harness } from '../support/telemetry-harness.js';
 import { eventually, startPrometheus } from '../support/prometheus.js';
 
@@ -36,7 +36,7 @@ async function sim(options: Parameters<typeof startSimServer>[0] = {}): Promise<
 
 /** The simulator's own counters, summed over label sets. */
 async function engineCounts(s: SimServer): Promise<{ requests: number; prompt: number; generated: number }> {
-  const scrape = parsePromText(await (await fetch(`${s.url}/metrics`)).text());
+  const scrape = parseExposition(await (await fetch(`${s.url}/metrics`)).text());
   const sum = (name: string): number => scrape.samples.filter((x) => x.name === name).reduce((a, x) => a + x.value, 0);
   return {
     requests: sum('vllm:request_success_total'),
@@ -124,7 +124,7 @@ test("through the gateway: the report, the gateway's metrics and the simulator a
   assert.equal(r.concurrency.max, 4);
   const gwText = await (await fetch(`${gw.url}/metrics`)).text();
   const gwSum = (name: string, match = ''): number =>
-    parsePromText(gwText)
+    parseExposition(gwText)
       .samples.filter((x) => x.name === name && JSON.stringify(x.labels).includes(match))
       .reduce((a, x) => a + x.value, 0);
   assert.equal(gwSum('llm_requests_total', '"status":"success"'), 24);

@@ -78,7 +78,7 @@ test('--version and --help work', () => {
   assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
   const h = run(['--help']);
   assert.equal(h.status, 0);
-  for (const c of ['up', 'gateway', 'sim']) assert.match(h.stdout, new RegExp(`\\n  ${c} `));
+  for (const c of ['up', 'gateway', 'dashboard', 'sim']) assert.match(h.stdout, new RegExp(`\\n  ${c} `));
 });
 
 test('configuration errors exit with status 2 and a message naming the option and the fix', () => {
@@ -100,6 +100,9 @@ test('configuration errors exit with status 2 and a message naming the option an
   ]);
   assert.equal(userLabel.status, 2);
   assert.match(userLabel.stderr, /small closed set/);
+  const noPrometheus = run(['dashboard', '--listen', '127.0.0.1:0']);
+  assert.equal(noPrometheus.status, 2);
+  assert.match(noPrometheus.stderr, /error: Invalid option "--prometheus": is required\. Give the Prometheus server/);
 });
 
 test('`inferwatch up` serves the openai SDK through the gateway to the simulated engine, and stops cleanly on SIGTERM', async () => {
@@ -109,6 +112,14 @@ test('`inferwatch up` serves the openai SDK through the gateway to the simulated
   );
   const base = ready[1] as string;
   const engine = (/engine +(http:\/\/\S+)/.exec(out()) as RegExpExecArray)[1] as string;
+  // The dashboard's URL comes first, and the page is there.
+  const first = out()
+    .split('\n')
+    .find((l) => l.trim() !== '');
+  const dashboard = /^Dashboard: (http:\/\/\S+\/dashboard) /.exec(first ?? '')?.[1];
+  assert.ok(dashboard, out());
+  assert.equal(dashboard, base.replace(/\/v1$/, '/dashboard'));
+  assert.equal((await fetch(dashboard)).status, 200);
   assert.match(out(), /curl -N /);
   assert.match(out(), /new OpenAI\(\{ baseURL: /);
 

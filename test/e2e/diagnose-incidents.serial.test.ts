@@ -30,7 +30,7 @@ import { createLogger } from '../../src/telemetry/logging/logger.js';
 import { startAlertmanager, type AlertmanagerServer } from '../support/alertmanager.js';
 import { MODEL, sleep, startRig, type DiagnoseRig, type RigReplicaOptions } from '../support/diagnose-rig.js';
 import { freePort } from '../support/free-port.js';
-import { backfill, openMetricsReplay, type ReplaySeries } from '../support/openmetrics-backfill.js';
+import { openMetricsReplay, type ReplaySeries } from '../support/openmetrics-replay.js';
 import { eventually, startPrometheus, type PrometheusServer } from '../support/prometheus.js';
 
 /** Seconds of "normal" the live diagnoses compare with. */
@@ -557,7 +557,7 @@ describe('vLLM issue signatures backfilled into Prometheus, diagnosed at a past 
     const text = openMetricsReplay(series, start, end, step);
     prom = await startPrometheus({
       files: { 'prometheus.yml': 'global:\n  scrape_interval: 15s\nscrape_configs: []\n' },
-      prepare: (data) => backfill(data, text),
+      openMetrics: text,
     });
   });
   after(async () => {
@@ -639,8 +639,7 @@ describe('vLLM issue signatures backfilled into Prometheus, diagnosed at a past 
     const strict = await startPrometheus({
       files: { 'prometheus.yml': 'global:\n  scrape_interval: 15s\nscrape_configs: []\n' },
       flags: ['--query.max-samples=50'],
-      prepare: (data) =>
-        backfill(data, openMetricsReplay(v45414(engine('vllm-b:8000', 'issue-45414')), start, end, step)),
+      openMetrics: openMetricsReplay(v45414(engine('vllm-b:8000', 'issue-45414')), start, end, step),
     });
     try {
       const err: string[] = [];

@@ -6,7 +6,7 @@ import OpenAI from 'openai';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
 import { startGateway, type Gateway } from '../../src/gateway/server.js';
 import { startSimServer, type SimServer } from '../../src/sim/index.js';
-import { parsePromText, sampleValue } from '../../src/telemetry/exposition/prom-text-parser.js';
+import { parseExposition, sampleValue } from '../../src/telemetry/exposition/index.js';
 import { harness, metricValue, type Harness } from '../support/telemetry-harness.js';
 
 async function stack(
@@ -29,7 +29,7 @@ async function stack(
 }
 
 async function engineMetric(sim: SimServer, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const scrape = parsePromText(await (await fetch(`${sim.url}/metrics`)).text());
+  const scrape = parseExposition(await (await fetch(`${sim.url}/metrics`)).text());
   return sampleValue(scrape, name, labels) ?? 0;
 }
 

@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { startSimServer, type SimServer, type SimServerOptions } from '../../src/sim/index.js';
-import { parsePromText, sampleValue } from '../../src/telemetry/exposition/prom-text-parser.js';
+import { parseExposition, sampleValue } from '../../src/telemetry/exposition/index.js';
 import { postJson, waitFor } from '../../src/sim/test-support/http.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -16,8 +16,8 @@ async function start(t: TestContext, options: SimServerOptions): Promise<SimServ
   return sim;
 }
 
-async function scrape(url: string): Promise<ReturnType<typeof parsePromText>> {
-  return parsePromText(await (await fetch(url)).text());
+async function scrape(url: string): Promise<ReturnType<typeof parseExposition>> {
+  return parseExposition(await (await fetch(url)).text());
 }
 
 /** Opens `n` long streams with distinct token-id prompts; returns their abort controllers. */

@@ -6,6 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dashboards, renderPromQL, type MonitoringSettings } from '../../src/catalog/index.js';
 import { resolveMonitoring } from '../../src/config/index.js';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
@@ -93,10 +96,12 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
     let prom: PrometheusServer;
     let settings: MonitoringSettings;
     let started = 0;
+    let reviewDir = '';
     const addr = (url: string) => new URL(url).host;
 
     before(async () => {
       started = Date.now() / 1000;
+      reviewDir = mkdtempSync(join(tmpdir(), 'iw-live-review-'));
       // A replica whose KV cache holds ~19k tokens (25% of an H100 after the weights), easy to exhaust, and a
       // legacy-dialect replica with room to spare.
       small = await startSimServer({ seed: 11, admin: true, gpuMemoryUtilization: 0.25, maxModelLen: 4096 });
@@ -110,6 +115,12 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
             stallThreshold: 0.5,
             stallTimeout: 60,
             logLevel: 'silent',
+            // The quality loop too: a quarter of the requests sampled and judged by the legacy engine (structured
+            // output), so the judge-score rules have series to read.
+            reviewSampleRate: 0.25,
+            reviewStore: `sqlite:${join(reviewDir, 'review.db')}`,
+            judgeUrl: `${legacy.url}/v1`,
+            judgeModel: legacy.engine.config.servedModelName,
           },
         }),
       );
@@ -170,6 +181,7 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
       await gw?.close(0);
       await small?.close();
       await legacy?.close();
+      if (reviewDir !== '') rmSync(reviewDir, { recursive: true, force: true });
     });
 
     const fault = async (sim: SimServer, body: unknown): Promise<void> => {
@@ -204,7 +216,8 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
         const q = async (e: string) => (await prom.query(e)).length > 0;
         return (await q('llm_requests_total{status!="success"}')) &&
           (await q('llm_refusals_total > 0')) &&
-          (await q('llm_empty_responses_total > 0'))
+          (await q('llm_empty_responses_total > 0')) &&
+          (await q('llm_quality_score_count > 0'))
           ? true
           : undefined;
       });

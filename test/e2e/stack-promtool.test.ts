@@ -23,6 +23,7 @@ import {
 import { generateStack } from '../../src/stack/index.js';
 import { CUSTOM, FAST, LEGACY_NO_SLO } from '../../src/stack/test-support/configs.js';
 import { counter, expandTemplate, gauge, seriesName } from '../support/promtool-suite.js';
+import { DRIFT_TEST_WINDOWS, driftCases } from '../support/drift-cases.js';
 import { amtool, promtool, promtoolNice } from '../support/tools.js';
 
 function writeStack(t: TestContext, files: ReadonlyMap<string, string>): string {
@@ -82,12 +83,14 @@ test('amtool routes critical to the pager, warning to chat and the Watchdog to i
 
 /**
  * The rules under test: defaults, evaluated every minute as the suites step, except VLLMThroughputDrop's comparison
- * period (20m instead of 1h, through the config), which keeps its suites short.
+ * period (20m instead of 1h) and the drift windows (10m against 30m earlier, instead of 1h against a week), through
+ * the config, which keeps their suites short.
  */
 const S: MonitoringSettings = {
   ...DEFAULT_MONITORING,
   intervals: { ...DEFAULT_MONITORING.intervals, evaluation: '1m' },
   alerts: { VLLMThroughputDrop: { comparedTo: '20m' } },
+  drift: { ...DEFAULT_MONITORING.drift, ...DRIFT_TEST_WINDOWS },
 };
 const N = recordNames(S);
 const files = generateStack(S);
@@ -977,6 +980,9 @@ CASES.push(
     ],
   },
 );
+
+// --- Length drift and judge scores (drift windows 10m against 30m earlier; see DRIFT_TEST_WINDOWS).
+CASES.push(...driftCases(S));
 
 test('promtool test rules: every alert fires on its input, in every dialect, and stays silent below its threshold and on a short burst', async (t) => {
   const dir = writeStack(t, files);

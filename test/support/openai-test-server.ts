@@ -64,8 +64,86 @@ async function streamTokens(
   ctx.res.end();
 }
 
+/** The criteria a judge request asks about: from its response_format schema or its tool's parameters. */
+function judgeCriteria(body: Record<string, unknown> | undefined): string[] {
+  const rf = body?.response_format as { json_schema?: { schema?: { required?: string[] } } } | undefined;
+  const tools = body?.tools as Array<{ function?: { parameters?: { required?: string[] } } }> | undefined;
+  return rf?.json_schema?.schema?.required ?? tools?.[0]?.function?.parameters?.required ?? [];
+}
+
+/** A valid verdict on the criteria a judge request names, every score `score`. */
+function verdictFor(body: Record<string, unknown> | undefined, score: number): string {
+  return JSON.stringify(
+    Object.fromEntries(judgeCriteria(body).map((c) => [c, { reason: `scored ${score} for ${c}`, score }])),
+  );
+}
+
+/** A judge's answer: `content`, or one tool call, with usage. */
+async function judgeAnswer(
+  ctx: ScenarioContext,
+  answer: { content?: string; tool?: { name: string; arguments: string } },
+): Promise<void> {
+  const message: Record<string, unknown> = { role: 'assistant', content: answer.content ?? null };
+  if (answer.tool) {
+    message.tool_calls = [{ id: 'call_1', type: 'function', function: answer.tool }];
+  }
+  const body = JSON.stringify({
+    id: 'chatcmpl-judge',
+    object: 'chat.completion',
+    created: 1,
+    model: ctx.req.body?.model,
+    choices: [{ index: 0, message, finish_reason: answer.tool ? 'tool_calls' : 'stop' }],
+    usage: { prompt_tokens: 250, completion_tokens: 60, total_tokens: 310 },
+  });
+  ctx.res.writeHead(200, { 'content-type': 'application/json' });
+  await ctx.write(body);
+  ctx.res.end();
+}
+
+/** Judge endpoints (the judge's model name picks one): the well-behaved and the ways judges fail. */
+const JUDGE_SCENARIOS: Record<string, Scenario> = {
+  'judge-ok': (ctx) =>
+    ctx.req.body?.tools
+      ? judgeAnswer(ctx, { tool: { name: 'submit_verdict', arguments: verdictFor(ctx.req.body, 4) } })
+      : judgeAnswer(ctx, { content: verdictFor(ctx.req.body, 4) }),
+  'judge-low': (ctx) => judgeAnswer(ctx, { content: verdictFor(ctx.req.body, 2) }),
+  'judge-malformed': (ctx) => judgeAnswer(ctx, { content: 'Sure! Helpfulness: 4/5. Correctness: 5/5.' }),
+  'judge-fenced': (ctx) => judgeAnswer(ctx, { content: `\`\`\`json\n${verdictFor(ctx.req.body, 4)}\n\`\`\`` }),
+  'judge-out-of-range': (ctx) => judgeAnswer(ctx, { content: verdictFor(ctx.req.body, 7) }),
+  // Asked for JSON content, it calls the verdict tool anyway.
+  'judge-tool-call': (ctx) =>
+    judgeAnswer(ctx, { tool: { name: 'submit_verdict', arguments: verdictFor(ctx.req.body, 3) } }),
+  'judge-wrong-tool': (ctx) => judgeAnswer(ctx, { tool: { name: 'web_search', arguments: '{"q":"ttft"}' } }),
+  'judge-timeout': async (ctx) => {
+    await new Promise<void>((r) => ctx.res.once('close', () => r()));
+  },
+  'judge-429': async (ctx) => {
+    ctx.res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+    await ctx.write(JSON.stringify({ error: { message: 'Rate limit reached', type: 'rate_limit_error' } }));
+    ctx.res.end();
+  },
+  // An endpoint without structured output: refuses response_format, follows a forced tool call.
+  'judge-no-structured': async (ctx) => {
+    if (ctx.req.body?.response_format !== undefined) {
+      ctx.res.writeHead(400, { 'content-type': 'application/json' });
+      await ctx.write(
+        JSON.stringify({
+          error: {
+            message: 'response_format json_schema is not supported by this server',
+            type: 'invalid_request_error',
+          },
+        }),
+      );
+      ctx.res.end();
+      return;
+    }
+    await judgeAnswer(ctx, { tool: { name: 'submit_verdict', arguments: verdictFor(ctx.req.body, 5) } });
+  },
+};
+
 /** Scenarios by model name. */
 export const SCENARIOS: Record<string, Scenario> = {
+  ...JUDGE_SCENARIOS,
   'stream-ok': (ctx) => streamTokens(ctx, TOKENS),
   'stream-stall': (ctx) => streamTokens(ctx, TOKENS, { stallAfter: 3, stallMs: 300 }),
   'stream-slow': (ctx) => streamTokens(ctx, TOKENS, { gapMs: 40 }),

@@ -1,7 +1,7 @@
 // Test support: a real Prometheus (Debian's `prometheus`) on a free loopback port, with its own temp directory,
 // the exemplar-storage feature on, and the HTTP API wrapped for queries and alerts. `close()` stops it and removes
 // the directory; register it with `t.after`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,8 +49,13 @@ export interface PrometheusOptions {
   readonly files: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   /** Extra flags. */
   readonly flags?: readonly string[];
-  /** Runs before Prometheus starts, with its storage directory (to backfill blocks into it). */
-  readonly prepare?: (dataDir: string) => Promise<void>;
+  /** Runs with the temp directory before Prometheus starts (e.g. backfills blocks into `<dir>/data`). */
+  readonly beforeStart?: (dir: string) => Promise<void>;
+  /**
+   * Timestamped OpenMetrics text loaded into the storage before the server starts, with
+   * `promtool tsdb create-blocks-from openmetrics` (how a real Prometheus is given samples recorded elsewhere).
+   */
+  readonly openMetrics?: string;
 }
 
 async function api<T>(url: string): Promise<T> {
@@ -69,10 +74,19 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
     writeFileSync(join(dir, rel), text);
   }
   try {
-    await opts.prepare?.(join(dir, 'data'));
+    await opts.beforeStart?.(dir);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
+  }
+  if (opts.openMetrics !== undefined) {
+    writeFileSync(join(dir, 'backfill.om'), opts.openMetrics);
+    try {
+      await backfill(join(dir, 'backfill.om'), join(dir, 'data'));
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
   }
   let lastErr = '';
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -140,6 +154,19 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<Promethe
   }
   rmSync(dir, { recursive: true, force: true });
   throw new Error(`Prometheus did not start: ${lastErr}`);
+}
+
+/** Writes TSDB blocks from an OpenMetrics file into `dataDir`. */
+function backfill(file: string, dataDir: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'promtool',
+      ['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir],
+      { maxBuffer: 16 << 20, timeout: 120_000 },
+      (err, _stdout, stderr) =>
+        err ? reject(new Error(`promtool backfill failed: ${stderr || err.message}`)) : resolve(),
+    );
+  });
 }
 
 async function waitReady(url: string, exited: Promise<void>): Promise<boolean> {

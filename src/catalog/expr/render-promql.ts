@@ -29,8 +29,13 @@ function selectorText(s: SelectorExpr, window?: string): string {
   return `${s.metric}${matchers(s.matchers)}${window ? `[${window}]` : ''}${s.offset ? ` offset ${s.offset}` : ''}`;
 }
 
-function matching(opts: MatchOptions): string {
-  return `${opts.on ? ` on (${opts.on.join(', ')})` : ''}${opts.groupLeft ? ' group_left' : ''}`;
+/**
+ * ` on (labels) group_left` of a binary or set expression. Before a parenthesised right operand, group_left takes
+ * an explicit empty label list: PromQL would read `group_left (b > 0)` as group_left's labels.
+ */
+function matching(opts: MatchOptions, rhs?: SeriesExpr | ScalarExpr): string {
+  const list = rhs !== undefined && compound(rhs) ? ' ()' : '';
+  return `${opts.on ? ` on (${opts.on.join(', ')})` : ''}${opts.groupLeft ? ` group_left${list}` : ''}`;
 }
 
 const compound = (e: SeriesExpr | ScalarExpr): boolean => e.kind === 'binary' || e.kind === 'set';
@@ -63,11 +68,13 @@ function oneLine(e: SeriesExpr | ScalarExpr): string {
       return `label_replace(${oneLine(e.arg)}, ${quote(e.dst)}, ${quote(e.replacement)}, ${quote(e.src)}, ${quote(e.regex)})`;
     case 'absent':
       return `absent(${selectorText(e.arg)})`;
+    case 'math':
+      return `${e.fn}(${oneLine(e.arg)})`;
     case 'binary':
     case 'set': {
       const side = (x: SeriesExpr | ScalarExpr): string => (compound(x) ? `(${oneLine(x)})` : oneLine(x));
       const left = chainsLeft(e, e.lhs) ? oneLine(e.lhs) : side(e.lhs);
-      return `${left} ${e.op}${matching(e)} ${side(e.rhs)}`;
+      return `${left} ${e.op}${matching(e, e.rhs)} ${side(e.rhs)}`;
     }
   }
 }
@@ -82,6 +89,8 @@ function prettyAt(e: SeriesExpr | ScalarExpr, indent: number, width: number): st
       return `${e.op} by (${e.by.join(', ')}) (\n${inner}${prettyAt(e.arg, indent + 2, width)}\n${pad})`;
     case 'histogram_quantile':
       return `histogram_quantile(${formatNumber(e.quantile)},\n${inner}${prettyAt(e.arg, indent + 2, width)}\n${pad})`;
+    case 'math':
+      return `${e.fn}(\n${inner}${prettyAt(e.arg, indent + 2, width)}\n${pad})`;
     case 'label_replace':
       return `label_replace(\n${inner}${prettyAt(e.arg, indent + 2, width)},\n${inner}${quote(e.dst)}, ${quote(e.replacement)}, ${quote(e.src)}, ${quote(e.regex)}\n${pad})`;
     case 'binary':
@@ -92,7 +101,7 @@ function prettyAt(e: SeriesExpr | ScalarExpr, indent: number, width: number): st
         return indent + one.length + 2 <= width ? `(${one})` : `(\n${inner}${prettyAt(x, indent + 2, width)}\n${pad})`;
       };
       const left = chainsLeft(e, e.lhs) ? prettyAt(e.lhs, indent, width) : side(e.lhs);
-      return `${left}\n${pad}${e.op}${matching(e)}\n${pad}${side(e.rhs)}`;
+      return `${left}\n${pad}${e.op}${matching(e, e.rhs)}\n${pad}${side(e.rhs)}`;
     }
     default:
       return flat;

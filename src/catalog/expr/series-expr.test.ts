@@ -13,6 +13,7 @@ import {
   gt,
   histogramQuantile,
   increase,
+  ln,
   match,
   mul,
   or,
@@ -62,6 +63,11 @@ const cases: Array<[string, SeriesExpr, string]> = [
     'a * on (model) group_left b',
   ],
   [
+    'group_left before a parenthesised operand takes an empty label list (else PromQL reads the operand as labels)',
+    div(selector('a'), gt(selector('b'), 0), { on: ['model'], groupLeft: true }),
+    'a / on (model) group_left () (b > 0)',
+  ],
+  [
     'set operators',
     unless(and(selector('a'), selector('b'), ['instance']), selector('c')),
     '(a and on (instance) b) unless c',
@@ -78,6 +84,11 @@ const cases: Array<[string, SeriesExpr, string]> = [
     'label_replace(a, "model", "$1", "model_name", "(.*)")',
   ],
   ['absent and vector', or(absent(selector('up', eq({ job: 'x' }))), vector(1)), 'absent(up{job="x"}) or vector(1)'],
+  [
+    'ln of a product (a PSI term)',
+    mul(sub(selector('p'), selector('q')), ln(div(selector('p'), selector('q')))),
+    '(p - q) * ln(p / q)',
+  ],
   ['ratio drops zero denominators', ratio(selector('a'), selector('b')), 'a / (b > 0)'],
   ['ratioOrZero', ratioOrZero(selector('a'), selector('b')), '(a / (b > 0)) or ((b > 0) * 0)'],
   ['label values are quoted', selector('a', [match('model', '=', 'my "model"\\x')]), 'a{model="my \\"model\\"\\\\x"}'],

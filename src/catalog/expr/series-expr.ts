@@ -33,8 +33,8 @@ export const RATE_INTERVAL: Window = '$__rate_interval';
 /**
  * `metric{matchers} [offset o]`: for each stored series whose `__name__` is `metric` and whose labels satisfy
  * every matcher, the element (all its labels, `__name__` included, value) of its most recent sample with
- * timestamp in (t' − 5m, t'], where t' = t − offset; a series whose most recent sample there is a staleness
- * marker is absent. Series without such a sample are absent.
+ * timestamp in [t' − 5m, t'] (both ends included in Prometheus 2.x; 3.0 excludes the start), where t' = t − offset;
+ * a series whose most recent sample there is a staleness marker is absent. Series without such a sample are absent.
  */
 export interface SelectorExpr {
   readonly kind: 'selector';
@@ -116,7 +116,8 @@ export type ComparisonOp = '>' | '<' | '>=' | '<=' | '==' | '!=';
  *   one rhs element per signature is an error in Prometheus; the generator never builds such expressions).
  *   Unmatched elements are dropped. Arithmetic: the value is lhs op rhs and the labels are the lhs labels minus
  *   `__name__`, reduced to the `on` labels when `on` is given without `groupLeft`. Comparison: a filter keeping
- *   the lhs element (labels and value) when `lhs op rhs` holds. `groupLeft` (many-to-one, needs `on`): several
+ *   the lhs element (value, and labels reduced to the `on` labels when `on` is given without `groupLeft`, as for
+ *   arithmetic but with `__name__` kept otherwise) when `lhs op rhs` holds. `groupLeft` (many-to-one, needs `on`): several
  *   lhs elements may match one rhs element; each result keeps its lhs labels minus `__name__`.
  */
 export interface BinaryExpr {
@@ -167,6 +168,20 @@ export interface AbsentExpr {
   readonly arg: SelectorExpr;
 }
 
+/** Element-wise mathematical functions. */
+export type MathFn = 'ln';
+
+/**
+ * `fn(arg)`: each element of `arg` with its value mapped by `fn` and `__name__` dropped (labels otherwise kept).
+ * `ln`: the natural logarithm (IEEE 754: ln(0) = −Inf, ln(x < 0) = NaN, ln(+Inf) = +Inf). Used by the population
+ * stability index, whose terms are (p − q) × ln(p / q).
+ */
+export interface MathExpr {
+  readonly kind: 'math';
+  readonly fn: MathFn;
+  readonly arg: SeriesExpr;
+}
+
 /** `vector(value)`: one element with no labels. */
 export interface VectorExpr {
   readonly kind: 'vector';
@@ -183,6 +198,7 @@ export type SeriesExpr =
   | SetExpr
   | LabelReplaceExpr
   | AbsentExpr
+  | MathExpr
   | VectorExpr;
 
 const DURATION = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
@@ -343,6 +359,11 @@ export function absent(sel: SelectorExpr): AbsentExpr {
   return { kind: 'absent', arg: sel };
 }
 
+/** `ln(arg)`: the natural logarithm of every element. */
+export function ln(arg: SeriesExpr): MathExpr {
+  return { kind: 'math', fn: 'ln', arg };
+}
+
 /** `vector(value)`. */
 export function vector(value: number): VectorExpr {
   if (!Number.isFinite(value)) throw new Error(`vector(${value}) is not finite`);
@@ -375,6 +396,7 @@ export function selectorsOf(e: SeriesExpr | ScalarExpr): SelectorExpr[] {
     case 'aggregate':
     case 'histogram_quantile':
     case 'label_replace':
+    case 'math':
       return selectorsOf(e.arg);
     case 'absent':
       return [e.arg];

@@ -15,6 +15,7 @@ import {
   mul,
   or,
   selector,
+  sub,
   unless,
   vector,
   type SeriesExpr,
@@ -24,6 +25,7 @@ import { GATEWAY_METRICS } from '../gateway-metrics.js';
 import { DCGM_FIELDS } from '../engines/index.js';
 import { engineSelectors, hasSignal } from './normalized-series.js';
 import { recordNames, round } from './recording-rules.js';
+import { DRIFT_SIGNALS, qualityRecordNames, type DriftSignal } from './quality-rules.js';
 import type { AlertRule, RuleGroup, Severity } from './rule-types.js';
 import { JOBS, type AlertOverrides, type MonitoringSettings } from './settings.js';
 import { gatewayJob } from './slo.js';
@@ -35,10 +37,11 @@ export interface AlertParams {
   readonly quantile: number;
   readonly comparedTo: Window;
   readonly requestRatio: number;
+  readonly minSamples: number;
 }
 
 /** Parameter keys an alert may take in `monitoring.alerts.<name>`. */
-export type AlertParamKey = 'threshold' | 'for' | 'quantile' | 'comparedTo' | 'requestRatio';
+export type AlertParamKey = 'threshold' | 'for' | 'quantile' | 'comparedTo' | 'requestRatio' | 'minSamples';
 
 /** The runbook section of one alert. */
 export interface AlertDoc {
@@ -53,11 +56,11 @@ export interface AlertDefinition {
   readonly name: string;
   readonly severity: Severity;
   /** Which series it reads, for grouping in docs and rule groups. */
-  readonly source: 'engine' | 'gpu' | 'gateway' | 'meta';
+  readonly source: 'engine' | 'gpu' | 'gateway' | 'quality' | 'meta';
   /** Defaults of the parameters it takes; only these keys may be overridden. */
   readonly defaults: Partial<Record<AlertParamKey, number | Window>>;
   /** Unit of `threshold`, for docs and error messages. */
-  readonly thresholdUnit?: 'ratio' | 'requests' | 'seconds' | 'per second';
+  readonly thresholdUnit?: 'ratio' | 'requests' | 'seconds' | 'per second' | 'PSI' | 'score points';
   /** Inclusive bounds of `threshold`. */
   readonly thresholdRange?: readonly [number, number];
   readonly summary: string;
@@ -454,6 +457,80 @@ const GATEWAY_ALERTS: readonly AlertDefinition[] = [
   },
 ];
 
+/** The drift alert of one token histogram: its PSI above the threshold, with enough requests in both windows. */
+function lengthDrift(signal: DriftSignal, what: string, name: string): AlertDefinition {
+  return {
+    name,
+    severity: 'warning',
+    source: 'quality',
+    defaults: { threshold: 0.2, for: '15m', minSamples: 500 },
+    thresholdUnit: 'PSI',
+    thresholdRange: [0, 100],
+    summary: `${what} distribution of {{ $labels.model }} shifted: PSI {{ $value | humanize }}`,
+    description: `The distribution of ${what.toLowerCase()} per request has moved away from the reference window (PSI above {threshold} for {for}, with enough requests in both windows): ${signal === 'output' ? 'a model, checkpoint or system-prompt change usually shows here first, as answers get longer, shorter or cut off' : 'the traffic changed: a new client, a prompt template or a retrieval step that sends more context'}. Compare the two distributions with \`inferwatch quality drift\`.`,
+    doc: {
+      meaning: `The population stability index of the model's ${what.toLowerCase()} histogram (the gateway's \`${DRIFT_SIGNALS[signal].metric}\`), the current window against the reference window (the same window one week earlier, or the day before while a week of data is missing), is above the threshold. PSI sums (p - q) ln(p / q) over the buckets' shares p (now) and q (then), each floored at epsilon so an empty bucket stays finite.`,
+      why: 'Below 0.1 is no change and 0.2 and above a significant shift, by the usual reading of PSI. A burst of a few minutes is a few percent of a one-hour window, which keeps its PSI small; fifteen minutes asks that the shift hold while the window slides. Both windows need enough requests (minSamples, default 500): with n and m requests, noise alone gives a PSI of about (buckets - 1) x (1/n + 1/m).',
+      checks: [
+        '`inferwatch quality drift --prometheus <url> --model <model>`: which buckets gained and which lost, side by side.',
+        signal === 'output'
+          ? 'Recent deploys of the model, its checkpoint, quantisation or chat template, and of system prompts; the finish-reason and truncation panels (a shift to `length`).'
+          : 'Which clients or tiers send the new prompts (requests by tier), and changes to prompt templates or retrieval (more chunks per request).',
+        'The judge scores of the model (LLMQualityScoreDrop) and the review queue: whether the change is also worse answers.',
+      ],
+    },
+    expr: (s, p) => {
+      const n = qualityRecordNames(s);
+      const total = (record: string) => ge(selector(record, [match('le', '=', '+Inf')]), p.minSamples);
+      return and(
+        and(gt(selector(n.psi(signal)), p.threshold), total(n.cumulative(signal)), ['model']),
+        total(n.cumulativeReference(signal)),
+        ['model'],
+      );
+    },
+  };
+}
+
+/** Length drift and the judge's scores: the quality alerts, over the drift recording rules. */
+const QUALITY_ALERTS: readonly AlertDefinition[] = [
+  lengthDrift('output', 'Output length', 'LLMOutputLengthDrift'),
+  lengthDrift('input', 'Input length', 'LLMInputLengthDrift'),
+  {
+    name: 'LLMQualityScoreDrop',
+    severity: 'warning',
+    source: 'quality',
+    defaults: { threshold: 0.5, for: '15m', minSamples: 30 },
+    thresholdUnit: 'score points',
+    thresholdRange: [0, 4],
+    summary: 'Judge score "{{ $labels.criterion }}" of {{ $labels.model }} fell by {{ $value | humanize }} points',
+    description:
+      "The judge's mean score of this criterion is at least {threshold} points (on 1 to 5) below the reference window, with enough judged samples in both: answers got worse while the request metrics may look fine. Open the review queue (`inferwatch review`) to read the worst ones.",
+    doc: {
+      meaning:
+        'The mean of `llm_quality_score` for one model and rubric criterion over the current window is lower than over the reference window (the same window a week earlier, or the day before) by at least the threshold.',
+      why: 'Half a point on a five-point scale is a change a reader notices in the answers, and larger than the wobble of a mean over 30 or more judged samples; fifteen minutes confirms it is not one batch of hard questions.',
+      checks: [
+        "The review queue (`inferwatch review --store ...`): the lowest-scored samples, their prompts and the judge's reasons.",
+        'Recent changes to the model, its checkpoint or quantisation, system prompts and retrieval; output length drift (LLMOutputLengthDrift) often moves with it.',
+        "The judge itself: `llm_judge_requests_total` by outcome (a judge model changed or malformed verdicts rising) and whether the judge's own model changed.",
+      ],
+    },
+    expr: (s, p) => {
+      const n = qualityRecordNames(s);
+      const on = ['model', 'criterion'];
+      return and(
+        and(
+          ge(sub(selector(n.scoreMeanReference), selector(n.scoreMean)), p.threshold),
+          ge(selector(n.scoreCount), p.minSamples),
+          on,
+        ),
+        ge(selector(n.scoreCountReference), p.minSamples),
+        on,
+      );
+    },
+  },
+];
+
 const META_ALERTS: readonly AlertDefinition[] = [
   {
     name: 'InferwatchMetricsAbsent',
@@ -522,6 +599,7 @@ export const ALERT_DEFINITIONS: readonly AlertDefinition[] = [
   ...ENGINE_ALERTS,
   ...GPU_ALERTS,
   ...GATEWAY_ALERTS,
+  ...QUALITY_ALERTS,
   ...META_ALERTS,
 ];
 
@@ -541,6 +619,7 @@ export function alertParams(def: AlertDefinition, overrides: AlertOverrides | un
     quantile: o.quantile ?? (d.quantile as number | undefined) ?? 0.95,
     comparedTo: o.comparedTo ?? (d.comparedTo as Window | undefined) ?? '1h',
     requestRatio: o.requestRatio ?? (d.requestRatio as number | undefined) ?? 0.8,
+    minSamples: o.minSamples ?? (d.minSamples as number | undefined) ?? 1,
   };
 }
 
@@ -625,6 +704,7 @@ export function alertRuleGroups(s: MonitoringSettings): RuleGroup<AlertRule>[] {
   return [
     group('inferwatch-engine-alerts', ['engine', 'gpu']),
     group('inferwatch-gateway-alerts', ['gateway']),
+    group('inferwatch-quality-alerts', ['quality']),
     { name: 'inferwatch-slo-alerts', rules: burnRateAlerts(s) },
     group('inferwatch-meta-alerts', ['meta']),
   ].filter((g) => g.rules.length > 0);

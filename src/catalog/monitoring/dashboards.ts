@@ -251,6 +251,18 @@ export function overviewDashboard(s: MonitoringSettings): DashboardDefinition {
       'itl',
       'Gap between consecutive output chunks at the gateway: decode speed as streamed to callers.',
     ),
+    {
+      id: 'gateway-max-gap',
+      title: 'Largest silence per stream (gateway)',
+      unit: 's',
+      description:
+        "Percentiles of each stream's longest gap between output chunks after its first token, observed when the stream ends: a mid-stream stall shows here while TTFT, E2E and the mean ITL hide it. Above the gateway's stall threshold the stream also counts as stalled (Quality row).",
+      row: 'Latency',
+      series: s.quantiles.map((q) => ({
+        expr: histogramQuantile(q, sumBy(['model', 'le'], gwRate(`${m.maxGap.name}_bucket`))),
+        legend: `${pct(q)} {{model}}`,
+      })),
+    },
     gatewayLatencyPanel(
       s,
       'e2e',

@@ -47,3 +47,11 @@ export {
   type PanelSeries,
   type PanelThreshold,
 } from './dashboards.js';
+export {
+  DRIFT_SIGNALS,
+  qualityRecordNames,
+  qualityRecordingRules,
+  referenceDescription,
+  type DriftSignal,
+} from './quality-rules.js';
+export { interpolate, rateIntervalSeconds, type GrafanaVars } from './grafana-interpolate.js';

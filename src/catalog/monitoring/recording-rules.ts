@@ -26,6 +26,7 @@ import { engineGauge, engineRate, hasSignal } from './normalized-series.js';
 import type { RecordingRule, RuleGroup } from './rule-types.js';
 import type { MonitoringSettings } from './settings.js';
 import { BAD_STATUS_REGEX, gatewayJob, sloEvents } from './slo.js';
+import { qualityRecordingRules } from './quality-rules.js';
 
 /** Latency histograms the rules normalise: the engine signal and the gateway metric of each. */
 export const LATENCIES = {
@@ -279,5 +280,6 @@ export function recordingRuleGroups(
     gpuRecordingRules(settings),
     gatewayRecordingRules(settings),
     sloRecordingRules(settings),
+    qualityRecordingRules(settings),
   ];
 }

@@ -3,6 +3,7 @@
 // into this shape (src/config); every rule, alert, panel and generated file is a pure function of it.
 import type { EngineDialectId } from '../engines/index.js';
 import type { Window } from '../expr/index.js';
+import { DEFAULT_BUCKETS } from '../llm-metrics.js';
 
 /** One HTTP endpoint Prometheus scrapes. */
 export interface ScrapeTarget {
@@ -61,6 +62,22 @@ export interface AlertOverrides {
   readonly quantile?: number;
   readonly comparedTo?: Window;
   readonly requestRatio?: number;
+  readonly minSamples?: number;
+}
+
+/**
+ * Windows of the drift rules: the current window against a reference window, the same length one
+ * `referenceOffset` earlier (a week: same hour, same weekday), or, while that has no data, the `fallbackWindow`
+ * right before the current one. Shares are floored at `epsilon`. The bucket bounds are the gateway's token
+ * histograms' (override them here when the gateway's `buckets` option changes them).
+ */
+export interface DriftSettings {
+  readonly window: Window;
+  readonly referenceOffset: Window;
+  readonly fallbackWindow: Window;
+  readonly epsilon: number;
+  readonly inputTokenBuckets: readonly number[];
+  readonly outputTokenBuckets: readonly number[];
 }
 
 /** Where an SLO's events come from: the gateway's request metrics, or the engines' (every configured dialect). */
@@ -150,6 +167,8 @@ export interface MonitoringSettings {
   readonly collector: CollectorSettings;
   /** Prefix of every `runbook_url`; the alert's section anchor is appended. Default `README.md`. */
   readonly runbookUrl: string;
+  /** Length and quality drift: windows, epsilon and token buckets. */
+  readonly drift: DriftSettings;
   /**
    * The `inferwatch diagnose --serve` receiver Alertmanager sends firing alerts to (on a `continue: true` route), or
    * undefined for none. Alertmanager 0.25's webhook has no file form for its URL, so it is written into the
@@ -233,4 +252,12 @@ export const DEFAULT_MONITORING: MonitoringSettings = {
     backendEndpoint: 'jaeger:4317',
   },
   runbookUrl: 'README.md',
+  drift: {
+    window: '1h',
+    referenceOffset: '1w',
+    fallbackWindow: '1d',
+    epsilon: 1e-4,
+    inputTokenBuckets: DEFAULT_BUCKETS.inputTokens,
+    outputTokenBuckets: DEFAULT_BUCKETS.outputTokens,
+  },
 };

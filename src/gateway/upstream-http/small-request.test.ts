@@ -61,3 +61,24 @@ test('an answer that does not come in time is abandoned at the deadline, and one
   await assert.rejects(smallRequest(big, '/v1/models', { timeoutMs: 2000, maxBytes: 1000 }), /larger than 1000 bytes/);
   assert.equal((await smallRequest(big, '/v1/models', { timeoutMs: 2000, maxBytes: 5000 })).body.length, 5000);
 });
+
+test('a small POST sends its body with its length, and a DELETE without one sends a zero length', async (t) => {
+  const seen: { method?: string; length?: string; body: string }[] = [];
+  const pool = await serve(t, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on('end', () => {
+      seen.push({ method: req.method, length: req.headers['content-length'], body });
+      res.end('{}');
+    });
+  });
+  const body = Buffer.from('{"type":"stall","seconds":40}');
+  await smallRequest(pool, '/admin/faults', { timeoutMs: 2000, method: 'POST', body });
+  await smallRequest(pool, '/admin/faults/f1', { timeoutMs: 2000, method: 'DELETE' });
+  assert.deepEqual(seen, [
+    { method: 'POST', length: String(body.length), body: body.toString() },
+    { method: 'DELETE', length: '0', body: '' },
+  ]);
+});

@@ -1,6 +1,6 @@
-// The gateway's own small requests to a replica (health checks, model lists) on the same kept-alive connections
-// as the relayed streams: one HTTP client per replica. The answer is read whole, within a deadline and a size
-// bound, since nothing here streams.
+// The gateway's own small requests to a replica (health checks, model lists, the dashboard's scrapes and fault
+// buttons) on the same kept-alive connections as the relayed streams: one HTTP client per replica. The answer is
+// read whole, within a deadline and a size bound, since nothing here streams.
 import type { IncomingHttpHeaders } from 'node:http';
 import type { UpstreamController, UpstreamHandler } from './exchange.js';
 import type { OriginPool } from './origin-pool.js';
@@ -20,11 +20,15 @@ export interface SmallRequestOptions {
   /** Refuse an answer larger than this. @default 1 MiB */
   readonly maxBytes?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** @default 'GET' */
+  readonly method?: 'GET' | 'POST' | 'DELETE';
+  /** A body to send (its length is sent with it). */
+  readonly body?: Buffer;
 }
 
 /**
- * GETs `path` from the replica behind `pool` and resolves with the whole answer; rejects on a connection error,
- * the deadline or an answer over the size bound.
+ * Requests `path` (GET unless `method` says otherwise) from the replica behind `pool` and resolves with the whole
+ * answer; rejects on a connection error, the deadline or an answer over the size bound.
  *
  * @example
  * const res = await smallRequest(pool, '/health', { timeoutMs: 2000 }); res.status // 200
@@ -32,7 +36,7 @@ export interface SmallRequestOptions {
 export function smallRequest(pool: OriginPool, path: string, options: SmallRequestOptions): Promise<SmallResponse> {
   return new Promise((resolve, reject) => {
     pool.dispatch(
-      { method: 'GET', path, headers: options.headers ?? {}, body: null },
+      { method: options.method ?? 'GET', path, headers: options.headers ?? {}, body: options.body ?? null },
       new Collector(options, resolve, reject),
     );
   });

@@ -32,6 +32,11 @@ export interface SubmitRequest {
   readonly seed?: number;
   /** Forces the answer's natural length (EOS included), instead of drawing it. */
   readonly naturalTokens?: number;
+  /**
+   * The output follows a grammar (structured output, fixed by the server): the text faults (refusals, short
+   * outputs) leave it alone, as vLLM's guided decoding would not let a model leave the schema.
+   */
+  readonly guided?: boolean;
   /** Receives output as it is produced (streaming servers); virtual-time runs usually leave it out. */
   readonly listener?: SeqListener;
   /**
@@ -296,7 +301,7 @@ export class SimEngine {
       enqueueTime: arrival + c.cost.frontendLatencySeconds,
       listener: req.listener ?? null,
     });
-    if (this.faults.anyActive) this.#applyRequestFaults(seq);
+    if (this.faults.anyActive) this.#applyRequestFaults(seq, req.guided === true);
     // Arrivals come in time order from the server; code driving virtual time may interleave future ones.
     const pending = this.#pending;
     let at = pending.length;
@@ -307,14 +312,14 @@ export class SimEngine {
     return seq;
   }
 
-  #applyRequestFaults(seq: Sequence): void {
-    for (const f of this.faults.active('refusals')) {
+  #applyRequestFaults(seq: Sequence, guided: boolean): void {
+    for (const f of guided ? [] : this.faults.active('refusals')) {
       if (this.#faultRng.next() < f.fraction) {
         seq.refusal = true;
         seq.naturalLen = REFUSAL_PIECES.length + 1;
       }
     }
-    for (const f of this.faults.active('short_outputs')) {
+    for (const f of guided ? [] : this.faults.active('short_outputs')) {
       if (this.#faultRng.next() < f.fraction)
         seq.naturalLen = Math.min(seq.naturalLen, 1 + Math.floor(this.#faultRng.next() * f.tokens));
     }

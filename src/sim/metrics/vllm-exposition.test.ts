@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { VLLM_DIALECTS, DCGM_FIELDS } from '../../catalog/engines/index.js';
 import { SimEngine } from '../engine/sim-engine.js';
 import { submitMany } from '../test-support/workload.js';
-import { findSamples, parsePromText, sampleValue } from '../../telemetry/exposition/prom-text-parser.js';
+import { findSamples, parseExposition, sampleValue } from '../../telemetry/exposition/index.js';
 
 function busyEngine(dialect: 'v1' | 'v0'): SimEngine {
   const e = new SimEngine({ dialect, seed: 21, maxModelLen: 8192, maxNumSeqs: 8 });
@@ -14,10 +14,10 @@ function busyEngine(dialect: 'v1' | 'v0'): SimEngine {
 
 test('V1 exposition has every catalog metric with its type, engine and model_name labels, and vLLM le formatting', () => {
   const e = busyEngine('v1');
-  const scrape = parsePromText(e.renderMetrics());
+  const scrape = parseExposition(e.renderMetrics());
   const model = 'meta-llama/Llama-3.1-8B-Instruct';
   for (const def of VLLM_DIALECTS.v1.metrics) {
-    assert.equal(scrape.families.get(def.name)?.type, def.type, def.name);
+    assert.equal(scrape.types.get(def.name), def.type, def.name);
   }
   for (const s of scrape.samples) {
     assert.equal(s.labels['engine'], '0', s.name);
@@ -28,7 +28,7 @@ test('V1 exposition has every catalog metric with its type, engine and model_nam
   assert.ok(ttftBuckets.includes('1.0') && ttftBuckets.includes('2.5') && ttftBuckets.at(-1) === '+Inf');
   assert.ok(findSamples(scrape, 'vllm:iteration_tokens_total_bucket').some((s) => s.labels['le'] === '16384.0'));
   // Counters carry _total in HELP/TYPE and samples, plus a _created gauge family.
-  assert.equal(scrape.families.get('vllm:num_preemptions_created')?.type, 'gauge');
+  assert.equal(scrape.types.get('vllm:num_preemptions_created'), 'gauge');
   assert.ok(
     findSamples(scrape, 'vllm:request_success_total')
       .map((s) => s.labels['finished_reason'])
@@ -38,7 +38,7 @@ test('V1 exposition has every catalog metric with its type, engine and model_nam
 
 test('V1 exposition values agree with the engine state', () => {
   const e = busyEngine('v1');
-  const scrape = parsePromText(e.renderMetrics());
+  const scrape = parseExposition(e.renderMetrics());
   const st = e.state();
   assert.equal(sampleValue(scrape, 'vllm:num_requests_running'), st.requests.running);
   assert.equal(sampleValue(scrape, 'vllm:num_requests_waiting'), st.requests.waiting);
@@ -58,7 +58,7 @@ test('V1 exposition values agree with the engine state', () => {
     1,
   );
   e.runUntilIdle();
-  const end = parsePromText(e.renderMetrics());
+  const end = parseExposition(e.renderMetrics());
   assert.equal(sampleValue(end, 'vllm:request_success_total', { finished_reason: 'stop' }), 12);
   assert.equal(sampleValue(end, 'vllm:e2e_request_latency_seconds_count'), 12);
   assert.equal(sampleValue(end, 'vllm:request_generation_tokens_sum'), 12 * 50);
@@ -67,8 +67,8 @@ test('V1 exposition values agree with the engine state', () => {
 test('V0 exposition uses the legacy names, the model_name label only and no _created series', () => {
   const e = busyEngine('v0');
   const text = e.renderMetrics();
-  const scrape = parsePromText(text);
-  for (const def of VLLM_DIALECTS.v0.metrics) assert.equal(scrape.families.get(def.name)?.type, def.type, def.name);
+  const scrape = parseExposition(text);
+  for (const def of VLLM_DIALECTS.v0.metrics) assert.equal(scrape.types.get(def.name), def.type, def.name);
   for (const name of [
     'vllm:gpu_cache_usage_perc',
     'vllm:cpu_cache_usage_perc',
@@ -87,7 +87,7 @@ test('DCGM exposition has every field, for every tensor-parallel GPU, consistent
   const e = new SimEngine({ seed: 22, tensorParallelSize: 2 });
   submitMany(e, 32, { prompt: 1000, naturalTokens: 400 });
   e.advanceBy(3);
-  const scrape = parsePromText(e.renderDcgmMetrics('host-a'));
+  const scrape = parseExposition(e.renderDcgmMetrics('host-a'));
   for (const f of DCGM_FIELDS) assert.equal(findSamples(scrape, f.name).length, 2, f.name);
   const g0 = { gpu: '0', Hostname: 'host-a' };
   const total = Math.round(e.config.gpu.memoryBytes / 1048576);
@@ -98,7 +98,7 @@ test('DCGM exposition has every field, for every tensor-parallel GPU, consistent
   assert.equal(findSamples(scrape, 'DCGM_FI_DEV_SM_CLOCK')[0]!.labels['modelName'], 'NVIDIA H100 80GB HBM3');
   e.runUntilIdle();
   e.advanceBy(10);
-  const idle = parsePromText(e.renderDcgmMetrics());
+  const idle = parseExposition(e.renderDcgmMetrics());
   assert.ok(sampleValue(idle, 'DCGM_FI_DEV_GPU_UTIL', { gpu: '0' }) < 5);
   assert.equal(sampleValue(idle, 'DCGM_FI_DEV_CLOCKS_EVENT_REASONS', { gpu: '0' }), 1);
 });

@@ -30,12 +30,31 @@ const common = {
   ignore_eos: z.boolean().nullish(),
 };
 
+/** `response_format`, as vLLM's OpenAI server takes it (a JSON schema is enforced by guided decoding). */
+const responseFormat = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }).loose(),
+  z.object({ type: z.literal('json_object') }).loose(),
+  z
+    .object({
+      type: z.literal('json_schema'),
+      json_schema: z
+        .object({
+          name: z.string().optional(),
+          schema: z.record(z.string(), z.unknown()),
+          strict: z.boolean().nullish(),
+        })
+        .loose(),
+    })
+    .loose(),
+]);
+
 /** POST /v1/chat/completions body. */
 export const chatRequestSchema = z
   .object({
     ...common,
     messages: z.array(message).min(1),
     max_completion_tokens: z.number().int().nullish(),
+    response_format: responseFormat.nullish(),
   })
   .loose();
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

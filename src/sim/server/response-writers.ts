@@ -16,21 +16,27 @@ export interface ResponseContext {
   readonly kind: 'chat' | 'completion';
   readonly includeUsage: boolean;
   readonly continuousUsage: boolean;
+  /** The answer's token texts when it is fixed in advance (structured output), else the generator's. */
+  readonly pieces?: readonly string[];
   /** Called once the response is complete or cut (for connection bookkeeping). */
   readonly onDone: () => void;
 }
 
-/** Text of output token `i` of a finished-or-running request (the EOS token has no text). */
-export function tokenText(seq: Sequence, i: number): string {
+/**
+ * Text of output token `i` of a finished-or-running request (the EOS token has no text); `pieces` is the answer
+ * fixed in advance by structured output.
+ */
+export function tokenText(seq: Sequence, i: number, pieces?: readonly string[]): string {
   if (seq.finishReason === 'stop' && i === seq.numOutput - 1) return '';
+  if (pieces !== undefined) return pieces[i] ?? '';
   if (seq.refusal) return REFUSAL_PIECES[i] ?? '';
   return pieceAt(seq.genSeed, i);
 }
 
 /** The whole answer text so far. */
-export function answerText(seq: Sequence): string {
+export function answerText(seq: Sequence, pieces?: readonly string[]): string {
   let s = '';
-  for (let i = 0; i < seq.numOutput; i++) s += tokenText(seq, i);
+  for (let i = 0; i < seq.numOutput; i++) s += tokenText(seq, i, pieces);
   return s;
 }
 
@@ -88,7 +94,7 @@ export class StreamingWriter implements SeqListener {
     const n = seq.numOutput;
     for (let i = this.#sent; i < n; i++) {
       const last = done && seq.finishReason !== 'error' && i === n - 1;
-      out += this.#chunk(seq, tokenText(seq, i), last ? seq.finishReason : null);
+      out += this.#chunk(seq, tokenText(seq, i, this.#ctx.pieces), last ? seq.finishReason : null);
     }
     this.#sent = n;
     if (!done) {
@@ -153,7 +159,7 @@ export class FullResponseWriter implements SeqListener {
       return;
     }
     const c = this.#ctx;
-    const text = JSON.stringify(answerText(seq));
+    const text = JSON.stringify(answerText(seq, c.pieces));
     const usage = `{"prompt_tokens":${seq.promptLen},"total_tokens":${seq.promptLen + seq.numOutput},"completion_tokens":${seq.numOutput},"prompt_tokens_details":null}`;
     const body =
       c.kind === 'chat'

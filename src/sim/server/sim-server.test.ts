@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { countTokens, loadTokenizer } from '../../tokenizer/index.js';
 import { InvalidOptionError } from '../../errors/index.js';
-import { parsePromText, sampleValue } from '../../telemetry/exposition/prom-text-parser.js';
+import { parseExposition, sampleValue } from '../../telemetry/exposition/index.js';
 import { postJson, readSse, waitFor } from '../test-support/http.js';
 import { startSimServer, type SimServer, type SimServerOptions } from './sim-server.js';
 
@@ -236,7 +236,7 @@ test('a client that disconnects mid-stream aborts its request and frees its bloc
     };
     return st.requests.running === 0 && st.kvCache.usedGpuBlocks === 0;
   });
-  const scrape = parsePromText(await (await fetch(`${sim.url}/metrics`)).text());
+  const scrape = parseExposition(await (await fetch(`${sim.url}/metrics`)).text());
   assert.equal(sampleValue(scrape, 'vllm:request_success_total', { finished_reason: 'abort' }), 1);
   sim.engine.scheduler.pool.checkInvariants();
 });
@@ -252,9 +252,9 @@ test('models, health and metrics endpoints answer like vLLM', async (t) => {
   assert.equal((await fetch(`${sim.url}/health`)).status, 200);
   const m = await fetch(`${sim.url}/metrics`);
   assert.match(m.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
-  const scrape = parsePromText(await m.text());
+  const scrape = parseExposition(await m.text());
   assert.equal(sampleValue(scrape, 'vllm:gpu_cache_usage_perc', { model_name: 'my-model' }), 0);
-  const dcgm = parsePromText(await (await fetch(`${sim.url}/dcgm/metrics`)).text());
+  const dcgm = parseExposition(await (await fetch(`${sim.url}/dcgm/metrics`)).text());
   assert.ok(sampleValue(dcgm, 'DCGM_FI_DEV_FB_USED', { gpu: '0' }) > 60000);
   assert.equal((await fetch(`${sim.url}/nope`)).status, 404);
   assert.equal((await fetch(`${sim.url}/v1/chat/completions`)).status, 405);

@@ -18,7 +18,9 @@ import { ContextLengthError, EngineUnavailableError, SimEngine } from '../engine
 import { faultSchema, type FaultSpec } from '../faults/fault-schema.js';
 import type { Sequence } from '../scheduler/sequence.js';
 import { chatPromptTokens, completionPromptTokens, type TemplateMessage } from '../text/chat-template.js';
-import { hash3 } from '../text/prng.js';
+import { hash2, hash3, Prng } from '../text/prng.js';
+import { UnsupportedSchemaError } from '../text/json-from-schema.js';
+import { structuredText, tokenPieces, type ResponseFormat } from '../text/structured-output.js';
 import {
   chatRequestSchema,
   completionRequestSchema,
@@ -168,6 +170,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
   });
   const sockets = new Set<Socket>();
   let requestCounter = 0;
+  let formatCounter = 0;
   const served = config.servedModelName;
 
   const nextId = (prefix: string): string => {
@@ -234,6 +237,10 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         `The server is overloaded: ${engine.numWaiting} requests are waiting (limit ${config.maxWaitingRequests}). Retry later.`,
       );
     }
+    const pieces =
+      kind === 'chat'
+        ? structuredPieces((r as ChatRequest).response_format, hash2(config.seed, formatCounter++))
+        : undefined;
     const stream = r.stream === true;
     let done = false;
     const ctx: ResponseContext = {
@@ -243,6 +250,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       kind,
       includeUsage: r.stream_options?.include_usage === true,
       continuousUsage: r.stream_options?.include_usage === true && r.stream_options.continuous_usage_stats === true,
+      ...(pieces !== undefined ? { pieces } : {}),
       onDone: () => {
         done = true;
       },
@@ -254,6 +262,7 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
         prompt,
         ...(maxTokens != null ? { maxTokens } : {}),
         ...(r.seed != null ? { seed: r.seed } : {}),
+        ...(pieces !== undefined ? { naturalTokens: pieces.length + 1, guided: true } : {}),
         ignoreEos: r.ignore_eos === true,
         listener,
       });
@@ -436,4 +445,26 @@ export async function startSimServer(options: SimServerOptions = {}): Promise<Si
       }
     },
   };
+}
+
+/**
+ * The answer's token texts for a structured `response_format` (fixed now, from `seed`), or undefined for free
+ * text. A schema the simulator cannot honour is a 400 naming the keyword, as vLLM refuses schemas it cannot
+ * compile.
+ */
+function structuredPieces(format: ChatRequest['response_format'], seed: number): string[] | undefined {
+  if (format == null) return undefined;
+  let text: string | undefined;
+  try {
+    const f: ResponseFormat =
+      format.type === 'json_schema'
+        ? { type: 'json_schema', schema: format.json_schema.schema }
+        : { type: format.type };
+    text = structuredText(f, new Prng(seed));
+  } catch (err) {
+    if (err instanceof UnsupportedSchemaError)
+      throw badRequest(`Invalid response_format: ${err.message}.`, 'response_format');
+    throw err;
+  }
+  return text === undefined ? undefined : tokenPieces(text);
 }

@@ -19,7 +19,9 @@ export const CUSTOM: MonitoringSettings = resolveMonitoring({
     VLLMKVCacheHigh: { threshold: 0.85, for: '10m' },
     VLLMTTFTDegradation: { quantile: 0.99, threshold: 2.5 },
     LLMTruncationHigh: { enabled: false },
+    LLMQualityScoreDrop: { threshold: 0.3, minSamples: 50 },
   },
+  drift: { window: '2h', fallbackWindow: '3d' },
   slos: [
     { name: 'availability', kind: 'availability', objective: 0.995 },
     {
@@ -52,6 +54,9 @@ export const LEGACY_NO_SLO: MonitoringSettings = resolveMonitoring({
     LLMEmptyResponses: { enabled: false },
     LLMTruncationHigh: { enabled: false },
     LLMUpstreamReplicaDown: { enabled: false },
+    LLMOutputLengthDrift: { enabled: false },
+    LLMInputLengthDrift: { enabled: false },
+    LLMQualityScoreDrop: { enabled: false },
     LLMErrorBudgetBurn: { enabled: false },
   },
   receivers: {

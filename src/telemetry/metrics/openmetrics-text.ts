@@ -34,6 +34,46 @@ interface MetricLike {
     | { name: string; help: string; type: string; values?: Value[] };
 }
 
+/** One sample of a family to write. */
+export interface OpenMetricsSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string | number>>;
+  readonly value: number;
+  /** Seconds since the epoch. */
+  readonly timestamp?: number;
+  readonly exemplar?: ExportedExemplar;
+}
+
+/** One metric family to write: its samples follow its `# TYPE` and `# HELP` lines. */
+export interface OpenMetricsFamily {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown';
+  readonly help: string;
+  readonly samples: Iterable<OpenMetricsSample>;
+}
+
+/**
+ * Writes families as OpenMetrics text, ending with `# EOF`: what {@link renderOpenMetrics} serves, and (with
+ * timestamps) what `promtool tsdb create-blocks-from openmetrics` loads.
+ *
+ * @example formatOpenMetrics([{ name: 'up', type: 'gauge', help: 'Up.', samples: [{ name: 'up', labels: {}, value: 1, timestamp: 1.7e9 }] }])
+ */
+export function formatOpenMetrics(families: Iterable<OpenMetricsFamily>): string {
+  const out: string[] = [];
+  for (const f of families) {
+    out.push(`# TYPE ${f.name} ${f.type}`, `# HELP ${f.name} ${escapeHelp(f.help)}`);
+    for (const s of f.samples) {
+      let line = `${s.name}${formatLabels(s.labels)} ${formatValue(s.value)}`;
+      if (s.timestamp !== undefined) line += ` ${s.timestamp}`;
+      const ex = s.exemplar;
+      if (ex !== undefined) line += ` # ${formatLabels(ex.labelSet) || '{}'} ${formatValue(ex.value)} ${ex.timestamp}`;
+      out.push(line);
+    }
+  }
+  out.push('# EOF', '');
+  return out.join('\n');
+}
+
 /**
  * Renders every metric of `registry` as OpenMetrics text, ending with `# EOF`.
  *
@@ -41,7 +81,7 @@ interface MetricLike {
  * res.writeHead(200, { 'content-type': OPENMETRICS_CONTENT_TYPE }); res.end(await renderOpenMetrics(registry));
  */
 export async function renderOpenMetrics(registry: Registry): Promise<string> {
-  const out: string[] = [];
+  const families: OpenMetricsFamily[] = [];
   for (const metric of registry.getMetricsAsArray() as unknown as MetricLike[]) {
     const m = await metric.get();
     const counter = m.type === 'counter';
@@ -49,21 +89,18 @@ export async function renderOpenMetrics(registry: Registry): Promise<string> {
     const family = counter ? m.name.replace(/_total$/, '') : m.name;
     const type =
       m.type === 'counter' || m.type === 'gauge' || m.type === 'histogram' || m.type === 'summary' ? m.type : 'unknown';
-    out.push(`# TYPE ${family} ${type}`, `# HELP ${family} ${escapeHelp(m.help)}`);
-    for (const v of m.values ?? []) {
+    const samples = (m.values ?? []).map((v): OpenMetricsSample => {
       let name = v.metricName ?? m.name;
       if (counter && name === m.name) name = `${family}_total`;
       const labels = v.sharedLabels ? { ...v.labels, ...v.sharedLabels } : v.labels;
-      let line = `${name}${formatLabels(labels)} ${formatValue(v.value)}`;
-      const ex = v.exemplar;
       // prom-client's own histograms export `exemplar: null` when there is none.
-      if (ex !== undefined && ex !== null)
-        line += ` # ${formatLabels(ex.labelSet) || '{}'} ${formatValue(ex.value)} ${ex.timestamp}`;
-      out.push(line);
-    }
+      return v.exemplar !== undefined && v.exemplar !== null
+        ? { name, labels, value: v.value, exemplar: v.exemplar }
+        : { name, labels, value: v.value };
+    });
+    families.push({ name: family, type, help: m.help, samples });
   }
-  out.push('# EOF', '');
-  return out.join('\n');
+  return formatOpenMetrics(families);
 }
 
 function formatLabels(labels: Readonly<Record<string, string | number>>): string {

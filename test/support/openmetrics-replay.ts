@@ -1,8 +1,6 @@
-// Test support: a recorded incident as OpenMetrics text with timestamps, turned into TSDB blocks by
-// `promtool tsdb create-blocks-from openmetrics`, so a real Prometheus can answer queries about a past incident.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promtool } from './tools.js';
+// Test support: a recorded incident as OpenMetrics text with timestamps, for startPrometheus's `openMetrics` option
+// (which turns it into TSDB blocks with `promtool tsdb create-blocks-from openmetrics`), so a real Prometheus can
+// answer queries about a past incident.
 
 /** One series of a replay: its labels and a value for each sample time. */
 export interface ReplaySeries {
@@ -31,13 +29,4 @@ export function openMetricsReplay(series: readonly ReplaySeries[], start: number
   }
   out.push('# EOF', '');
   return out.join('\n');
-}
-
-/** Writes `text` and runs promtool to create blocks from it in `dataDir`. */
-export async function backfill(dataDir: string, text: string): Promise<void> {
-  mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, '..', 'replay.om');
-  writeFileSync(file, text);
-  const r = await promtool(['tsdb', 'create-blocks-from', 'openmetrics', file, dataDir]);
-  if (r.code !== 0) throw new Error(`promtool create-blocks-from failed: ${r.stderr || r.stdout}`);
 }

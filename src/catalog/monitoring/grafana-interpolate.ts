@@ -1,6 +1,6 @@
 // Grafana's template substitution for the Prometheus data source, as it runs before a panel query is sent:
 // `$__rate_interval`, `$__interval` and dashboard variables. Tests run every panel's query through it against a
-// real Prometheus; the embedded dashboard page can use it the same way.
+// real Prometheus; the dashboard page binds the same values into the expression trees (src/dashboard).
 
 /**
  * Grafana's `$__rate_interval`: max($__interval + scrape interval, 4 × scrape interval), in seconds, where the
@@ -20,7 +20,11 @@ export interface GrafanaVars {
   readonly variables: Readonly<Record<string, string | readonly string[]>>;
 }
 
-const escapeRegex = (v: string): string => v.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+/**
+ * Grafana's prometheusSpecialRegexEscape: the value goes into the text of a double-quoted PromQL string, so each
+ * regex escape is written with two backslashes (PromQL's unquoting turns `\\.` back into the regex `\.`).
+ */
+const escapeRegex = (v: string): string => v.replace(/\\/g, '\\\\\\\\').replace(/[$^*{}[\]'+?.()|]/g, '\\\\$&');
 
 /** The query text Grafana sends for `expr`. */
 export function interpolate(expr: string, vars: GrafanaVars): string {

@@ -1,54 +1,56 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExpositionSyntaxError, parseExposition } from './exposition-parser.js';
+import { ExpositionSyntaxError, parseExposition, parseSampleValue } from './exposition-parser.js';
 
 const cases: {
   name: string;
   text: string;
-  series: { name: string; labels: Record<string, string> }[];
+  samples: { name: string; labels: Record<string, string>; value: number; timestamp?: number }[];
   types?: Record<string, string>;
 }[] = [
   {
     name: 'text format 0.0.4: HELP and TYPE lines, labelled and bare samples',
     text: '# HELP vllm:num_requests_waiting Number of requests waiting.\n# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{engine="0",model_name="m"} 0.0\nup 1\n',
-    series: [
-      { name: 'vllm:num_requests_waiting', labels: { engine: '0', model_name: 'm' } },
-      { name: 'up', labels: {} },
+    samples: [
+      { name: 'vllm:num_requests_waiting', labels: { engine: '0', model_name: 'm' }, value: 0 },
+      { name: 'up', labels: {}, value: 1 },
     ],
     types: { 'vllm:num_requests_waiting': 'gauge' },
   },
   {
     name: 'escaped label values: backslash, quote, newline; a comma and a brace inside a value',
     text: 'x{a="b\\\\c",d="say \\"hi\\"",e="l1\\nl2",f="{,}"} 1\n',
-    series: [{ name: 'x', labels: { a: 'b\\c', d: 'say "hi"', e: 'l1\nl2', f: '{,}' } }],
+    samples: [{ name: 'x', labels: { a: 'b\\c', d: 'say "hi"', e: 'l1\nl2', f: '{,}' }, value: 1 }],
   },
   {
     name: 'special values, exponents, timestamps, CRLF line ends and a trailing comma',
     text: 'a +Inf\r\nb{x="1",} -Inf 1700000000000\r\nc NaN\r\nd 1.5e+09\r\n',
-    series: ['a', 'b', 'c', 'd'].map((name) => ({
-      name,
-      labels: name === 'b' ? { x: '1' } : ({} as Record<string, string>),
-    })),
+    samples: [
+      { name: 'a', labels: {}, value: Infinity },
+      { name: 'b', labels: { x: '1' }, value: -Infinity, timestamp: 1700000000000 },
+      { name: 'c', labels: {}, value: Number.NaN },
+      { name: 'd', labels: {}, value: 1.5e9 },
+    ],
   },
   {
     name: 'OpenMetrics: a counter family without _total, exemplars, # UNIT and # EOF',
-    text: '# TYPE llm_ttft_seconds histogram\n# UNIT llm_ttft_seconds seconds\nllm_ttft_seconds_bucket{le="1"} 3 # {trace_id="abc"} 0.7 1700000000.1\n# TYPE llm_requests counter\nllm_requests_total{status="success"} 2\nllm_requests_created{status="success"} 1.7e9\n# EOF\n',
-    series: [
-      { name: 'llm_ttft_seconds_bucket', labels: { le: '1' } },
-      { name: 'llm_requests_total', labels: { status: 'success' } },
-      { name: 'llm_requests_created', labels: { status: 'success' } },
+    text: '# TYPE llm_ttft_seconds histogram\n# UNIT llm_ttft_seconds seconds\nllm_ttft_seconds_bucket{le="1"} 3 # {trace_id="abc"} 0.7 1700000000.1\n# TYPE llm_requests counter\nllm_requests_total{status="success"} 2 1764672000.5\nllm_requests_created{status="success"} 1.7e9\n# EOF\n',
+    samples: [
+      { name: 'llm_ttft_seconds_bucket', labels: { le: '1' }, value: 3 },
+      { name: 'llm_requests_total', labels: { status: 'success' }, value: 2, timestamp: 1764672000.5 },
+      { name: 'llm_requests_created', labels: { status: 'success' }, value: 1.7e9 },
     ],
     types: { llm_ttft_seconds: 'histogram', llm_requests: 'counter' },
   },
   {
     name: 'a quoted UTF-8 metric name inside the braces (Prometheus 3)',
     text: '{"my.metric", job="x"} 1\n',
-    series: [{ name: 'my.metric', labels: { job: 'x' } }],
+    samples: [{ name: 'my.metric', labels: { job: 'x' }, value: 1 }],
   },
   {
     name: 'a declared family without samples: its type, no series',
     text: '# HELP vllm:request_success_total Count.\n# TYPE vllm:request_success_total counter\n',
-    series: [],
+    samples: [],
     types: { 'vllm:request_success_total': 'counter' },
   },
 ];
@@ -56,7 +58,7 @@ const cases: {
 for (const c of cases) {
   test(`parseExposition reads ${c.name}`, () => {
     const e = parseExposition(c.text);
-    assert.deepEqual(e.series, c.series);
+    assert.deepEqual(e.samples, c.samples);
     if (c.types) assert.deepEqual(Object.fromEntries(e.types), c.types);
   });
 }
@@ -78,5 +80,26 @@ for (const c of bad) {
       () => parseExposition(c.text),
       (err: unknown) => err instanceof ExpositionSyntaxError && err.line === c.line && c.message.test(err.message),
     );
+  });
+}
+
+const values: [string, number | undefined][] = [
+  ['1', 1],
+  ['-0.5', -0.5],
+  ['.5', 0.5],
+  ['1e-05', 1e-5],
+  ['1.234567e+06', 1234567],
+  ['+Inf', Infinity],
+  ['Inf', Infinity],
+  ['-Inf', -Infinity],
+  ['NaN', Number.NaN],
+  ['', undefined],
+  ['abc', undefined],
+  ['1,5', undefined],
+];
+
+for (const [text, want] of values) {
+  test(`parseSampleValue reads "${text}" as ${want}`, () => {
+    assert.deepEqual(parseSampleValue(text), want);
   });
 }

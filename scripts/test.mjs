@@ -43,12 +43,26 @@ if (files.length === 0) {
 // Tests start real servers on port 0 and measure real streams; two files per core keeps I/O-bound files busy
 // without starving the timing-sensitive ones.
 const concurrency = Math.max(2, availableParallelism() * 2);
-run(process.execPath, [
-  '--import',
-  'tsx',
-  '--test',
-  `--test-concurrency=${concurrency}`,
-  '--test-timeout=180000',
-  '--test-reporter=spec',
-  ...files,
-]);
+const runner = ['--import', 'tsx', '--test', '--test-reporter=spec'];
+// *.serial.test.ts files drive a whole stack through a sequence of live incidents, each judged against a baseline
+// of the minutes before: they run after the rest, one at a time (no other test competing for the CPU), with room for
+// their length.
+const serial = files.filter((f) => f.endsWith('.serial.test.ts'));
+const parallel = files.filter((f) => !f.endsWith('.serial.test.ts'));
+const status = [];
+if (parallel.length > 0)
+  status.push(
+    spawnSync(
+      process.execPath,
+      [...runner, `--test-concurrency=${concurrency}`, '--test-timeout=180000', ...parallel],
+      { stdio: 'inherit', cwd: root },
+    ).status,
+  );
+if (serial.length > 0)
+  status.push(
+    spawnSync(process.execPath, [...runner, '--test-concurrency=1', '--test-timeout=600000', ...serial], {
+      stdio: 'inherit',
+      cwd: root,
+    }).status,
+  );
+process.exit(status.every((s) => s === 0) ? 0 : 1);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { register as bench } from './bench.js';
 import { register as dashboard } from './dashboard.js';
+import { register as diagnose } from './diagnose.js';
 import { register as gateway } from './gateway.js';
 import { register as generate } from './generate.js';
 import { register as lint } from './lint.js';
@@ -23,4 +24,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   bench,
   quality,
   review,
+  diagnose,
 ];

@@ -174,6 +174,10 @@ const schema = z
       })
       .strict()
       .optional(),
+    diagnose: z
+      .object({ receiverUrl: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -347,6 +351,37 @@ function resolveSlos(raw: RawMonitoring, dialects: readonly EngineDialectId[]): 
 }
 
 /**
+ * The diagnose receiver's URL, written as is into alertmanager.yml (Alertmanager 0.25's webhook_configs has no file
+ * form for `url`): an http(s) URL that carries no credentials, since the file is not a secret.
+ */
+function checkReceiverUrl(value: string): string {
+  const key = keyPath(['diagnose', 'receiverUrl']);
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new InvalidOptionError(
+      key,
+      'is not a URL',
+      "Give the receiver's URL, e.g. http://inferwatch-diagnose:9095/alerts",
+    );
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new InvalidOptionError(
+      key,
+      `${u.protocol} is not http(s)`,
+      'Give e.g. http://inferwatch-diagnose:9095/alerts',
+    );
+  if (u.username || u.password || u.search)
+    throw new InvalidOptionError(
+      key,
+      'carries credentials (user:password@ or a query string)',
+      "It is written into alertmanager.yml, which is not a secret (Alertmanager 0.25's webhook has no url_file): keep the receiver on a private network instead",
+    );
+  return value;
+}
+
+/**
  * Validates the `monitoring:` section (undefined: all defaults) into settings. `derived` supplies the targets the
  * gateway keys imply. Throws InvalidOptionError naming the key path and the fix.
  */
@@ -426,7 +461,9 @@ export function resolveMonitoring(input: unknown, derived: DerivedTargets = {}):
     ...d.receivers,
     ...(raw.receivers as Partial<Record<'pager' | 'chat' | 'watchdog', ReceiverSettings>> | undefined),
   };
+  const diagnose = raw.diagnose ? { receiverUrl: checkReceiverUrl(raw.diagnose.receiverUrl) } : undefined;
   return {
+    ...(diagnose ? { diagnose } : {}),
     engineDialects,
     targets,
     intervals,

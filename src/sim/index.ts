@@ -10,6 +10,14 @@ export {
 } from './engine/sim-engine.js';
 export { startSimServer, type SimServer, type SimServerOptions } from './server/sim-server.js';
 export {
+  startSimFleet,
+  fleetReplicaNames,
+  MAX_FLEET_REPLICAS,
+  type SimFleet,
+  type SimFleetOptions,
+  type FleetReplica,
+} from './fleet/sim-fleet.js';
+export {
   resolveSimConfig,
   simEngineOptionsSchema,
   outputLengthSchema,
@@ -26,6 +34,8 @@ export {
   faultSchema,
   faultTimelineSchema,
   FAULT_TYPES,
+  THROTTLE_REASONS,
+  type ThrottleReason,
   type FaultSpec,
   type FaultInput,
   type FaultType,

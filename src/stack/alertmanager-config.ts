@@ -1,6 +1,7 @@
 // alertmanager/alertmanager.yml: critical alerts page, warnings go to chat, the Watchdog to its own receiver;
 // grouping by alertname, model and replica; KV exhaustion inhibits its consequences on the same replica, and a
-// critical alert inhibits the warning of the same name. Credentials only by file (Alertmanager 0.25's *_file).
+// critical alert inhibits the warning of the same name. Credentials only by file (Alertmanager 0.25's *_file). With
+// `monitoring.diagnose.receiverUrl`, every alert but the Watchdog also goes to `inferwatch diagnose --serve` first.
 import { BURN_RATE_ALERT, type MonitoringSettings, type ReceiverSettings } from '../catalog/index.js';
 import { GENERATED, yamlFile } from './yaml-text.js';
 
@@ -53,8 +54,24 @@ function receiver(name: string, r: ReceiverSettings): Record<string, unknown> {
   }
 }
 
-/** The routing tree. */
-export function route(): Record<string, unknown> {
+/**
+ * The route to the `inferwatch diagnose --serve` receiver: every alert but the Watchdog, one group per label set
+ * (`...`), sent at once, and `continue: true` so the routes after it (paging, chat) still get every alert.
+ */
+export function diagnoseRoute(): Record<string, unknown> {
+  return {
+    receiver: 'diagnose',
+    matchers: ['alertname != "Watchdog"'],
+    group_by: ['...'],
+    group_wait: '0s',
+    group_interval: '5m',
+    repeat_interval: '4h',
+    continue: true,
+  };
+}
+
+/** The routing tree (with the diagnose receiver's route first when one is configured). */
+export function route(s?: Pick<MonitoringSettings, 'diagnose'>): Record<string, unknown> {
   return {
     receiver: 'chat',
     group_by: GROUP_BY,
@@ -62,6 +79,7 @@ export function route(): Record<string, unknown> {
     group_interval: '5m',
     repeat_interval: '4h',
     routes: [
+      ...(s?.diagnose ? [diagnoseRoute()] : []),
       // The dead man's switch: repeated often, so its silence is noticed within minutes.
       {
         receiver: 'watchdog',
@@ -79,12 +97,20 @@ export function route(): Record<string, unknown> {
 /** alertmanager/alertmanager.yml */
 export function alertmanagerConfigFile(s: MonitoringSettings): string {
   const doc = {
-    route: route(),
+    route: route(s),
     inhibit_rules: INHIBIT_RULES,
     receivers: [
       receiver('pager', s.receivers.pager),
       receiver('chat', s.receivers.chat),
       receiver('watchdog', s.receivers.watchdog),
+      ...(s.diagnose
+        ? [
+            {
+              name: 'diagnose',
+              webhook_configs: [{ url: s.diagnose.receiverUrl, send_resolved: false, max_alerts: 0 }],
+            },
+          ]
+        : []),
     ],
   };
   return yamlFile(
@@ -92,6 +118,12 @@ export function alertmanagerConfigFile(s: MonitoringSettings): string {
       GENERATED,
       'Credentials are read from the files named here (routing_key_file, api_url_file); put them next to Alertmanager,',
       `never in this file. ${BURN_RATE_ALERT} pages (critical) and tickets (warning) follow the same routes.`,
+      ...(s.diagnose
+        ? [
+            'Firing alerts also go to `inferwatch diagnose --serve` (continue: true, so paging never waits for it); its URL is',
+            "written here because Alertmanager 0.25's webhook has no file form for it: it must not carry a secret.",
+          ]
+        : []),
     ],
     doc,
   );

@@ -17,7 +17,7 @@ export {
   type RuleDoc,
   type RuleGroupDoc,
 } from './rule-files.js';
-export { alertmanagerConfigFile, route, GROUP_BY, INHIBIT_RULES } from './alertmanager-config.js';
+export { alertmanagerConfigFile, route, diagnoseRoute, GROUP_BY, INHIBIT_RULES } from './alertmanager-config.js';
 export { dashboardJson, dashboardFiles } from './grafana-dashboards.js';
 export { datasourcesFile, dashboardProviderFile } from './grafana-provisioning.js';
 export { interpolate, rateIntervalSeconds, type GrafanaVars } from '../catalog/index.js';

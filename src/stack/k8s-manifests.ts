@@ -111,6 +111,17 @@ export function k8sObjects(
         groupInterval: '5m',
         repeatInterval: '4h',
         routes: [
+          ...(s.diagnose
+            ? [
+                {
+                  receiver: 'diagnose',
+                  matchers: [{ name: 'alertname', value: 'Watchdog', matchType: '!=' as const }],
+                  groupBy: ['...'],
+                  groupWait: '0s',
+                  continue: true,
+                },
+              ]
+            : []),
           {
             receiver: 'watchdog',
             matchers: [eqMatch('alertname', 'Watchdog')],
@@ -126,6 +137,9 @@ export function k8sObjects(
         receiver('pager', s.receivers.pager),
         receiver('chat', s.receivers.chat),
         receiver('watchdog', s.receivers.watchdog),
+        ...(s.diagnose
+          ? [{ name: 'diagnose', webhookConfigs: [{ url: s.diagnose.receiverUrl, sendResolved: false }] }]
+          : []),
       ] as never,
       inhibitRules: [
         {

@@ -8,7 +8,7 @@ import { DEFAULT_MONITORING, overviewDashboard } from '../../src/catalog/index.j
 import { gatewayDashboard, type SimulatedReplica } from '../../src/cli/dashboard-composition.js';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
 import { startGateway } from '../../src/gateway/index.js';
-import { startSimServer, type SimServer } from '../../src/sim/index.js';
+import { FAULT_TYPES, startSimServer, type SimServer } from '../../src/sim/index.js';
 
 const KEY = 'sk-dashboard-test-0123456789';
 
@@ -79,7 +79,7 @@ test('the page lays out the catalog overview in order, with a CSP, its files ser
   );
   assert.deepEqual(config.faults?.replicas, ['sim']);
   assert.ok(config.faults?.buttons.some((b) => b.id === 'stall' && b.label === 'stall 40 s'));
-  assert.equal(config.faults?.buttons.length, 7);
+  assert.equal(config.faults?.buttons.length, FAULT_TYPES.length, 'one button per fault type');
 
   for (const name of ['dashboard.js', 'format.js', 'dashboard.css', 'uPlot.esm.js', 'uPlot.min.css']) {
     const a = await fetch(`${s.url}/dashboard/assets/${name}`);

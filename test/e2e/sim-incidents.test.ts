@@ -112,12 +112,12 @@ test('a stall fault is a gap in a live stream and an outlier in the ITL histogra
   assert.equal(total - under, 1, 'exactly one inter-token gap above 1 s');
 });
 
-test('a slow fault throttles the DCGM clocks and raises the engine ITL', async (t) => {
+test('a throttle fault lowers the DCGM clocks, sets its reason bits and raises the engine ITL', async (t) => {
   const sim = await start(t, {});
-  await postJson(`${sim.url}/admin/faults`, { type: 'slow', factor: 4, seconds: 60 });
+  await postJson(`${sim.url}/admin/faults`, { type: 'throttle', factor: 4, reason: 'hw_thermal', seconds: 60 });
   const d = await scrape(`${sim.url}/dcgm/metrics`);
   assert.equal(sampleValue(d, 'DCGM_FI_DEV_SM_CLOCK', { gpu: '0' }), 495);
-  assert.equal(sampleValue(d, 'DCGM_FI_DEV_CLOCKS_EVENT_REASONS', { gpu: '0' }) & 0x40, 0x40);
+  assert.equal(sampleValue(d, 'DCGM_FI_DEV_CLOCKS_EVENT_REASONS', { gpu: '0' }) & 0x48, 0x48);
   const res = await postJson(`${sim.url}/v1/completions`, {
     model: MODEL,
     prompt: 'x',
@@ -130,4 +130,27 @@ test('a slow fault throttles the DCGM clocks and raises the engine ITL', async (
     sampleValue(s, 'vllm:inter_token_latency_seconds_sum') / sampleValue(s, 'vllm:inter_token_latency_seconds_count');
   // Batch-1 decode is about 7.6 ms unthrottled; four times slower under the fault.
   assert.ok(mean > 0.025, `mean ITL ${mean}`);
+});
+
+test('a hang fault over HTTP: /health stays 200 while nothing runs, waiting grows and no token comes', async (t) => {
+  const sim = await start(t, {});
+  await postJson(`${sim.url}/admin/faults`, { type: 'hang', seconds: 60 });
+  const controllers = await openStreams(sim, 3, 50);
+  await waitFor('three requests waiting', async () => {
+    const s = await scrape(`${sim.url}/metrics`);
+    return sampleValue(s, 'vllm:num_requests_waiting') === 3;
+  });
+  const s = await scrape(`${sim.url}/metrics`);
+  assert.equal(sampleValue(s, 'vllm:num_requests_running'), 0);
+  assert.equal(sampleValue(s, 'vllm:kv_cache_usage_perc'), 0);
+  assert.equal(sampleValue(s, 'vllm:generation_tokens_total'), 0);
+  assert.equal((await fetch(`${sim.url}/health`)).status, 200);
+  const state = (await (await fetch(`${sim.url}/admin/state`)).json()) as { status: string };
+  assert.equal(state.status, 'hung');
+  await fetch(`${sim.url}/admin/faults`, { method: 'DELETE' });
+  await waitFor('tokens once the hang is cleared', async () => {
+    const after = await scrape(`${sim.url}/metrics`);
+    return sampleValue(after, 'vllm:generation_tokens_total') > 0;
+  });
+  for (const ac of controllers) ac.abort();
 });

@@ -64,7 +64,8 @@ function orAll(parts: SeriesExpr[], what: string): SeriesExpr {
 const toModel = (e: SeriesExpr): SeriesExpr => copyLabel(e, 'model_name', 'model');
 
 /**
- * The instant value of a gauge signal in every dialect, `model` added.
+ * The instant value of a gauge signal in every dialect, `model` added. `matchers(d)` adds per-dialect matchers
+ * (`model_name="..."` to read one model).
  *
  * @example renderPromQL(engineGauge(s, ['kv_cache_usage']))
  * // label_replace(vllm:kv_cache_usage_perc, "model", ...) or label_replace(vllm:gpu_cache_usage_perc, ...) or ...
@@ -72,9 +73,10 @@ const toModel = (e: SeriesExpr): SeriesExpr => copyLabel(e, 'model_name', 'model
 export function engineGauge(
   settings: Pick<MonitoringSettings, 'engineDialects'>,
   signals: readonly EngineSignal[],
+  matchers: (d: DialectMetric) => readonly Matcher[] = () => [],
 ): SeriesExpr {
   return orAll(
-    dialectMetrics(settings, signals).map(({ metric }) => toModel(selector(metric.name))),
+    dialectMetrics(settings, signals).map((dm) => toModel(selector(dm.metric.name, matchers(dm)))),
     signals.join('/'),
   );
 }

@@ -169,6 +169,12 @@ export interface MonitoringSettings {
   readonly runbookUrl: string;
   /** Length and quality drift: windows, epsilon and token buckets. */
   readonly drift: DriftSettings;
+  /**
+   * The `inferwatch diagnose --serve` receiver Alertmanager sends firing alerts to (on a `continue: true` route), or
+   * undefined for none. Alertmanager 0.25's webhook has no file form for its URL, so it is written into the
+   * generated file: it must not carry a secret.
+   */
+  readonly diagnose?: { readonly receiverUrl: string };
 }
 
 /** The engine, DCGM, gateway and Alertmanager addresses of the generated docker-compose stack. */

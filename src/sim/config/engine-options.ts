@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { InvalidOptionError } from '../../errors/index.js';
 import { DEFAULT_COST_PARAMS, type CostParams } from '../cost/cost-model.js';
-import { faultSchema, type FaultSpec } from '../faults/fault-schema.js';
+import { FAULT_TYPES, THROTTLE_REASONS, faultSchema, type FaultSpec } from '../faults/fault-schema.js';
 import type { GpuSpec } from '../specs/builtin-gpus.js';
 import type { ModelSpec } from '../specs/hf-config.js';
 import { resolveGpu, resolveModel } from '../specs/index.js';
@@ -162,7 +162,8 @@ export function optionError(
 
 /** Fixes for fault fields, shared by POST /admin/faults and SimEngine.injectFault. */
 export const FAULT_FIXES: Readonly<Record<string, string>> = {
-  type: 'Use one of stall, slow, kv_squeeze, crash, refusals, short_outputs, errors',
+  type: `Use one of ${FAULT_TYPES.join(', ')}`,
+  reason: `Use one of ${THROTTLE_REASONS.join(', ')}`,
   seconds: 'Use a positive number of seconds',
   factor: 'Use a slow-down factor above 1 (at most 100), e.g. 3',
   fraction: 'Use a fraction between 0 and 1',

@@ -1,8 +1,26 @@
 // What DCGM would read off the simulated GPUs, derived from the engine's steps: utilisation and pipe
-// activity as 1-second moving averages, power and temperature from activity, clocks and throttle reasons
-// from the `slow` fault, memory from the engine's pre-allocation, XID from the `crash` fault.
+// activity as 1-second moving averages, power and temperature from activity, clocks, throttle reasons and
+// violation counters from the `throttle` fault, memory from the engine's pre-allocation, XID from the `crash` fault.
 import { DCGM_CLOCKS_EVENT_REASON_BITS } from '../../catalog/engines/index.js';
+import type { ThrottleReason } from '../faults/fault-schema.js';
 import type { GpuSpec } from '../specs/builtin-gpus.js';
+
+const BITS = DCGM_CLOCKS_EVENT_REASON_BITS;
+
+/**
+ * The clocks-event bits NVML sets for each throttle reason. The hardware reasons are sub-reasons of HW slowdown
+ * (0x8), which is set with them.
+ */
+export const THROTTLE_REASON_BITS: Readonly<Record<ThrottleReason, number>> = {
+  power_cap: BITS.sw_power_cap,
+  sw_thermal: BITS.sw_thermal_slowdown,
+  hw_thermal: BITS.hw_slowdown | BITS.hw_thermal_slowdown,
+  hw_slowdown: BITS.hw_slowdown,
+  hw_power_brake: BITS.hw_slowdown | BITS.hw_power_brake_slowdown,
+};
+
+const THERMAL_BITS = BITS.sw_thermal_slowdown | BITS.hw_thermal_slowdown;
+const POWER_BITS = BITS.sw_power_cap | BITS.hw_power_brake_slowdown;
 
 /** Averaging window of utilisation-style readings (DCGM samples over roughly a second). */
 const UTIL_TAU = 1;
@@ -45,7 +63,9 @@ export class GpuTelemetry {
   #temp = AMBIENT_C + 5;
   #energyMj = 0;
   #thermalUs = 0;
-  #slowFactor = 1;
+  #powerUs = 0;
+  #throttleFactor = 1;
+  #throttleBits = 0;
   #xid = 0;
   #processAlive = true;
   readonly #usedMiB: number;
@@ -61,7 +81,7 @@ export class GpuTelemetry {
     const activity = 0.3 * util + 0.7 * Math.max(tensor, dram);
     const dynamic = (this.gpu.tdpWatts - this.gpu.idleWatts) * activity;
     // Throttled clocks burn less.
-    return this.gpu.idleWatts + dynamic * (this.#slowFactor > 1 ? 0.55 + 0.45 / this.#slowFactor : 1);
+    return this.gpu.idleWatts + dynamic * (this.#throttleFactor > 1 ? 0.55 + 0.45 / this.#throttleFactor : 1);
   }
 
   /**
@@ -82,16 +102,20 @@ export class GpuTelemetry {
     this.#energyMj += p * dt * 1000;
     const span = this.gpu.tdpWatts - this.gpu.idleWatts;
     let target = AMBIENT_C + 5 + (45 * (p - this.gpu.idleWatts)) / span;
-    if (this.#slowFactor > 1) {
+    if (this.#throttleBits & THERMAL_BITS) {
       target = this.gpu.slowdownTempC + 3;
       this.#thermalUs += dt * 1e6;
     }
+    if (this.#throttleBits & POWER_BITS) this.#powerUs += dt * 1e6;
     this.#temp = target + (this.#temp - target) * Math.exp(-dt / THERMAL_TAU);
   }
 
-  /** Thermal throttling by `factor` (1 = none). */
-  setSlowFactor(factor: number): void {
-    this.#slowFactor = factor;
+  /** Clocks divided by `factor` (1 = none) for `reasons` (their clocks-event bits are reported). */
+  setThrottle(factor: number, reasons: readonly ThrottleReason[]): void {
+    this.#throttleFactor = factor;
+    let bits = 0;
+    for (const r of reasons) bits |= THROTTLE_REASON_BITS[r];
+    this.#throttleBits = factor > 1 ? bits : 0;
   }
 
   /** The engine process died (memory released; XID recorded when the crash was a GPU fault) or came back. */
@@ -102,16 +126,14 @@ export class GpuTelemetry {
 
   /** Current values. */
   read(): GpuReading {
-    const throttled = this.#slowFactor > 1;
+    const throttled = this.#throttleFactor > 1;
     const idle = this.#util < 0.05;
-    const bits = DCGM_CLOCKS_EVENT_REASON_BITS;
     const smClock = throttled
-      ? Math.round(this.gpu.maxSmClockMhz / this.#slowFactor)
+      ? Math.round(this.gpu.maxSmClockMhz / this.#throttleFactor)
       : idle
         ? IDLE_SM_CLOCK_MHZ
         : this.gpu.maxSmClockMhz;
-    const reasons =
-      (throttled ? bits.hw_thermal_slowdown | bits.sw_thermal_slowdown : 0) | (idle && !throttled ? bits.gpu_idle : 0);
+    const reasons = this.#throttleBits | (idle && !throttled ? BITS.gpu_idle : 0);
     const used = this.#processAlive ? this.#usedMiB : 0;
     const reserved = Math.round(this.#totalMiB * 0.006);
     return {
@@ -131,7 +153,7 @@ export class GpuTelemetry {
       xidLast: this.#xid,
       clocksEventReasons: reasons,
       thermalViolationUs: Math.round(this.#thermalUs),
-      powerViolationUs: 0,
+      powerViolationUs: Math.round(this.#powerUs),
       grEngineActive: this.#util,
       tensorActive: this.#tensor,
       dramActive: this.#dram,

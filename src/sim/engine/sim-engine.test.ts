@@ -111,21 +111,94 @@ test('ITL rises as decode batches grow', () => {
   for (let i = 1; i < series.length; i++) assert.ok(series[i]! > series[i - 1]!, series.join(', '));
 });
 
-test('a slow fault multiplies ITL and shows as throttled clocks in DCGM', () => {
-  const itl = (faults: { type: 'slow'; factor: number; at: number }[]): { itl: number; dcgm: string } => {
-    const e = new SimEngine({ seed: 6, faults });
-    const seqs = submitMany(e, 16, { prompt: 500, naturalTokens: 300 });
-    e.advanceBy(1);
-    const dcgm = e.renderDcgmMetrics();
-    e.runUntilIdle();
-    return { itl: mean(seqs.map(tpot)), dcgm };
-  };
-  const base = itl([]);
-  const slow = itl([{ type: 'slow', factor: 3, at: 0 }]);
+/** Mean ITL of 16 requests under `faults`, and the DCGM text a second into the run. */
+function itlUnder(faults: { type: string; [k: string]: unknown }[]): { itl: number; dcgm: string } {
+  const e = new SimEngine({ seed: 6, faults: faults as never });
+  const seqs = submitMany(e, 16, { prompt: 500, naturalTokens: 300 });
+  e.advanceBy(1);
+  const dcgm = e.renderDcgmMetrics();
+  e.runUntilIdle();
+  return { itl: mean(seqs.map(tpot)), dcgm };
+}
+
+const dcgmValue = (text: string, name: string): number => {
+  const m = new RegExp(`^${name}\\{[^}]*\\} (\\S+)$`, 'm').exec(text);
+  assert.ok(m, `${name} in the DCGM text`);
+  return Number(m[1]);
+};
+
+test('a throttle fault multiplies ITL and shows in DCGM: SM clock / factor, its reason bits, lower power, violation time', () => {
+  const base = itlUnder([]);
+  const power = itlUnder([{ type: 'throttle', factor: 3, at: 0 }]);
+  assert.ok(Math.abs(power.itl / base.itl - 3) < 0.05, String(power.itl / base.itl));
+  assert.equal(dcgmValue(base.dcgm, 'DCGM_FI_DEV_SM_CLOCK'), 1980);
+  assert.equal(dcgmValue(power.dcgm, 'DCGM_FI_DEV_SM_CLOCK'), 660);
+  // The default reason is the software power cap (0x4): power-violation time accrues, thermal does not.
+  assert.equal(dcgmValue(power.dcgm, 'DCGM_FI_DEV_CLOCKS_EVENT_REASONS'), 0x4);
+  assert.ok(dcgmValue(power.dcgm, 'DCGM_FI_DEV_POWER_VIOLATION') > 0);
+  assert.equal(dcgmValue(power.dcgm, 'DCGM_FI_DEV_THERMAL_VIOLATION'), 0);
+  assert.ok(dcgmValue(power.dcgm, 'DCGM_FI_DEV_POWER_USAGE') < dcgmValue(base.dcgm, 'DCGM_FI_DEV_POWER_USAGE'));
+  // Hardware thermal slowdown sets HW slowdown (0x8) with its sub-reason (0x40) and heats up.
+  const thermal = itlUnder([{ type: 'throttle', factor: 2, reason: 'hw_thermal', at: 0 }]);
+  assert.equal(dcgmValue(thermal.dcgm, 'DCGM_FI_DEV_CLOCKS_EVENT_REASONS'), 0x48);
+  assert.ok(dcgmValue(thermal.dcgm, 'DCGM_FI_DEV_THERMAL_VIOLATION') > 0);
+  assert.equal(dcgmValue(thermal.dcgm, 'DCGM_FI_DEV_POWER_VIOLATION'), 0);
+});
+
+test('a slow fault multiplies ITL and leaves DCGM as it would read without it', () => {
+  const base = itlUnder([]);
+  const slow = itlUnder([{ type: 'slow', factor: 3, at: 0 }]);
   assert.ok(Math.abs(slow.itl / base.itl - 3) < 0.05, String(slow.itl / base.itl));
-  assert.match(slow.dcgm, /DCGM_FI_DEV_SM_CLOCK\{[^}]*\} 660\n/);
-  assert.match(slow.dcgm, /DCGM_FI_DEV_CLOCKS_EVENT_REASONS\{[^}]*\} 96\n/);
-  assert.match(base.dcgm, /DCGM_FI_DEV_SM_CLOCK\{[^}]*\} 1980\n/);
+  assert.equal(dcgmValue(slow.dcgm, 'DCGM_FI_DEV_SM_CLOCK'), 1980);
+  assert.equal(dcgmValue(slow.dcgm, 'DCGM_FI_DEV_CLOCKS_EVENT_REASONS'), 0);
+  assert.equal(dcgmValue(slow.dcgm, 'DCGM_FI_DEV_POWER_VIOLATION'), 0);
+  assert.equal(dcgmValue(slow.dcgm, 'DCGM_FI_DEV_THERMAL_VIOLATION'), 0);
+});
+
+test('a hang fault lets running requests finish, then nothing runs, KV falls to 0, waiting grows and no token is produced', () => {
+  const e = new SimEngine({ seed: 9 });
+  const before = submitMany(e, 4, { prompt: 200, naturalTokens: 50 });
+  e.advanceBy(0.05);
+  assert.ok(before.every((s) => s.status === 'running'));
+  e.injectFault({ type: 'hang', seconds: 30 });
+  const after = [];
+  for (let i = 0; i < 6; i++) {
+    e.advanceBy(1);
+    after.push(e.submit({ prompt: 200, naturalTokens: 50 }));
+  }
+  e.advanceBy(1);
+  assert.ok(
+    before.every((s) => s.finishReason === 'stop'),
+    'running requests finished',
+  );
+  const state = e.state();
+  assert.equal(state.status, 'hung');
+  assert.equal(state.requests.running, 0);
+  assert.equal(state.requests.waiting, 6);
+  assert.equal(state.kvCache.usage, 0);
+  const tokens = state.totals.generationTokens;
+  e.advanceBy(5);
+  assert.equal(e.state().totals.generationTokens, tokens, 'no token while hung');
+  assert.ok(after.every((s) => s.numOutput === 0));
+  // The hang ends: the queue is admitted and served.
+  e.runUntilIdle();
+  assert.ok(after.every((s) => s.finishReason === 'stop'));
+  assert.equal(e.state().status, 'idle');
+});
+
+test('a hang fault in the v0 dialect keeps swapped requests out too, and clearing it resumes at once', () => {
+  const e = new SimEngine({ ...SMALL, dialect: 'v0', seed: 10 });
+  e.injectFault({ type: 'hang' });
+  const seqs = submitMany(e, 3, { prompt: 100, naturalTokens: 20 });
+  e.advanceBy(2);
+  assert.deepEqual(
+    seqs.map((s) => s.numOutput),
+    [0, 0, 0],
+  );
+  assert.equal(e.state().requests.waiting, 3);
+  e.clearFaults();
+  e.runUntilIdle();
+  assert.ok(seqs.every((s) => s.finishReason === 'stop'));
 });
 
 test('a stall fault is a gap in the token stream and an ITL observation', () => {

@@ -88,7 +88,8 @@ export interface SimEngineRuntimeOptions {
 /** Engine state at one instant (GET /admin/state). */
 export interface EngineState {
   readonly time: number;
-  readonly status: 'idle' | 'busy' | 'stalled' | 'crashed';
+  /** `hung`: a hang fault holds (nothing is admitted); checked after crashed and stalled. */
+  readonly status: 'idle' | 'busy' | 'stalled' | 'crashed' | 'hung';
   readonly requests: { running: number; waiting: number; swapped: number; arriving: number };
   readonly kvCache: {
     numGpuBlocks: number;
@@ -438,7 +439,7 @@ export class SimEngine {
     }
     if (n === 0) return;
     const cost = this.cost.cost(shape, this.#stepCost);
-    const duration = cost.seconds * this.faults.slowFactor();
+    const duration = cost.seconds * this.faults.slowFactor() * this.faults.throttleFactor();
     this.telemetry.advance(t, 0, 0, 0);
     this.#busy = true;
     this.#stepStart = t;
@@ -587,9 +588,12 @@ export class SimEngine {
         else this.#pausedUntil = Math.max(this.#pausedUntil, t + s.seconds);
         this.#stalledUntil = Math.max(this.#stalledUntil, t + s.seconds);
         break;
-      case 'slow':
+      case 'throttle':
       case 'kv_squeeze':
         this.#applyFaultLevels(t);
+        break;
+      case 'hang':
+        this.scheduler.setAdmitting(false);
         break;
       case 'crash':
         this.#crash(t, f.end, s.xid);
@@ -599,18 +603,21 @@ export class SimEngine {
     }
   }
 
-  /** Sets the throttle factor and the squeezed block count from the faults active now (they stack). */
+  /** Sets the GPU throttle and the squeezed block count from the faults active now (they stack). */
   #applyFaultLevels(t: number): void {
     this.#telemetryTo(t);
-    this.telemetry.setSlowFactor(this.faults.slowFactor());
+    this.telemetry.setThrottle(this.faults.throttleFactor(), this.faults.throttleReasons());
     this.scheduler.setSqueezeTarget(Math.floor(this.faults.squeezeFraction() * this.config.capacity.numGpuBlocks));
   }
 
   #faultEnded(f: FaultInstance, t: number): void {
     switch (f.spec.type) {
-      case 'slow':
+      case 'throttle':
       case 'kv_squeeze':
         this.#applyFaultLevels(t);
+        break;
+      case 'hang':
+        this.scheduler.setAdmitting(!this.faults.hanging());
         break;
       case 'crash':
         this.#recover(t);
@@ -647,6 +654,7 @@ export class SimEngine {
     this.#now = Math.max(this.#now, t);
     this.scheduler = this.#newScheduler();
     this.scheduler.setSqueezeTarget(Math.floor(this.faults.squeezeFraction() * this.config.capacity.numGpuBlocks));
+    this.scheduler.setAdmitting(!this.faults.hanging());
     this.metrics = this.#newMetrics();
     this.#prevStepEnd = -1;
     this.#pausedUntil = 0;
@@ -720,7 +728,15 @@ export class SimEngine {
     const c = this.config;
     const cap = c.capacity;
     const status =
-      this.#crashedUntil >= 0 ? 'crashed' : this.#now < this.#stalledUntil ? 'stalled' : this.#busy ? 'busy' : 'idle';
+      this.#crashedUntil >= 0
+        ? 'crashed'
+        : this.#now < this.#stalledUntil
+          ? 'stalled'
+          : !s.admitting
+            ? 'hung'
+            : this.#busy
+              ? 'busy'
+              : 'idle';
     const m = this.metrics.counters;
     return {
       time: this.#now,

@@ -15,6 +15,8 @@ test('every fault type the simulator knows has one valid preset, in the order of
     [
       'stall 40 s',
       'slow ×4 for 60 s',
+      'throttle ×3 for 60 s',
+      'hang 60 s',
       'KV squeeze 90% for 60 s',
       'crash 20 s',
       'refusals 50% for 60 s',

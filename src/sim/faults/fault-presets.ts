@@ -19,6 +19,7 @@ const TABLE: Partial<Record<FaultType, FaultInput>> = {
   stall: { type: 'stall', seconds: 40 },
   kv_squeeze: { type: 'kv_squeeze', fraction: 0.9, seconds: 60 },
   slow: { type: 'slow', factor: 4, seconds: 60 },
+  throttle: { type: 'throttle', factor: 3, reason: 'hw_thermal', seconds: 60 },
   crash: { type: 'crash', seconds: 20 },
   errors: { type: 'errors', fraction: 0.25, seconds: 60 },
   refusals: { type: 'refusals', fraction: 0.5, seconds: 60 },

@@ -29,3 +29,33 @@ test('the fault schema applies defaults and rejects unknown fields', () => {
   assert.equal(faultSchema.safeParse({ type: 'stall', seconds: 5, color: 'red' }).success, false);
   assert.equal(faultSchema.safeParse({ type: 'slow', factor: 1 }).success, false);
 });
+
+test('throttle faults combine to the lowest clock limit and every reason; hang holds while any is active', () => {
+  const fs = new FaultState();
+  const cb = { onStart: () => {}, onEnd: () => {} };
+  fs.add(faultSchema.parse({ type: 'throttle', factor: 2, seconds: 10 }), 0);
+  fs.add(faultSchema.parse({ type: 'throttle', factor: 4, reason: 'hw_thermal', seconds: 5 }), 0);
+  fs.add(faultSchema.parse({ type: 'hang', seconds: 3 }), 1);
+  fs.add(faultSchema.parse({ type: 'slow', factor: 3, seconds: 10 }), 0);
+  fs.advance(2, cb);
+  assert.equal(fs.throttleFactor(), 4);
+  assert.deepEqual(fs.throttleReasons(), ['power_cap', 'hw_thermal']);
+  assert.equal(fs.slowFactor(), 3, 'slow is separate from throttle');
+  assert.equal(fs.hanging(), true);
+  fs.advance(6, cb);
+  assert.equal(fs.throttleFactor(), 2);
+  assert.deepEqual(fs.throttleReasons(), ['power_cap']);
+  assert.equal(fs.hanging(), false);
+});
+
+test('the throttle and hang schemas: defaults, and a bad reason or factor refused', () => {
+  assert.deepEqual(faultSchema.parse({ type: 'throttle', factor: 2 }), {
+    type: 'throttle',
+    factor: 2,
+    reason: 'power_cap',
+  });
+  assert.deepEqual(faultSchema.parse({ type: 'hang' }), { type: 'hang' });
+  assert.equal(faultSchema.safeParse({ type: 'throttle', factor: 2, reason: 'sunspots' }).success, false);
+  assert.equal(faultSchema.safeParse({ type: 'throttle', factor: 1 }).success, false);
+  assert.equal(faultSchema.safeParse({ type: 'hang', factor: 2 }).success, false);
+});

@@ -1,6 +1,7 @@
 // Scheduled and active faults on the engine's timeline: when each starts and ends, and the combined effect
-// the engine asks about (slow-down factor, squeezed KV fraction, per-request fault fractions).
-import type { FaultSpec } from './fault-schema.js';
+// the engine asks about (slow-down and throttle factors, squeezed KV fraction, a hung scheduler, per-request
+// fault fractions).
+import type { FaultSpec, ThrottleReason } from './fault-schema.js';
 
 /** A fault placed on the timeline. */
 export interface FaultInstance {
@@ -118,6 +119,27 @@ export class FaultState {
     let k = 1;
     for (const f of this.#active) if (f.spec.type === 'slow' && f.spec.factor > k) k = f.spec.factor;
     return k;
+  }
+
+  /** Clock divisor of active `throttle` faults (the largest: the clocks sit at the lowest limit). */
+  throttleFactor(): number {
+    let k = 1;
+    for (const f of this.#active) if (f.spec.type === 'throttle' && f.spec.factor > k) k = f.spec.factor;
+    return k;
+  }
+
+  /** The reasons of every active `throttle` fault (a GPU reports all the limits that hold at once). */
+  throttleReasons(): ThrottleReason[] {
+    const out: ThrottleReason[] = [];
+    for (const f of this.#active)
+      if (f.spec.type === 'throttle' && !out.includes(f.spec.reason)) out.push(f.spec.reason);
+    return out;
+  }
+
+  /** Whether a `hang` fault is active (the scheduler admits nothing from the waiting queue). */
+  hanging(): boolean {
+    for (const f of this.#active) if (f.spec.type === 'hang') return true;
+    return false;
   }
 
   /** Fraction of KV blocks held by active `kv_squeeze` faults (summed, at most 1). */

@@ -66,6 +66,7 @@ export class Scheduler {
   #squeezeTarget = 0;
   readonly #watermarkBlocks: number;
   #now = 0;
+  #admitting = true;
 
   constructor(cfg: SchedulerConfig) {
     this.cfg = cfg;
@@ -91,6 +92,19 @@ export class Scheduler {
       if (b < 0) return;
       this.#squeezed.push(b);
     }
+  }
+
+  /**
+   * Stops (false) or resumes admission from the waiting and swapped queues: a hung scheduler (vLLM #45414). Running
+   * requests keep their steps, so they finish; preempted ones go back to the waiting queue and stay there.
+   */
+  setAdmitting(admitting: boolean): void {
+    this.#admitting = admitting;
+  }
+
+  /** Whether new requests are admitted (false while a hang fault holds). */
+  get admitting(): boolean {
+    return this.#admitting;
   }
 
   /** Whether anything is waiting to run (running, swapped or waiting requests). */
@@ -329,13 +343,17 @@ export class Scheduler {
 
   #scheduleMixed(shape: StepShape): void {
     const left = this.#scheduleRunning(this.cfg.maxNumBatchedTokens, shape);
-    if (this.events.preemptions > 0) return;
+    if (this.events.preemptions > 0 || !this.#admitting) return;
     const budget = this.#scheduleSwapped(left, shape);
     // Swapped requests go first: new ones are admitted only once none is left on CPU.
     if (this.swapped.length === 0) this.#scheduleWaiting(budget, shape);
   }
 
   #scheduleV0PrefillFirst(shape: StepShape): void {
+    if (!this.#admitting) {
+      this.#scheduleRunning(this.cfg.maxNumBatchedTokens, shape);
+      return;
+    }
     if (this.swapped.length === 0) {
       this.#scheduleWaiting(this.cfg.maxNumBatchedTokens, shape);
       if (this.plan.length > 0) return;

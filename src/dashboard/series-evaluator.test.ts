@@ -7,6 +7,7 @@ import {
   avgBy,
   copyLabel,
   countBy,
+  delta,
   div,
   gt,
   histogramQuantile,
@@ -119,6 +120,32 @@ test('rate: samples far from the edges extrapolate by half an interval; a counte
   // beyond 11 s, so each side adds 5 s; the zero point (30 × 10 / 25 = 12 s) does not apply (5 s is nearer).
   const [el] = at(increase(selector('c_total'), '90s'), 60, src);
   assert.equal(el?.value, 25 * (40 / 30));
+});
+
+test('delta (a gauge) extrapolates as rate does, with no reset correction and no floor at zero', () => {
+  const src = store([
+    [
+      { __name__: 'g' },
+      [
+        [0, 10],
+        [10, 20],
+        [20, 5],
+        [30, 15],
+      ],
+    ],
+    [
+      { __name__: 'falling' },
+      [
+        [5, 4],
+        [15, 2],
+      ],
+    ],
+  ]);
+  // The drop from 20 to 5 is a change, not a reset: 15 − 10 = 5, over 30 s extended by 5 s at each edge.
+  assert.equal(at(delta(selector('g'), '90s'), 60, src)[0]?.value, 5 * (40 / 30));
+  // Window [−5, 15]: 10 s to the start (under 1.1 × 10 s, so all of it), none to the end; a counter's zero point
+  // (4 / 2 × 10 s = 20 s) is not looked at: −2 × 20 / 10.
+  assert.equal(at(delta(selector('falling'), '20s'), 15, src)[0]?.value, -4);
 });
 
 test('sum_over_time sums the closed window [t − w, t]', () => {

@@ -216,9 +216,7 @@ class Evaluation {
         vs.push(v);
       });
       const value =
-        e.fn === 'sum_over_time'
-          ? sumOverTime(vs)
-          : extrapolatedRate(ts, vs, start, end, range / 1000, e.fn === 'rate');
+        e.fn === 'sum_over_time' ? sumOverTime(vs) : extrapolatedRate(ts, vs, start, end, range / 1000, e.fn);
       if (value !== undefined) out.push({ labels: withoutName(s.labels), value });
     }
     return out;
@@ -253,9 +251,10 @@ function sumOverTime(vs: readonly number[]): number | undefined {
 }
 
 /**
- * Prometheus's extrapolatedRate for `rate` and `increase` (promql/functions.go), operation for operation: the
- * counter-reset correction, extrapolation to the window's edges when the first and last samples are within
- * 1.1 average intervals of them (half an interval otherwise), never below the counter's zero point.
+ * Prometheus's extrapolatedRate for `rate`, `increase` and `delta` (promql/functions.go), operation for
+ * operation: for counters (`rate`, `increase`) the reset correction; extrapolation to the window's edges when the
+ * first and last samples are within 1.1 average intervals of them (half an interval otherwise), for counters never
+ * below their zero point.
  */
 export function extrapolatedRate(
   ts: readonly number[],
@@ -263,14 +262,15 @@ export function extrapolatedRate(
   rangeStart: number,
   rangeEnd: number,
   rangeSeconds: number,
-  isRate: boolean,
+  fn: 'rate' | 'increase' | 'delta',
 ): number | undefined {
   const n = ts.length;
   if (n < 2) return undefined;
+  const isCounter = fn !== 'delta';
   const first = vs[0] as number;
   let result = (vs[n - 1] as number) - first;
   let prev = first;
-  for (let i = 1; i < n; i++) {
+  for (let i = 1; isCounter && i < n; i++) {
     const v = vs[i] as number;
     if (v < prev) result += prev;
     prev = v;
@@ -279,7 +279,7 @@ export function extrapolatedRate(
   const durationToEnd = (rangeEnd - (ts[n - 1] as number)) / 1000;
   const sampledInterval = ((ts[n - 1] as number) - (ts[0] as number)) / 1000;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
-  if (result > 0 && first >= 0) {
+  if (isCounter && result > 0 && first >= 0) {
     const durationToZero = sampledInterval * (first / result);
     if (durationToZero < durationToStart) durationToStart = durationToZero;
   }
@@ -289,7 +289,7 @@ export function extrapolatedRate(
     durationToStart < extrapolationThreshold ? durationToStart : averageDurationBetweenSamples / 2;
   extrapolateToInterval += durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
   let factor = extrapolateToInterval / sampledInterval;
-  if (isRate) factor /= rangeSeconds;
+  if (fn === 'rate') factor /= rangeSeconds;
   return result * factor;
 }
 

@@ -9,6 +9,8 @@ import {
   JOBS,
   add,
   avgBy,
+  delta,
+  durationSeconds,
   BAD_STATUS_REGEX,
   div,
   engineGauge,
@@ -22,6 +24,7 @@ import {
   ratio,
   ratioOrZero,
   recordNames,
+  scalar,
   selector,
   sub,
   sumBy,
@@ -297,15 +300,28 @@ const DEFS = {
     ],
   },
   request_rate: {
-    title: 'requests (gateway)',
+    title: 'requests arriving (gateway)',
     unit: 'per_second',
     scope: 'model',
     stat: 'recent',
     floor: { abs: 0.2, rel: 0.25 },
-    queries: (ctx) => [
-      recorded(names(ctx).requests, ctx),
-      raw(sumBy(['model'], rate(gw(LLM_METRICS.requests.name, ctx), w(ctx)))),
-    ],
+    // The gateway counts a request when it ends, so completions alone read a stall's end (its held streams all
+    // finishing at once) as a surge. Arrivals are completions plus the change in requests in flight over the
+    // window; the completions alone only where the in-flight gauge is missing.
+    queries: (ctx) => {
+      const completedRecorded = selector(names(ctx).requests, modelMatch(ctx));
+      const completedRaw = sumBy(['model'], rate(gw(LLM_METRICS.requests.name, ctx), w(ctx)));
+      const inFlightChange = div(
+        sumBy(['model'], delta(gw(LLM_METRICS.inFlight.name, ctx), w(ctx))),
+        scalar(durationSeconds(w(ctx))),
+      );
+      return [
+        { source: 'rules', expr: add(completedRecorded, inFlightChange) },
+        raw(add(completedRaw, inFlightChange)),
+        recorded(names(ctx).requests, ctx),
+        raw(completedRaw),
+      ];
+    },
   },
   input_token_rate: {
     title: 'input tokens (gateway)',
@@ -374,6 +390,16 @@ const DEFS = {
     unit: 'seconds',
     scope: 'model',
     stat: 'recent',
+    floor: { abs: 0.02, rel: 0.2 },
+    queries: modelEngineTtft,
+  },
+  // The highest point of the window: the engines' TTFT spiked at some moment of it (a stall's queue), which the
+  // gap read from two targets scraped at different instants can outlast by a scrape or two.
+  model_engine_ttft_peak: {
+    title: 'TTFT in the engines (window peak)',
+    unit: 'seconds',
+    scope: 'model',
+    stat: 'peak',
     floor: { abs: 0.02, rel: 0.2 },
     queries: modelEngineTtft,
   },

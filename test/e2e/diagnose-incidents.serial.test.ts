@@ -586,7 +586,7 @@ describe('vLLM issue signatures backfilled into Prometheus, diagnosed at a past 
         report.notes.join('\n'),
       );
       assert.ok(
-        report.notes.some((n) => /^Partial data: no series for requests \(gateway\)/.test(n)),
+        report.notes.some((n) => /^Partial data: no series for requests arriving \(gateway\)/.test(n)),
         report.notes.join('\n'),
       );
       assert.ok(report.hypotheses[0]?.evidence.every((e) => e.source === 'raw'));

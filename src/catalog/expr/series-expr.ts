@@ -44,7 +44,7 @@ export interface SelectorExpr {
 }
 
 /** Functions over a range of samples. */
-export type RangeFn = 'rate' | 'increase' | 'sum_over_time';
+export type RangeFn = 'rate' | 'increase' | 'delta' | 'sum_over_time';
 
 /**
  * `fn(selector[window])`. For each series the selector matches (same matching as {@link SelectorExpr}, offset
@@ -57,6 +57,7 @@ export type RangeFn = 'rate' | 'increase' | 'sum_over_time';
  *   if delta > 0 and first ≥ 0, toStart = min(toStart, sampled × first / delta) (a counter does not go below 0);
  *   each of toStart and toEnd is added to sampled when it is below 1.1 × avg, else avg / 2 is added instead;
  *   increase = delta × extended / sampled; rate = increase / w (seconds).
+ * - `delta` (of a gauge): the same extrapolation, without the reset correction and without the floor at zero.
  */
 export interface RangeExpr {
   readonly kind: 'range';
@@ -247,6 +248,12 @@ export function rate(sel: SelectorExpr, window: Window): RangeExpr {
 export function increase(sel: SelectorExpr, window: Window): RangeExpr {
   checkWindow(window, `window of ${sel.metric}`);
   return { kind: 'range', fn: 'increase', selector: sel, window };
+}
+
+/** `delta(sel[window])`: how much a gauge changed over the window (extrapolated to its edges, as rate is). */
+export function delta(sel: SelectorExpr, window: Window): RangeExpr {
+  checkWindow(window, `window of ${sel.metric}`);
+  return { kind: 'range', fn: 'delta', selector: sel, window };
 }
 
 /** `sum_over_time(sel[window])`. */

@@ -22,6 +22,14 @@ export const gatewayEngineLatency: HypothesisDef = {
       text: "the engines' own TTFT rose (the time is spent in the engine)",
       check: rises('model_engine_ttft'),
     },
+    {
+      // A spike in the engines earlier in the window (a stall, a burst) reaches the gateway's quantile and the
+      // engines' at scrapes a moment apart, so the gap can read high after the engines' own value is back.
+      id: 'engine_spiked',
+      role: 'excluded',
+      text: "the engines' own TTFT spiked during the window",
+      check: rises('model_engine_ttft_peak'),
+    },
     { id: 'gateway_ttft', role: 'supporting', text: 'TTFT at the gateway up', check: rises('gateway_ttft') },
   ],
 };

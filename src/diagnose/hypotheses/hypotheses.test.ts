@@ -35,6 +35,7 @@ function healthy(): Partial<Record<SignalId, SyntheticSeries | SyntheticSeries[]
     stall_ratio: flat(0),
     gateway_ttft: flat(noisy(0.04)),
     model_engine_ttft: flat(noisy(0.03)),
+    model_engine_ttft_peak: flat(noisy(0.03)),
     ttft_gap: flat(noisy(0.01)),
     engine_ttft: flat(noisy(0.03)),
     engine_itl: flat(noisy(0.008)),
@@ -218,6 +219,14 @@ test('stalls with the engine not preempting are mid-stream stalls; latency on th
     model_engine_ttft: { baseline: noisy(0.03), window: step(0.03, 2) },
   });
   assert.equal(verdict(engine, 'gateway_engine_latency'), 'not_supported');
+  // The engines' TTFT spiked and is back by the window's last third, while the gap, read from scrapes a moment
+  // apart, still shows it: the time was spent in the engine.
+  const skewed = judge({
+    ttft_gap: { baseline: noisy(0.01), window: step(0.01, 0.2) },
+    gateway_ttft: { baseline: noisy(0.04), window: step(0.04, 0.3) },
+    model_engine_ttft_peak: { baseline: noisy(0.03), window: step(0.03, 2) },
+  });
+  assert.equal(verdict(skewed, 'gateway_engine_latency'), 'not_supported');
 });
 
 test('GPU memory near full and rising is pressure; flat at 90% (vLLM pre-allocates) is not', () => {

@@ -1,4 +1,4 @@
-// Traffic surge: more requests than usual. Read at the gateway, where every request is counted once when it ends.
+// Traffic surge: more requests than usual, read as arrivals at the gateway (see the request_rate signal).
 import { rises, type HypothesisDef } from '../hypothesis.js';
 
 export const trafficSurge: HypothesisDef = {

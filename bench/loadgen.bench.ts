@@ -49,14 +49,17 @@ interface OursResult {
 const CHILD = fileURLToPath(new URL('./loadgen/ours-child.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 
-/** Our generator against the C upstream at `rate`, in a child process under `v8Flags`, with the chunk probe on. */
+/**
+ * Our generator against the C upstream at `rate`, in a child process under `v8Flags` (by default the relay flags
+ * `inferwatch bench` relaunches itself with), with the chunk probe on.
+ */
 async function ours(
   port: number,
   f: LoadgenFlags,
   rate: number,
   spinMs = 1,
   seed = f.seed,
-  v8Flags: readonly string[] = [],
+  v8Flags: readonly string[] = RELAY_V8_FLAGS,
 ): Promise<OursResult> {
   const dir = mkdtempSync(join(tmpdir(), 'iw-loadgen-'));
   try {
@@ -133,7 +136,7 @@ function inFlightOver(r: BenchReport, from: number, to: number): number {
 async function ladder(f: LoadgenFlags): Promise<LevelRow[]> {
   const streamSeconds = (f.prefillMs + f.chunks * f.intervalMs) / 1000;
   console.log(
-    `\n## 1. Ladder against the fixed-cadence C upstream (${f.chunks} chunks ${f.intervalMs} ms apart after ${f.prefillMs} ms: ${streamSeconds.toFixed(2)} s streams; ${f.seconds} s measured after ${f.warmup} s; ${f.rounds} rounds per level)`,
+    `\n## 1. Ladder against the fixed-cadence C upstream (ours under the relay heap flags, as inferwatch bench runs; ${f.chunks} chunks ${f.intervalMs} ms apart after ${f.prefillMs} ms: ${streamSeconds.toFixed(2)} s streams; ${f.seconds} s measured after ${f.warmup} s; ${f.rounds} rounds per level)`,
   );
   const up = await startNativeUpstream({ chunks: f.chunks, intervalMs: f.intervalMs, prefillMs: f.prefillMs });
   const rows: string[][] = [

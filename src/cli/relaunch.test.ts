@@ -10,7 +10,7 @@ import {
   watchSupervisor,
 } from './relaunch.js';
 
-test('up and a one-process gateway relay in this process; other commands and --workers N>1 do not', () => {
+test('up, a one-process gateway and bench carry streams in this process; other commands and --workers N>1 do not', () => {
   assert.equal(relaysInProcess(['up'], {}), true);
   assert.equal(relaysInProcess(['up', '--listen', '127.0.0.1:0'], {}), true);
   assert.equal(relaysInProcess(['gateway', '--upstream', 'http://a'], {}), true);
@@ -25,7 +25,16 @@ test('up and a one-process gateway relay in this process; other commands and --w
   );
   // A bad value is the gateway's to report, with its own message.
   assert.equal(relaysInProcess(['gateway', '--workers', 'many'], {}), true);
-  for (const other of [['sim'], ['stack', 'generate'], ['--help'], [], ['--version']])
+  assert.equal(relaysInProcess(['bench', '--target', 'http://a', '--rate', '5'], {}), true);
+  assert.equal(relaysInProcess(['bench', 'sweep', '--target', 'http://a'], {}), true);
+  for (const other of [
+    ['sim'],
+    ['stack', 'generate'],
+    ['--help'],
+    [],
+    ['--version'],
+    ['bench', 'compare', 'a.json', 'b.json'],
+  ])
     assert.equal(relaysInProcess(other, {}), false, other.join(' '));
 });
 

@@ -1,6 +1,7 @@
-// Running a single-process gateway under the V8 flags it is tuned for (src/gateway/v8-flags.ts). Heap flags
-// only take effect on Node's command line, so when they are missing the command starts itself once more with
-// them and stays as a thin supervisor: it forwards stop signals and exits as the gateway exits. The decision is
+// Running a single-process gateway (and the load generator) under the V8 flags it is tuned for
+// (src/gateway/v8-flags.ts). Heap flags only take effect on Node's command line, so when they are missing the
+// command starts itself once more with them and stays as a thin supervisor: it forwards stop signals and exits as
+// the command exits. The decision is
 // taken from the arguments alone, before the CLI's modules load, so the supervisor stays a bare Node process.
 // This file imports nothing heavier than the flag list for that reason.
 import { spawn } from 'node:child_process';
@@ -14,14 +15,19 @@ export const SUPERVISOR_ENV = 'INFERWATCH_SUPERVISOR_PID';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /**
- * Whether `args` (after `inferwatch`) run streams through this very process: `up`, and `gateway` unless
+ * Whether `args` (after `inferwatch`) carry streams through this very process: `up`, `gateway` unless
  * `--workers` or INFERWATCH_WORKERS asks for more than one (the cluster's workers get the flags from their
- * primary). A `workers` key in a --config file is not read here; that gateway is relaunched too, and its
- * primary simply runs under flags it does not need.
+ * primary), and `bench` (its run and its sweep receive every stream in one process; `bench compare` only reads
+ * files). A `workers` key in a --config file is not read here; that gateway is relaunched too, and its primary
+ * simply runs under flags it does not need.
  */
 export function relaysInProcess(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  const command = args.find((a) => !a.startsWith('-'));
+  const positional = args.filter((a) => !a.startsWith('-'));
+  const command = positional[0];
   if (command === 'up') return true;
+  // The load generator holds a state per stream in flight as the gateway does, and its arrival lag is its own
+  // collection pauses (docs/benchmarks/2026-12-02-loadgen-heap-flags.md).
+  if (command === 'bench') return positional[1] !== 'compare';
   if (command !== 'gateway') return false;
   let workers = env.INFERWATCH_WORKERS;
   args.forEach((a, i) => {

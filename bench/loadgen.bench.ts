@@ -105,10 +105,18 @@ function body(f: LoadgenFlags): Buffer {
   );
 }
 
+/** Share of the chunks sent to its streams in flight a generator must read in the window to have kept up. */
+const KEEP_UP = 0.95;
+
 interface LevelRow {
   level: number;
   pass: boolean;
-  /** Every round without errors, receiving at least 98% of the C generator's chunks. */
+  /**
+   * Every round without errors, and receiving at least 95% of the chunks its own streams in flight were sent
+   * (mean in flight × chunks per stream / stream length): a generator that falls behind reads late, its streams
+   * last longer, and that ratio drops. (Not against the C generator's count: Poisson arrivals in a 10 s window
+   * vary by several percent from one sample path to another.)
+   */
   sustained: boolean;
   chunksPerSecond: number;
   inFlight: number;
@@ -236,7 +244,7 @@ async function ladder(f: LoadgenFlags): Promise<LevelRow[]> {
         rounds.push({
           level,
           pass: false,
-          sustained: oErr === 0 && o.chunks >= 0.98 * c.recorded.chunks,
+          sustained: oErr === 0 && oRate >= KEEP_UP * inFlight * (f.chunks / streamSeconds),
           chunksPerSecond: oRate,
           inFlight,
           addedP99,
@@ -438,7 +446,7 @@ async function main(): Promise<void> {
   const carried = levels.filter((l) => l.sustained).sort((a, b) => b.level - a.level)[0];
   if (levels.length > 0) {
     console.log(
-      `  highest level carried in every round (no errors, >= 98% of the C generator's chunks): ${carried ? `${carried.level} streams (${carried.inFlight.toFixed(0)} in flight, ${int(carried.chunksPerSecond)} chunks/s)` : 'none'}`,
+      `  highest level carried in every round (no errors, >= 95% of the chunks its streams in flight were sent): ${carried ? `${carried.level} streams (${carried.inFlight.toFixed(0)} in flight, ${int(carried.chunksPerSecond)} chunks/s)` : 'none'}`,
     );
     console.log(
       `  highest level whose median round meets added delay p99 < 1 ms and lag p99 <= 2 ms: ${best ? `${best.level} streams (${best.inFlight.toFixed(0)} in flight, ${int(best.chunksPerSecond)} chunks/s)` : 'none'}`,

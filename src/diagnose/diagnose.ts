@@ -1,7 +1,7 @@
 // One diagnosis: resolve when and what to look at, read every signal the hypotheses need from Prometheus (once
 // each), judge each hypothesis for its subjects, rank them, and build the report. I/O is the Prometheus client;
 // everything after the reads is pure.
-import type { MonitoringSettings } from '../catalog/index.js';
+import { durationSeconds, type MonitoringSettings } from '../catalog/index.js';
 import { findAlertFiring } from './alert-firing.js';
 import { DiagnoseError } from './diagnose-error.js';
 import { resolveDiagnoseOptions, type DiagnoseOptions } from './diagnose-options.js';
@@ -82,7 +82,13 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnosisRepor
     at = Math.min(o.now, firing.since + 2 * evaluation);
     model ??= firing.labels.model;
   }
-  const frame = timeFrame(at, o.windowSeconds, o.baselineSeconds, o.baselineOffsetSeconds);
+  const frame = timeFrame(
+    at,
+    o.windowSeconds,
+    o.baselineSeconds,
+    o.baselineOffsetSeconds,
+    durationSeconds(o.settings.windows.rate),
+  );
   const ctx = { settings: o.settings, model };
   const t = thresholdsOf(o.settings);
   const ids = HYPOTHESES.flatMap((h) => signalsOf(h, t, frame));

@@ -12,7 +12,7 @@ import {
   type MonitoringSettings,
 } from '../catalog/index.js';
 import { formatFactor, formatValue } from './format-value.js';
-import { movement, windowValue, type Movement, type Point } from './robust-stats.js';
+import { movement, windowValue, type Movement, type Point, type SpreadFloor } from './robust-stats.js';
 import type { SeriesKey, SignalData } from './signal-data.js';
 import { SIGNALS, type SignalDef, type SignalId } from './signals.js';
 import type { TimeFrame } from './time-frame.js';
@@ -104,6 +104,12 @@ export class SubjectView {
     this.frame = frame;
   }
 
+  /** The signal's floor, with the Poisson noise of its count when it counts events over the queries' rate window. */
+  #floor(def: SignalDef): SpreadFloor {
+    const w = this.frame.rateWindow;
+    return def.counts === true && w !== undefined ? { ...def.floor, countWindow: w } : def.floor;
+  }
+
   #summarise(def: SignalDef, key: SeriesKey, win: readonly Point[], base: readonly Point[]): SignalStats {
     const baselineValues = base.length > 0 ? base.map((p) => p[1]) : def.absentIsZero ? [0] : [];
     const now = windowValue(win, def.stat, this.frame.windowStart, this.frame.end);
@@ -114,7 +120,7 @@ export class SubjectView {
       baseline: base,
       baselineValues,
       movement:
-        Number.isFinite(now) && baselineValues.length > 0 ? movement(now, baselineValues, def.floor) : undefined,
+        Number.isFinite(now) && baselineValues.length > 0 ? movement(now, baselineValues, this.#floor(def)) : undefined,
     };
   }
 

@@ -34,6 +34,7 @@ export function renderDiagnoseReference(): string {
     const floor = [
       s.floor.abs > 0 ? formatValue(s.floor.abs, s.unit) : '',
       s.floor.rel > 0 ? `${Math.round(s.floor.rel * 100)}% of the baseline's median` : '',
+      s.counts === true ? "the count's Poisson noise over the rate window, √(median / window)" : '',
     ]
       .filter(Boolean)
       .join(' and ');

@@ -29,6 +29,17 @@ test('the robust score divides the change by the IQR, or by the floor when the b
   assert.ok(Number.isNaN(movement(3, [-1, -1], { abs: 1, rel: 0 }).ratio));
 });
 
+test('a rate of counted events is measured against at least its Poisson noise over the rate window', () => {
+  // 1.5 requests/s counted over 3 s: chance alone moves the estimate by √(1.5 / 3) ≈ 0.71/s.
+  const quiet = movement(2.75, [1.5, 1.5, 1.5], { abs: 0.2, rel: 0.25, countWindow: 3 });
+  assert.ok(Math.abs(quiet.spread - Math.sqrt(0.5)) < 1e-12);
+  assert.ok(quiet.score < 3, 'a chance burst of a quiet service is not a change');
+  // Over 5 minutes the noise is 0.07/s and the relative floor (0.375) rules: the same figures are a change.
+  const busy = movement(2.75, [1.5, 1.5, 1.5], { abs: 0.2, rel: 0.25, countWindow: 300 });
+  assert.equal(busy.spread, 0.375);
+  assert.ok(busy.score > 3);
+});
+
 test('the value of a window: the median of its last third, its peak or its trough', () => {
   const pts: Point[] = [0, 1, 2, 3, 4, 5, 6, 7, 8].map((t) => [100 + t, t === 4 ? 50 : t] as const);
   assert.equal(windowValue(pts, 'recent', 100, 108), 7); // points at 105.33..108: 6, 7, 8

@@ -34,10 +34,13 @@ export function iqr(values: readonly number[]): number {
 /**
  * The smallest spread a signal's change is measured against: at least `abs` in the signal's unit, and at least
  * `rel` of the baseline's median. A request rate whose baseline never moved still needs a real change to score.
+ * For a rate of events counted over a window of `countWindow` seconds, also at least that count's Poisson noise,
+ * √(median / countWindow): two requests a second over a 3 s window move by ±0.8/s from chance alone.
  */
 export interface SpreadFloor {
   readonly abs: number;
   readonly rel: number;
+  readonly countWindow?: number;
 }
 
 /** Which value of the window stands for "now". */
@@ -79,7 +82,8 @@ export interface Movement {
 export function movement(now: number, baselineValues: readonly number[], floor: SpreadFloor): Movement {
   const base = median(baselineValues);
   const spread0 = iqr(baselineValues);
-  const spread = Math.max(spread0, floor.abs, floor.rel * Math.abs(base));
+  const poisson = floor.countWindow !== undefined && base > 0 ? Math.sqrt(base / floor.countWindow) : 0;
+  const spread = Math.max(spread0, floor.abs, floor.rel * Math.abs(base), poisson);
   const score = spread > 0 ? (now - base) / spread : 0;
   // A ratio means something for positive baselines only (a gap of -0.4 ms is noise around zero).
   const ratio = base > 0 ? now / base : base === 0 && now === 0 ? 1 : base === 0 && now > 0 ? Infinity : Number.NaN;

@@ -77,6 +77,11 @@ export interface SignalDef {
   readonly floor: SpreadFloor;
   /** A series absent from the baseline reads 0 there (counters created on first use: the first error). */
   readonly absentIsZero?: boolean;
+  /**
+   * A rate of events (requests per second) over the queries' rate window: its spread is at least the Poisson noise
+   * of that count (see SpreadFloor), so a quiet service's chance bursts are not read as a change.
+   */
+  readonly counts?: boolean;
   /** How several series of one key combine (the GPUs of one replica). Default max. */
   readonly combine?: 'max' | 'min' | 'sum' | 'bitor';
   /** Queries in the order they are tried; the first that returns any series is used. */
@@ -305,6 +310,7 @@ const DEFS = {
     scope: 'model',
     stat: 'recent',
     floor: { abs: 0.2, rel: 0.25 },
+    counts: true,
     // The gateway counts a request when it ends, so completions alone read a stall's end (its held streams all
     // finishing at once) as a surge. Arrivals are completions plus the change in requests in flight over the
     // window; the completions alone only where the in-flight gauge is missing.

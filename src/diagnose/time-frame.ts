@@ -14,6 +14,8 @@ export interface TimeFrame {
   readonly baselineStep: number;
   /** The baseline's offset from the window when one was asked for (`--baseline-offset`), else undefined. */
   readonly baselineOffset: number | undefined;
+  /** The window rates are taken over in the queries (seconds), when known: it sets the Poisson floor of counts. */
+  readonly rateWindow?: number;
 }
 
 /** Points per period a range query is asked for. */
@@ -30,7 +32,13 @@ export function stepFor(seconds: number): number {
  *
  * @example timeFrame(1_764_730_800, 1800, 3600) // window 30 min, baseline the hour before it
  */
-export function timeFrame(end: number, window: number, baseline: number, offset?: number): TimeFrame {
+export function timeFrame(
+  end: number,
+  window: number,
+  baseline: number,
+  offset?: number,
+  rateWindow?: number,
+): TimeFrame {
   const windowStart = end - window;
   const baselineEnd = offset === undefined ? windowStart : end - offset;
   const baselineStart = offset === undefined ? windowStart - baseline : windowStart - offset;
@@ -42,5 +50,6 @@ export function timeFrame(end: number, window: number, baseline: number, offset?
     windowStep: stepFor(window),
     baselineStep: stepFor(baselineEnd - baselineStart),
     baselineOffset: offset,
+    ...(rateWindow === undefined ? {} : { rateWindow }),
   };
 }

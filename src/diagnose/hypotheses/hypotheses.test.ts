@@ -9,6 +9,7 @@ import type { RankedResult } from '../ranking.js';
 import type { SignalData } from '../signal-data.js';
 import type { SignalId } from '../signals.js';
 import { FRAME, noisy, step, synthetic, type SyntheticSeries } from '../test-support/synthetic.js';
+import type { TimeFrame } from '../time-frame.js';
 
 const S = { ...DEFAULT_MONITORING, alerts: { VLLMRequestQueueBackup: { threshold: 5 } } };
 
@@ -51,10 +52,11 @@ function healthy(): Partial<Record<SignalId, SyntheticSeries | SyntheticSeries[]
 function judge(
   over: Partial<Record<SignalId, SyntheticSeries | SyntheticSeries[]>>,
   drop: SignalId[] = [],
+  frame: TimeFrame = FRAME,
 ): RankedResult[] {
   const spec = { ...healthy(), ...over };
   for (const id of drop) delete spec[id];
-  return judgeAll(synthetic(spec) as Map<SignalId, SignalData>, FRAME, S);
+  return judgeAll(synthetic(spec) as Map<SignalId, SignalData>, frame, S);
 }
 
 const verdict = (rs: RankedResult[], id: string) => rs.find((r) => r.def.id === id)?.verdict;
@@ -112,6 +114,17 @@ test('a surge ranks above the queue; a queue alone is only a queue', () => {
   assert.deepEqual(supported(surge), ['traffic_surge', 'queue_backup']);
   const queue = judge({ waiting: { baseline: 0, window: step(0, 8) } });
   assert.deepEqual(supported(queue), ['queue_backup']);
+});
+
+test('a quiet service counted over a short rate window needs more than a chance burst to surge', () => {
+  const burst = { request_rate: { baseline: 1.5, window: step(1.5, 2.75) } };
+  const withWindow = (seconds: number): TimeFrame => ({ ...FRAME, rateWindow: seconds });
+  assert.equal(verdict(judge(burst, [], withWindow(3)), 'traffic_surge'), 'not_supported');
+  assert.equal(verdict(judge(burst, [], withWindow(300)), 'traffic_surge'), 'supported');
+  assert.equal(
+    verdict(judge({ request_rate: { baseline: 1.5, window: step(1.5, 6) } }, [], withWindow(3)), 'traffic_surge'),
+    'supported',
+  );
 });
 
 test('shorter answers with more errors are the errors, not an output-length shift', () => {

@@ -1,10 +1,8 @@
 // What a benchmark run is asked to do, validated as a whole before anything is sent: the options of the
 // programmatic API (camelCase, the CLI's flags map onto the same keys), resolved into phases with defaults in one
 // place. Every error names the flag (or the phases-file key) and the fix.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InvalidOptionError } from '../errors/index.js';
+import { InvalidOptionError, readOptionFile } from '../errors/index.js';
 import { ARRIVAL_KINDS, type ArrivalKind, type ArrivalProcess } from './arrivals.js';
 import { parseLengthDistribution, type LengthDistribution } from './distribution.js';
 import { parseDuration } from './duration.js';
@@ -479,26 +477,7 @@ export function phasesFromFile(raw: unknown, file: string): BenchPhaseOptions[] 
 
 /** Reads a phases file (YAML, of which JSON is a subset) into phases; errors name --phases, the file and the fix. */
 export function readPhasesFile(path: string): BenchPhaseOptions[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InvalidOptionError(
-      '--phases',
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      'Check the path',
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (err) {
-    throw new InvalidOptionError(
-      '--phases',
-      `${path} is not valid YAML (${(err as Error).message.split('\n')[0]})`,
-      'Write a YAML list of phases, e.g. "- {duration: 30s, rate: 5}"',
-    );
-  }
+  const raw = readOptionFile(path, '--phases', 'Write a YAML list of phases, e.g. "- {duration: 30s, rate: 5}"');
   return phasesFromFile(raw, path);
 }
 

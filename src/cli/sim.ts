@@ -1,9 +1,7 @@
 // `inferwatch sim`: runs the simulated vLLM engine behind an OpenAI-compatible server, with vLLM's flag names
 // and defaults. Thin: parse flags, merge a --config file, validate, start (or print the KV capacity).
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parse as parseYaml } from 'yaml';
-import { InvalidOptionError } from '../errors/index.js';
+import { InvalidOptionError, readOptionFile } from '../errors/index.js';
 import { checkAdminExposure } from './admin-exposure.js';
 import { defaultIo, type CommandIo } from './io.js';
 import {
@@ -94,29 +92,6 @@ const ENGINE_KEYS = [
 ] as const;
 
 const camel = (k: string): string => k.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
-
-function readStructured(path: string, flag: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InvalidOptionError(
-      flag,
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-      'Check the path',
-    );
-  }
-  try {
-    return path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new InvalidOptionError(
-      flag,
-      `${path} is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'} (${(err as Error).message})`,
-      'Fix the syntax',
-    );
-  }
-}
-
 /**
  * Builds server options from flags and an optional --config file (YAML or JSON, keys in vLLM's
  * kebab-case, snake_case or camelCase). Flags win over the file.
@@ -124,7 +99,7 @@ function readStructured(path: string, flag: string): unknown {
 export function simOptionsFromFlags(flags: SimFlags): SimServerOptions {
   const fromFile: Record<string, unknown> = {};
   if (flags.config) {
-    const raw = readStructured(flags.config, '--config');
+    const raw = readOptionFile(flags.config, '--config');
     if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
       throw new InvalidOptionError(
         '--config',
@@ -153,7 +128,7 @@ export function simOptionsFromFlags(flags: SimFlags): SimServerOptions {
     opts['dcgmPort'] = flags.dcgmListen.port;
   }
   if (flags.faults) {
-    const raw = readStructured(flags.faults, '--faults');
+    const raw = readOptionFile(flags.faults, '--faults');
     const parsed = faultTimelineSchema.safeParse(raw);
     if (!parsed.success) {
       const i = parsed.error.issues[0]!;

@@ -1,10 +1,8 @@
 // One YAML file for every command: the gateway's keys at the top level, `monitoring:` for the stack generators.
 // Loads it once and validates it as a whole: the gateway keys by the gateway's own rules, the monitoring section
 // by its schema, with the scrape targets the gateway keys imply as defaults.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import type { EngineTarget, MonitoringSettings, ScrapeTarget } from '../catalog/index.js';
-import { InvalidOptionError } from '../errors/index.js';
+import { InvalidOptionError, readOptionFile } from '../errors/index.js';
 import { readConfigFile, resolveGatewayConfig, type GatewayConfig } from '../gateway/index.js';
 import { resolveMonitoring, type DerivedTargets } from './monitoring-schema.js';
 
@@ -55,7 +53,7 @@ export function loadConfig(path?: string): InferwatchConfig {
   }
   // The gateway's reader refuses unknown keys and returns the gateway's keys only.
   const gatewayRaw = readConfigFile(path);
-  const doc = (parseYaml(readFileSync(path, 'utf8')) ?? {}) as Record<string, unknown>;
+  const doc = (readOptionFile(path, '--config') ?? {}) as Record<string, unknown>;
   const gateway = resolveGatewayConfig({ file: gatewayRaw }, false);
   const monitoring = doc.monitoring;
   if (

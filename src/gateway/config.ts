@@ -1,9 +1,8 @@
 // The gateway's configuration: one table of keys, each settable in the YAML file, by environment variable and by
 // flag, merged in that order (flags win) and validated as a whole, with errors that name the key and the fix.
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InferwatchError, InvalidOptionError } from '../errors/index.js';
+import { InferwatchError, InvalidOptionError, readOptionFile } from '../errors/index.js';
 import { validateTiers } from '../telemetry/metrics/label-policy.js';
 import { judgeSettings, readJudgeFile, type JudgeSettings } from '../quality/judge/judge-config.js';
 import { parseStoreSpec } from '../quality/store/store-spec.js';
@@ -731,26 +730,7 @@ type RawConfig = Partial<Record<ConfigKey['key'], unknown>>;
 
 /** Reads a YAML (or JSON) config file into raw values keyed as in {@link CONFIG_KEYS}. */
 export function readConfigFile(path: string): RawConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InvalidOptionError(
-      '--config',
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      'Give the path of a readable YAML file.',
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new InvalidOptionError(
-      '--config',
-      `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
-      'Fix the syntax at the position given.',
-    );
-  }
+  const doc = readOptionFile(path, '--config');
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
     throw new InvalidOptionError(

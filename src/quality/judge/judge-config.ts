@@ -1,10 +1,8 @@
 // The judge's configuration: where it is (URL, model, key) from the gateway keys, and what it asks (the rubric)
 // and how hard it may be pushed (queue, concurrency, rate, timeout) from the optional --judge-config YAML file,
 // validated as a whole with errors naming the key and the fix.
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InvalidOptionError } from '../../errors/index.js';
+import { InvalidOptionError, readOptionFile } from '../../errors/index.js';
 
 /** One rubric criterion: its name (the `criterion` label) and what a judge reads about it. */
 export interface Criterion {
@@ -146,26 +144,7 @@ export function parseJudgeFile(doc: unknown, where: string): JudgeFile {
 
 /** Reads and validates a judge config YAML file. */
 export function readJudgeFile(path: string): JudgeFile {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new InvalidOptionError(
-      '--judge-config',
-      `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
-      'Give the path of a readable YAML file.',
-    );
-  }
-  let doc: unknown;
-  try {
-    doc = parseYaml(text);
-  } catch (err) {
-    throw new InvalidOptionError(
-      '--judge-config',
-      `${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`,
-      'Fix the syntax at the position given.',
-    );
-  }
+  const doc = readOptionFile(path, '--judge-config');
   return parseJudgeFile(doc, path);
 }
 

@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import { VLLM_V1_REQUEST_LATENCY_BUCKETS, VLLM_V1_TTFT_BUCKETS } from '../../src/catalog/index.js';
 import { runBench, runSweep, type BenchReport } from '../../src/bench/index.js';
 import { runBenchCommand, runCompareCommand } from '../../src/cli/bench.js';
-import type { CommandIo } from '../../src/cli/io.js';
+import { captureIo } from '../support/command-io.js';
 import { resolveGatewayConfig } from '../../src/gateway/config.js';
 import { startGateway } from '../../src/gateway/server.js';
 import { startSimServer, type SimServer } from '../../src/sim/index.js';
@@ -42,19 +42,6 @@ async function engineCounts(s: SimServer): Promise<{ requests: number; prompt: n
     requests: sum('vllm:request_success_total'),
     prompt: sum('vllm:prompt_tokens_total'),
     generated: sum('vllm:generation_tokens_total'),
-  };
-}
-
-function capture(): CommandIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines,
-    errors,
-    out: (l) => lines.push(l),
-    err: (l) => errors.push(l),
-    stopSignal: () => new Promise(() => undefined),
-    env: {},
   };
 }
 
@@ -158,7 +145,7 @@ test('goodput drops when an objective is tightened, on the same seeded workload'
   const b = join(dir, 'tight.json');
   writeFileSync(a, JSON.stringify(loose));
   writeFileSync(b, JSON.stringify(tight));
-  const io = capture();
+  const io = captureIo();
   assert.equal(runCompareCommand(a, b, io), 0);
   const text = io.lines.join('\n');
   assert.match(text, /warning: the runs were judged against different SLOs/);
@@ -305,7 +292,7 @@ test('bad input gives one line naming the problem and exit code 2: unreachable t
     ],
   ];
   for (const [flags, message] of cases) {
-    const io = capture();
+    const io = captureIo();
     assert.equal(await runBenchCommand(flags, io), 2);
     assert.equal(io.errors.length, 1, io.errors.join('\n'));
     assert.match(io.errors[0] as string, message);

@@ -11,7 +11,7 @@ import { after, test } from 'node:test';
 import { runQualityDrift } from '../../src/cli/quality.js';
 import { runReviewDelete, runReviewExport } from '../../src/cli/review.js';
 import { runUp } from '../../src/cli/up.js';
-import type { CommandIo } from '../../src/cli/io.js';
+import { captureIo } from '../support/command-io.js';
 import { DEFAULT_BUCKETS } from '../../src/catalog/index.js';
 import type { ModelDrift } from '../../src/quality/drift/drift-report.js';
 import { psi } from '../../src/quality/drift/psi.js';
@@ -25,19 +25,6 @@ after(async () => {
   await cleanups.run();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function capture(): CommandIo & { lines: string[]; errors: string[] } {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return {
-    lines,
-    errors,
-    out: (l) => lines.push(l),
-    err: (l) => errors.push(l),
-    stopSignal: () => new Promise(() => undefined),
-    env: {},
-  };
-}
 
 const B = DEFAULT_BUCKETS.outputTokens;
 const LE = [...B.map(String), '+Inf'];
@@ -105,7 +92,7 @@ test("quality drift reads a week of gateway histograms and reports each model's 
   });
   t.after(() => prom.close());
 
-  const io = capture();
+  const io = captureIo();
   assert.equal(
     await runQualityDrift({ prometheus: prom.url, histogram: 'output', at: String(T), json: true }, io),
     0,
@@ -128,7 +115,7 @@ test("quality drift reads a week of gateway histograms and reports each model's 
     usual.map((x) => x * 24 * 60),
   );
 
-  const text = capture();
+  const text = captureIo();
   assert.equal(
     await runQualityDrift({ prometheus: prom.url, model: 'drifted', histogram: 'output', at: String(T) }, text),
     0,
@@ -140,10 +127,10 @@ test("quality drift reads a week of gateway histograms and reports each model's 
 });
 
 test('quality drift names the flag when Prometheus cannot be reached or the URL is wrong', async () => {
-  const io = capture();
+  const io = captureIo();
   assert.equal(await runQualityDrift({ prometheus: 'http://127.0.0.1:9' }, io), 2);
   assert.match(io.errors.join(''), /could not be queried .*check --prometheus/);
-  const bad = capture();
+  const bad = captureIo();
   assert.equal(await runQualityDrift({ prometheus: 'localhost:9090' }, bad), 2);
   assert.match(bad.errors.join(''), /--prometheus.*not an http\(s\) URL/);
 });
@@ -164,7 +151,7 @@ test("review export writes the gateway's samples as JSON Lines; review delete --
   }
   await gw.review?.settled();
   const out = join(dir, 'all.jsonl');
-  const io = capture();
+  const io = captureIo();
   assert.equal(await runReviewExport({ store: `sqlite:${path}`, out }, io), 0, io.errors.join('\n'));
   assert.match(io.errors.join(''), /3 samples written to/);
   const rows = readFileSync(out, 'utf8')
@@ -174,10 +161,10 @@ test("review export writes the gateway's samples as JSON Lines; review delete --
   assert.equal(rows.length, 3);
   assert.equal(rows[0]?.response, 'Paris is the capital of France.');
   assert.equal(rows[0]?.label, null);
-  const del = capture();
+  const del = captureIo();
   assert.equal(await runReviewDelete({ store: `sqlite:${path}`, user: 'alice' }, del), 0);
   assert.deepEqual(del.lines, ['deleted 2 samples of user "alice" (with their judgments and labels)']);
-  const left = capture();
+  const left = captureIo();
   await runReviewExport({ store: `sqlite:${path}` }, left);
   assert.equal(left.lines.length, 1);
   // Through the command line: --store before or after the subcommand.
@@ -198,7 +185,7 @@ test("review export writes the gateway's samples as JSON Lines; review delete --
   }
   const cliDelete = cliRun(['review', '--store', `sqlite:${path}`, 'delete', '--user', 'bob']);
   assert.equal(cliDelete.stdout.trim(), 'deleted 1 samples of user "bob" (with their judgments and labels)');
-  const bad = capture();
+  const bad = captureIo();
   assert.equal(await runReviewExport({ store: `sqlite:${path}`, format: 'csv' }, bad), 2);
   assert.match(bad.errors.join(''), /--format.*Use --format jsonl/);
   assert.equal(await runReviewDelete({ store: `sqlite:${path}` }, bad), 2);
@@ -209,7 +196,7 @@ test('up --judge runs the quality loop on the embedded engine: requests sampled,
   const store = join(dir, 'up.db');
   let stop: (s: string) => void = () => undefined;
   const stopped = new Promise<string>((r) => (stop = r));
-  const io = { ...capture(), stopSignal: () => stopped };
+  const io = { ...captureIo(), stopSignal: () => stopped };
   const running = runUp({ judge: true, listen: '127.0.0.1:0', reviewStore: `sqlite:${store}`, logLevel: 'silent' }, io);
   let base: string | undefined;
   for (let i = 0; i < 600 && base === undefined; i++) {

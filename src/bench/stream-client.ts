@@ -4,6 +4,7 @@
 // once per network read (read-clock.ts), so the generator's cost per chunk stays in the low microseconds and its
 // timestamps are those of the reads, not of its own parsing.
 import { Pool, type Dispatcher } from 'undici';
+import { OriginPool } from '../gateway/upstream-http/index.js';
 import { OpenAiChunkScanner, SseParser, StreamTimer, type SseEventMeta, type SseHandler } from '../stream/index.js';
 import { readClock } from './read-clock.js';
 
@@ -62,7 +63,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
   readonly #probe: ChunkProbe | undefined;
   readonly #parser: SseParser;
   readonly #scanner = new OpenAiChunkScanner();
-  #controller: Dispatcher.DispatchController | undefined;
+  #controller: { abort(reason: Error): void } | undefined;
   #errorBody: Buffer[] | undefined;
   #errorBytes = 0;
   #now = 0;
@@ -99,15 +100,11 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
     this.#finish('aborted', 'cut when the run stopped');
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: { abort(reason: Error): void }): void {
     this.#controller = controller;
   }
 
-  onResponseStart(
-    _c: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
+  onResponseStart(_c: unknown, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     this.status = statusCode;
     if (statusCode !== 200) {
       this.#errorBody = [];
@@ -121,7 +118,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
     }
   }
 
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(_c: unknown, chunk: Buffer): void {
     if (this.#errorBody) {
       if (this.#errorBytes < ERROR_BODY_LIMIT) {
         this.#errorBody.push(chunk);
@@ -154,7 +151,7 @@ export class StreamRequest implements Dispatcher.DispatchHandler, SseHandler {
     else this.#finish(undefined, undefined);
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_c: unknown, err: Error): void {
     if (this.#done) return;
     const code = (err as NodeJS.ErrnoException).code ?? '';
     let kind: FailureKind;
@@ -269,13 +266,19 @@ export interface StreamClientOptions {
  * c.send('/chat/completions', body, r);
  */
 export class StreamClient {
-  readonly #pool: Pool;
+  readonly #pool: Pool | undefined;
+  readonly #own: OriginPool | undefined;
   readonly #basePath: string;
   readonly #headers: Record<string, string>;
 
   constructor(baseUrl: string, options: StreamClientOptions = {}) {
     const u = new URL(baseUrl);
     this.#basePath = u.pathname.replace(/\/+$/, '');
+    if (process.env.IW_BENCH_CLIENT === 'own') {
+      this.#own = new OriginPool(u.origin, { connectTimeoutMs: 10_000, headersTimeoutMs: 0, idleTimeoutMs: 60_000 });
+      this.#headers = { 'content-type': 'application/json', accept: 'text/event-stream', ...options.headers };
+      return;
+    }
     this.#pool = new Pool(u.origin, {
       connections: null,
       pipelining: 1,
@@ -291,16 +294,22 @@ export class StreamClient {
   /** Sends `body` to `path` (relative to the base URL), stamping the request's send time first. */
   send(path: string, body: Buffer, request: StreamRequest): void {
     request.start(performance.now());
-    this.#pool.dispatch({ path: this.#basePath + path, method: 'POST', headers: this.#headers, body }, request);
+    if (this.#own) {
+      this.#own.dispatch({ path: this.#basePath + path, method: 'POST', headers: this.#headers, body }, request);
+      return;
+    }
+    this.#pool?.dispatch({ path: this.#basePath + path, method: 'POST', headers: this.#headers, body }, request);
   }
 
   /** Cuts every request in flight and closes the connections. */
   async destroy(): Promise<void> {
-    await this.#pool.destroy(new Error('benchmark stopped')).catch(() => undefined);
+    await this.#own?.close();
+    await this.#pool?.destroy(new Error('benchmark stopped')).catch(() => undefined);
   }
 
   /** Closes idle connections once the requests in flight have ended. */
   async close(): Promise<void> {
-    await this.#pool.close().catch(() => undefined);
+    await this.#own?.close();
+    await this.#pool?.close().catch(() => undefined);
   }
 }

@@ -60,7 +60,6 @@ async function ours(
   spinMs = 1,
   seed = f.seed,
   v8Flags: readonly string[] = RELAY_V8_FLAGS,
-  env: Record<string, string> = {},
 ): Promise<OursResult> {
   const dir = mkdtempSync(join(tmpdir(), 'iw-loadgen-'));
   try {
@@ -77,7 +76,6 @@ async function ours(
     };
     const child = spawn(process.execPath, [...v8Flags, '--import', 'tsx', CHILD, JSON.stringify(options), file], {
       cwd: REPO,
-      env: { ...process.env, ...env },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     if (child.pid !== undefined) killOnExit(child.pid);
@@ -324,63 +322,6 @@ async function heapFlags(f: LoadgenFlags, level: number): Promise<void> {
   );
 }
 
-/** Transport A/B: CLIENT_AB=variant,... with variant client:spinMs (client undici or own); removed after the choice. */
-async function clientAb(f: LoadgenFlags, level: number): Promise<void> {
-  const streamSeconds = (f.prefillMs + f.chunks * f.intervalMs) / 1000;
-  const rate = level / streamSeconds;
-  console.log(`\n## X. Client A/B at ${level} streams, alternating, ${f.rounds} rounds each`);
-  const up = await startNativeUpstream({ chunks: f.chunks, intervalMs: f.intervalMs, prefillMs: f.prefillMs });
-  const rows: string[][] = [
-    [
-      'client',
-      'round',
-      'lag p50',
-      'lag p99',
-      'lag max',
-      'delay p50',
-      'delay p99',
-      'delay max',
-      'CPU µs/chunk',
-      'errors',
-    ],
-  ];
-  const p99: Record<string, number[]> = {};
-  const lag99: Record<string, number[]> = {};
-  try {
-    for (let round = 1; round <= f.rounds; round++) {
-      const variants = (process.env.CLIENT_AB as string).split(',');
-      const order = round % 2 === 1 ? variants : [...variants].reverse();
-      for (const which of order) {
-        const [client, spin] = which.split(':');
-        const o = await ours(up.port, f, rate, Number(spin ?? 1), f.seed + round, RELAY_V8_FLAGS, {
-          IW_BENCH_CLIENT: client as string,
-        });
-        const lag = o.report.client.scheduling_lag_s;
-        (p99[which] ??= []).push(quant(o.delays, 0.99));
-        (lag99[which] ??= []).push((lag.p99 ?? NaN) * 1000);
-        rows.push([
-          which,
-          String(round),
-          ms((lag.p50 ?? NaN) * 1000),
-          ms((lag.p99 ?? NaN) * 1000),
-          ms((lag.max ?? NaN) * 1000),
-          ms(quant(o.delays, 0.5)),
-          ms(quant(o.delays, 0.99)),
-          ms(quant(o.delays, 1)),
-          ((o.cpuSeconds / o.allChunks) * 1e6).toFixed(1),
-          String(o.report.requests.failed),
-        ]);
-        console.log(rows.at(-1)?.join(' | '));
-      }
-    }
-  } finally {
-    await up.stop();
-  }
-  console.log(table(rows));
-  for (const k of Object.keys(p99))
-    console.log(`  ${k}: median delay p99 ${ms(median(p99[k] ?? []))}, lag p99 ${ms(median(lag99[k] ?? []))}`);
-}
-
 async function scheduler(f: LoadgenFlags, level: number): Promise<void> {
   const streamSeconds = (f.prefillMs + f.chunks * f.intervalMs) / 1000;
   const rate = level / streamSeconds;
@@ -493,10 +434,6 @@ async function main(): Promise<void> {
   console.log(machineLine());
   harnessBinary();
   let levels: LevelRow[] = [];
-  if (process.env.CLIENT_AB) {
-    for (const l of flags.levels) await clientAb(flags, l);
-    return;
-  }
   if (!flags.skipLadder) levels = await ladder(flags);
   // The A/B sections run where timing is meaningful on a shared machine: the ladder's lower levels.
   if (!flags.skipFlags) await heapFlags(flags, Math.min(500, Math.max(...flags.levels)));

@@ -1,4 +1,4 @@
-// A bare proxy on undici's Pool, the gateway's upstream client until it got its own (src/gateway/upstream-http/):
+// A bare proxy on undici's Pool, the gateway's upstream client until it got its own (src/upstream-http/):
 // the same dispatch-handler relay shape (Pool.dispatch, bytes written to the response as they arrive, pause on
 // backpressure), with no instrumentation. Beside the gateway it shows what undici would cost without the
 // instrumentation; beside the pipe proxy, undici against node:http.

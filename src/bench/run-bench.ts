@@ -76,7 +76,7 @@ export async function runBench(options: BenchOptions, internals: RunBenchInterna
     await scraper?.stop().catch(() => undefined);
     throw err;
   } finally {
-    await (options.signal?.aborted ? client.destroy() : client.close());
+    await client.close();
   }
   let engine: EngineObservation | undefined = await scraper?.stop();
   if (config.prometheus) {

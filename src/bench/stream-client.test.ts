@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { startOpenAiTestServer, TOKENS, type OpenAiTestServer } from '../../test/support/openai-test-server.js';
 import { clockReads, readClock } from './read-clock.js';
 import { runBench } from './run-bench.js';
+import { failureOf } from './stream-client.js';
 import type { BenchOptions } from './options.js';
 
 let server: OpenAiTestServer;
@@ -76,6 +77,28 @@ test("failures are counted by kind, with the server's own message, and excluded 
     assert.match(r.error_messages[kind] ?? '', message, model);
     assert.equal(r.ttft.count, 0);
   }
+});
+
+test("transport errors map to the report's failure kinds, by the client's stable codes and the socket's errno", () => {
+  const cases: [string, number, string][] = [
+    ['ECONNREFUSED', 0, 'connect_error'],
+    ['ENOTFOUND', 0, 'connect_error'],
+    ['EHOSTUNREACH', 0, 'connect_error'],
+    ['IW_UPSTREAM_CONNECT_TIMEOUT', 0, 'connect_error'],
+    ['IW_UPSTREAM_HEADERS_TIMEOUT', 0, 'timeout'],
+    ['IW_UPSTREAM_BAD_RESPONSE', 0, 'protocol_error'],
+    ['IW_UPSTREAM_BAD_RESPONSE', 200, 'protocol_error'],
+    ['IW_UPSTREAM_BAD_REQUEST', 0, 'protocol_error'],
+    ['IW_UPSTREAM_POOL_CLOSED', 200, 'aborted'],
+    ['IW_UPSTREAM_CLOSED', 0, 'connection_reset'],
+    ['IW_UPSTREAM_CLOSED', 200, 'connection_reset'],
+    ['ECONNRESET', 200, 'connection_reset'],
+    ['EPIPE', 0, 'connection_reset'],
+    // Unknown: before a status line the connection never carried a response; after it, it broke mid-stream.
+    ['', 0, 'connect_error'],
+    ['EWHATEVER', 200, 'connection_reset'],
+  ];
+  for (const [code, status, kind] of cases) assert.equal(failureOf(code, status), kind, `${code} at status ${status}`);
 });
 
 test('a stopped run cuts requests in flight, counts them as cut (not failed) and says it was interrupted', async () => {

@@ -6,7 +6,7 @@ import type { GatewayContext } from './gateway-context.js';
 import { ERRORS, GatewayError, sendError } from './http-errors.js';
 import { OPENMETRICS_CONTENT_TYPE, wantsOpenMetrics } from '../telemetry/metrics/openmetrics-text.js';
 import { identify } from './identity.js';
-import { smallRequest } from './upstream-http/index.js';
+import { smallRequest } from '../upstream-http/index.js';
 
 /** GET /healthz: 200 while the process runs. */
 export function healthz(res: ServerResponse): void {

@@ -9,7 +9,7 @@ import { chunkFrame, flattenHead, isChunked } from '../node-internals/index.js';
 import type { GatewayConfig } from './config.js';
 import { endToEnd } from './hop-headers.js';
 import { ERRORS, type GatewayError, sendError, sseError } from './http-errors.js';
-import type { UpstreamController, UpstreamHandler } from './upstream-http/index.js';
+import type { UpstreamController, UpstreamHandler } from '../upstream-http/index.js';
 import type { Replica, UpstreamPool } from './upstream-pool.js';
 
 /** What a relay needs from the gateway. */

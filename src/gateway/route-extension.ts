@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GatewayConfig } from './config.js';
 import type { Logger } from '../telemetry/logging/logger.js';
-import type { SmallResponse } from './upstream-http/index.js';
+import type { SmallResponse } from '../upstream-http/index.js';
 
 /** A small request to one replica, over the replica's own HTTP client. */
 export interface ReplicaRequest {

@@ -19,7 +19,7 @@ import type { Relay } from './relay.js';
 import { isGatewayKey } from './identity.js';
 import { checkPrefix, type GatewayExtension, type GatewayHost, type GatewayRoutes } from './route-extension.js';
 import { router } from './routes.js';
-import { smallRequest } from './upstream-http/index.js';
+import { smallRequest } from '../upstream-http/index.js';
 import { UpstreamPool } from './upstream-pool.js';
 
 /** Things tests and embedders may supply instead of the defaults. */

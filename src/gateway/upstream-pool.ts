@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { GATEWAY_METRICS } from '../catalog/index.js';
 import { FastCounter, FastGauge, type CounterSeries, type GaugeSeries } from '../telemetry/metrics/fast-metrics.js';
 import type { GatewayConfig, UpstreamConfig } from './config.js';
-import { OriginPool, smallRequest } from './upstream-http/index.js';
+import { OriginPool, smallRequest } from '../upstream-http/index.js';
 
 /** One replica and its state. */
 export class Replica {

@@ -1,4 +1,6 @@
-// The gateway's upstream HTTP/1.1 client: kept-alive connections per replica, one request per connection.
+// inferwatch's HTTP/1.1 client for streamed requests: kept-alive connections per origin, one request per connection.
+// The gateway reaches its replicas through it, and the load generator its target (its messages say "replica",
+// the gateway's word for the server at the other end).
 export { OriginPool, type OriginPoolOptions } from './origin-pool.js';
 export type { UpstreamController, UpstreamHandler } from './exchange.js';
 export type { UpstreamRequestOptions } from './request-bytes.js';

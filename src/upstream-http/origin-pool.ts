@@ -1,5 +1,5 @@
 // Kept-alive connections to one replica: the replica's one HTTP client, for relayed requests and the gateway's
-// own (health checks, model lists). Why not undici's Pool: undici 7 writes a request to a reused idle connection
+// own (health checks, model lists), and the load generator's connections to its target. Why not undici's Pool: undici 7 writes a request to a reused idle connection
 // only after a setImmediate (GHSA-35p6-xmwp-9g52), so under load every stream's first byte waits for the rest of
 // the event-loop turn, and it costs more CPU per relayed chunk (docs/benchmarks/2026-12-02-one-http-client.md).
 // Here an idle connection keeps reading, and is offered for reuse only after one full loop turn idle: bytes or a

@@ -1,10 +1,10 @@
 // The load generator's HTTP side: keep-alive connections to the target through the gateway's own HTTP/1.1 client
 // (src/upstream-http/: no Readable, no per-read ArrayBuffer, about a fifth less CPU per chunk than undici's Pool,
 // docs/benchmarks/2026-12-03-loadgen-own-client.md), and one handler per request that times its stream as the
-// bytes arrive. Bodies are framed by the streaming core's byte-level SSE
-// parser and each event is read by its chunk scanner (no JSON.parse, no decoding of text), and the clock is read
-// once per network read (read-clock.ts), so the generator's cost per chunk stays in the low microseconds and its
-// timestamps are those of the reads, not of its own parsing.
+// bytes arrive. Bodies are framed by the streaming core's byte-level SSE parser and each event is read by its chunk
+// scanner (no JSON.parse, no decoding of text), and the clock is read once per network read (read-clock.ts), so
+// the generator's cost per chunk stays in the low microseconds and its timestamps are those of the reads, not of
+// its own parsing.
 import type { IncomingHttpHeaders } from 'node:http';
 import { OriginPool, UpstreamError, type UpstreamController, type UpstreamHandler } from '../upstream-http/index.js';
 import { OpenAiChunkScanner, SseParser, StreamTimer, type SseEventMeta, type SseHandler } from '../stream/index.js';

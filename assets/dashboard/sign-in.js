@@ -14,6 +14,9 @@ form.addEventListener('submit', async (e) => {
     body: JSON.stringify({ key }),
   }).catch((err) => ({ ok: false, json: async () => ({ error: { message: err.message } }) }));
   if (res.ok) {
+    // fetch resolves on the headers; reloading before the (empty) body has ended cancels the request, which the
+    // browser then reports as aborted. Reading the body waits for its end.
+    await res.arrayBuffer().catch(() => undefined);
     location.reload();
     return;
   }

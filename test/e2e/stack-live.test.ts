@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -225,6 +226,8 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
 
     test("load exhausts one replica's KV cache: VLLMKVCacheExhaustion reaches Alertmanager, the queue alert of that replica is inhibited there", async () => {
       const ac = new AbortController();
+      // Forty streams listen on the one signal.
+      setMaxListeners(Number.POSITIVE_INFINITY, ac.signal);
       const client = new OpenAI({ baseURL: `${gw.url}/v1`, apiKey: 'unused', maxRetries: 0 });
       const prompt = (i: number) =>
         Array.from({ length: 120 }, (_, k) => `word${(i * 7919 + k * 31) % 5000}`).join(' ');
@@ -273,6 +276,8 @@ describe('the generated stack on live servers', { concurrency: 1 }, () => {
 
     test('a stall mid-stream fires LLMStreamStalls', async () => {
       const ac = new AbortController();
+      // Every request of the background load listens on the one signal.
+      setMaxListeners(Number.POSITIVE_INFINITY, ac.signal);
       // Background streams keep the denominator (streams with a first token) alive over the rate window.
       const background = runLoad({
         baseURL: `${gw.url}/v1`,

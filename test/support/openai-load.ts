@@ -1,5 +1,6 @@
 // Test support: load through an OpenAI-compatible endpoint with the official `openai` SDK — a fixed number of
-// requests at a fixed concurrency, streamed or not — counting outcomes. A placeholder for the load generator.
+// requests at a fixed concurrency, streamed or not — counting outcomes. Tests drive the gateway with the official
+// client on purpose; measured runs are `inferwatch bench`'s job (src/bench/).
 import OpenAI from 'openai';
 
 /** What to send. */

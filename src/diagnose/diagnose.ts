@@ -1,7 +1,7 @@
 // One diagnosis: resolve when and what to look at, read every signal the hypotheses need from Prometheus (once
 // each), judge each hypothesis for its subjects, rank them, and build the report. I/O is the Prometheus client;
 // everything after the reads is pure.
-import { durationSeconds, type MonitoringSettings } from '../catalog/index.js';
+import type { MonitoringSettings } from '../catalog/index.js';
 import { findAlertFiring } from './alert-firing.js';
 import { DiagnoseError } from './diagnose-error.js';
 import { resolveDiagnoseOptions, type DiagnoseOptions } from './diagnose-options.js';
@@ -20,7 +20,7 @@ import { rankResults } from './ranking.js';
 import { buildReport, type DiagnosisReport } from './report.js';
 import { readSignals, type SignalData } from './signal-data.js';
 import { SIGNALS, type SignalId } from './signals.js';
-import { timeFrame, type TimeFrame } from './time-frame.js';
+import { countSpan, timeFrame, type TimeFrame } from './time-frame.js';
 
 /** Signals without which there is nothing to diagnose: an engine's state or the gateway's traffic. */
 const CORE_SIGNALS: readonly SignalId[] = ['kv_usage', 'waiting', 'running', 'generation_tokens', 'request_rate'];
@@ -82,13 +82,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DiagnosisRepor
     at = Math.min(o.now, firing.since + 2 * evaluation);
     model ??= firing.labels.model;
   }
-  const frame = timeFrame(
-    at,
-    o.windowSeconds,
-    o.baselineSeconds,
-    o.baselineOffsetSeconds,
-    durationSeconds(o.settings.windows.rate),
-  );
+  const frame = timeFrame(at, o.windowSeconds, o.baselineSeconds, o.baselineOffsetSeconds, countSpan(o.settings));
   const ctx = { settings: o.settings, model };
   const t = thresholdsOf(o.settings);
   const ids = HYPOTHESES.flatMap((h) => signalsOf(h, t, frame));

@@ -104,10 +104,19 @@ export class SubjectView {
     this.frame = frame;
   }
 
-  /** The signal's floor, with the Poisson noise of its count when it counts events over the queries' rate window. */
+  /**
+   * The signal's floor, with the Poisson noise of its count when it counts events. A `recent` value covers the
+   * window's last third plus one count span, the baseline median its whole length plus one: their shares of the
+   * seconds counted weigh the rate they are assumed to share. A peak is not an estimate of that rate: the baseline
+   * alone sets it.
+   */
   #floor(def: SignalDef): SpreadFloor {
-    const w = this.frame.rateWindow;
-    return def.counts === true && w !== undefined ? { ...def.floor, countWindow: w } : def.floor;
+    const span = this.frame.countSpan;
+    if (def.counts !== true || span === undefined) return def.floor;
+    const f = this.frame;
+    const now = def.stat === 'recent' ? (f.end - f.windowStart) / 3 + span : 0;
+    const base = f.baselineEnd - f.baselineStart + span;
+    return { ...def.floor, count: { span, nowWeight: now / (now + base) } };
   }
 
   #summarise(def: SignalDef, key: SeriesKey, win: readonly Point[], base: readonly Point[]): SignalStats {

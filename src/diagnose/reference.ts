@@ -34,7 +34,9 @@ export function renderDiagnoseReference(): string {
     const floor = [
       s.floor.abs > 0 ? formatValue(s.floor.abs, s.unit) : '',
       s.floor.rel > 0 ? `${Math.round(s.floor.rel * 100)}% of the baseline's median` : '',
-      s.counts === true ? "the count's Poisson noise over the rate window, √(median / window)" : '',
+      s.counts === true
+        ? "the Poisson noise of one rate point, √(λ / span): λ the window's and the baseline's values pooled by the seconds each counted, span the rate window less one scrape interval"
+        : '',
     ]
       .filter(Boolean)
       .join(' and ');

@@ -29,15 +29,32 @@ test('the robust score divides the change by the IQR, or by the floor when the b
   assert.ok(Number.isNaN(movement(3, [-1, -1], { abs: 1, rel: 0 }).ratio));
 });
 
-test('a rate of counted events is measured against at least its Poisson noise over the rate window', () => {
-  // 1.5 requests/s counted over 3 s: chance alone moves the estimate by √(1.5 / 3) ≈ 0.71/s.
-  const quiet = movement(2.75, [1.5, 1.5, 1.5], { abs: 0.2, rel: 0.25, countWindow: 3 });
-  assert.ok(Math.abs(quiet.spread - Math.sqrt(0.5)) < 1e-12);
+test('a rate of counted events is measured against at least the Poisson noise of one rate point', () => {
+  // 1.5 requests/s, each point counting 2 s of events, the window weighing 0.3 of the pooled rate:
+  // λ = 0.3 × 2.75 + 0.7 × 1.5 = 1.875, and chance alone moves a point by √(1.875 / 2) ≈ 0.97/s.
+  const short = { span: 2, nowWeight: 0.3 };
+  const quiet = movement(2.75, [1.5, 1.5, 1.5], { abs: 0.2, rel: 0.25, count: short });
+  assert.ok(Math.abs(quiet.spread - Math.sqrt(1.875 / 2)) < 1e-12);
   assert.ok(quiet.score < 3, 'a chance burst of a quiet service is not a change');
-  // Over 5 minutes the noise is 0.07/s and the relative floor (0.375) rules: the same figures are a change.
-  const busy = movement(2.75, [1.5, 1.5, 1.5], { abs: 0.2, rel: 0.25, countWindow: 300 });
+  // Counting 5 minutes the noise is 0.08/s and the relative floor (0.375) rules: the same figures are a change.
+  const busy = movement(2.75, [1.5, 1.5, 1.5], { abs: 0.2, rel: 0.25, count: { span: 285, nowWeight: 0.3 } });
   assert.equal(busy.spread, 0.375);
   assert.ok(busy.score > 3);
+});
+
+test('a baseline that came out low by chance does not make noise a surge: the noise is judged at the pooled rate', () => {
+  // A CI run's hang diagnosis: 1.5 requests/s, baseline points median 1/s (IQR 0.75), arrivals now 3.5/s.
+  const low = [0.5, 0.5, 1, 1, 1, 1.5, 1.5, 1.5, 1, 0.5];
+  const floor = { abs: 0.2, rel: 0.25 };
+  const short = { span: 2, nowWeight: 0.3 };
+  assert.ok(movement(3.5, low, floor).score > 3, 'against the baseline alone it scored as a change');
+  const pooled = movement(3.5, low, { ...floor, count: short });
+  assert.ok(Math.abs(pooled.spread - Math.sqrt((0.3 * 3.5 + 0.7 * 1) / 2)) < 1e-12);
+  assert.ok(pooled.score < 3);
+  // A real surge, 3/s to 9/s, still scores well above 3.
+  assert.ok(movement(9, [2.5, 3, 3.5, 3, 2.5, 3.5], { ...floor, count: short }).score > 3.5);
+  // From a baseline of zero the noise comes from the window's own count.
+  assert.ok(Math.abs(movement(2, [0, 0], { ...floor, count: short }).spread - Math.sqrt(0.6 / 2)) < 1e-12);
 });
 
 test('the value of a window: the median of its last third, its peak or its trough', () => {

@@ -34,13 +34,24 @@ export function iqr(values: readonly number[]): number {
 /**
  * The smallest spread a signal's change is measured against: at least `abs` in the signal's unit, and at least
  * `rel` of the baseline's median. A request rate whose baseline never moved still needs a real change to score.
- * For a rate of events counted over a window of `countWindow` seconds, also at least that count's Poisson noise,
- * √(median / countWindow): two requests a second over a 3 s window move by ±0.8/s from chance alone.
+ * For a rate of counted events, also at least the Poisson noise of one rate point (see {@link CountNoise}).
  */
 export interface SpreadFloor {
   readonly abs: number;
   readonly rel: number;
-  readonly countWindow?: number;
+  readonly count?: CountNoise;
+}
+
+/**
+ * How a rate of counted events is noisy: one point counts `span` seconds of events, so chance alone moves it by
+ * √(λ / span) at a true rate λ (two requests a second counted over 2 s: ±1/s). λ is the rate the window and the
+ * baseline would share if nothing had changed, their values pooled by the seconds each counted (`nowWeight` is
+ * the window's share). Judged at the baseline's median alone, a baseline that came out low by chance would make
+ * ordinary noise look like a surge.
+ */
+export interface CountNoise {
+  readonly span: number;
+  readonly nowWeight: number;
 }
 
 /** Which value of the window stands for "now". */
@@ -82,7 +93,9 @@ export interface Movement {
 export function movement(now: number, baselineValues: readonly number[], floor: SpreadFloor): Movement {
   const base = median(baselineValues);
   const spread0 = iqr(baselineValues);
-  const poisson = floor.countWindow !== undefined && base > 0 ? Math.sqrt(base / floor.countWindow) : 0;
+  const c = floor.count;
+  const pooled = c === undefined ? 0 : c.nowWeight * Math.max(now, 0) + (1 - c.nowWeight) * Math.max(base, 0);
+  const poisson = c !== undefined && pooled > 0 ? Math.sqrt(pooled / c.span) : 0;
   const spread = Math.max(spread0, floor.abs, floor.rel * Math.abs(base), poisson);
   const score = spread > 0 ? (now - base) / spread : 0;
   // A ratio means something for positive baselines only (a gap of -0.4 ms is noise around zero).

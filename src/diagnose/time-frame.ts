@@ -1,6 +1,7 @@
 // The two periods a diagnosis compares: the window examined, ending at the diagnosis time, and the baseline
 // ("normal"), either just before the window or the same window some offset earlier (yesterday at this hour).
 // Each is read as a range query whose step gives it about sixty points.
+import { durationSeconds, type MonitoringSettings } from '../catalog/index.js';
 
 /** The window and the baseline, in unix seconds. */
 export interface TimeFrame {
@@ -14,8 +15,12 @@ export interface TimeFrame {
   readonly baselineStep: number;
   /** The baseline's offset from the window when one was asked for (`--baseline-offset`), else undefined. */
   readonly baselineOffset: number | undefined;
-  /** The window rates are taken over in the queries (seconds), when known: it sets the Poisson floor of counts. */
-  readonly rateWindow?: number;
+  /**
+   * Seconds of events one rate point of the queries counts, when known: the rate window less one scrape interval,
+   * since rate() reads only the samples inside its window (a 3 s rate over 1 s scrapes counts 2 s of events and
+   * extrapolates). It sets the Poisson floor of counted signals.
+   */
+  readonly countSpan?: number;
 }
 
 /** Points per period a range query is asked for. */
@@ -37,7 +42,7 @@ export function timeFrame(
   window: number,
   baseline: number,
   offset?: number,
-  rateWindow?: number,
+  countSpan?: number,
 ): TimeFrame {
   const windowStart = end - window;
   const baselineEnd = offset === undefined ? windowStart : end - offset;
@@ -50,6 +55,15 @@ export function timeFrame(
     windowStep: stepFor(window),
     baselineStep: stepFor(baselineEnd - baselineStart),
     baselineOffset: offset,
-    ...(rateWindow === undefined ? {} : { rateWindow }),
+    ...(countSpan === undefined ? {} : { countSpan }),
   };
+}
+
+/**
+ * Seconds of events one rate point counts under `settings`: the rate window less the longer of the engine's and the
+ * gateway's scrape intervals (the settings refuse a rate window shorter than two of them, so one is always left).
+ */
+export function countSpan(settings: MonitoringSettings): number {
+  const { engine, gateway } = settings.intervals;
+  return durationSeconds(settings.windows.rate) - Math.max(durationSeconds(engine), durationSeconds(gateway));
 }

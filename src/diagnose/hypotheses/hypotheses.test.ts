@@ -118,11 +118,12 @@ test('a surge ranks above the queue; a queue alone is only a queue', () => {
 
 test('a quiet service counted over a short rate window needs more than a chance burst to surge', () => {
   const burst = { request_rate: { baseline: 1.5, window: step(1.5, 2.75) } };
-  const withWindow = (seconds: number): TimeFrame => ({ ...FRAME, rateWindow: seconds });
-  assert.equal(verdict(judge(burst, [], withWindow(3)), 'traffic_surge'), 'not_supported');
-  assert.equal(verdict(judge(burst, [], withWindow(300)), 'traffic_surge'), 'supported');
+  // A 3 s rate over 1 s scrapes counts 2 s of events; a 5 m rate over 15 s scrapes 285 s.
+  const counting = (span: number): TimeFrame => ({ ...FRAME, countSpan: span });
+  assert.equal(verdict(judge(burst, [], counting(2)), 'traffic_surge'), 'not_supported');
+  assert.equal(verdict(judge(burst, [], counting(285)), 'traffic_surge'), 'supported');
   assert.equal(
-    verdict(judge({ request_rate: { baseline: 1.5, window: step(1.5, 6) } }, [], withWindow(3)), 'traffic_surge'),
+    verdict(judge({ request_rate: { baseline: 1.5, window: step(1.5, 6) } }, [], counting(2)), 'traffic_surge'),
     'supported',
   );
 });

@@ -23,9 +23,10 @@ export interface SyntheticSeries {
 /** A model, a replica of it. */
 export const M = 'meta-llama/Llama-3.1-8B-Instruct';
 
-/** Builds the data map from signal ids and their series. */
+/** Builds the data map from signal ids and their series, a point a second over `frame`'s periods. */
 export function synthetic(
   spec: Partial<Record<SignalId, SyntheticSeries | SyntheticSeries[]>>,
+  frame: TimeFrame = FRAME,
 ): Map<SignalId, SignalData> {
   const out = new Map<SignalId, SignalData>();
   for (const [id, v] of Object.entries(spec) as [SignalId, SyntheticSeries | SyntheticSeries[]][]) {
@@ -42,8 +43,8 @@ export function synthetic(
         );
       return {
         key,
-        window: points(FRAME.windowStart, FRAME.end, s.window),
-        baseline: points(FRAME.baselineStart, FRAME.baselineEnd, s.baseline),
+        window: points(frame.windowStart, frame.end, s.window),
+        baseline: points(frame.baselineStart, frame.baselineEnd, s.baseline),
       };
     });
     out.set(id, { def, source: 'rules', query: `<${id}>`, series });

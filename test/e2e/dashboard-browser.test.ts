@@ -7,7 +7,6 @@
 // docs/images/dashboard.png, after longer load so the charts are full.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setMaxListeners } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,8 +84,6 @@ describe('the dashboard page in a real browser', { concurrency: 1 }, () => {
     );
 
     const ac = new AbortController();
-    // Every request of the load listens on the one signal.
-    setMaxListeners(Number.POSITIVE_INFINITY, ac.signal);
     const load = runLoad({
       baseURL: `${stack.url}/v1`,
       model: MODEL,

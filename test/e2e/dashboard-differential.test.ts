@@ -7,7 +7,6 @@
 // `inferwatch dashboard` are checked against the same server.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setMaxListeners } from 'node:events';
 import { interpolate, renderPromQL } from '../../src/catalog/index.js';
 import { runDashboard } from '../../src/cli/dashboard.js';
 import {
@@ -106,8 +105,6 @@ describe('the embedded dashboard against Prometheus over the recorder samples', 
       assert.ok(res.ok, await res.text());
     };
     const ac = new AbortController();
-    // Every request of the load listens on the one signal.
-    setMaxListeners(Number.POSITIVE_INFINITY, ac.signal);
     const load = runLoad({
       baseURL: `${gw.url}/v1`,
       model: MODEL,

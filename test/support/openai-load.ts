@@ -1,6 +1,7 @@
 // Test support: load through an OpenAI-compatible endpoint with the official `openai` SDK — a fixed number of
 // requests at a fixed concurrency, streamed or not — counting outcomes. Tests drive the gateway with the official
 // client on purpose; measured runs are `inferwatch bench`'s job (src/bench/).
+import { setMaxListeners } from 'node:events';
 import OpenAI from 'openai';
 
 /** What to send. */
@@ -26,6 +27,8 @@ export interface LoadResult {
 
 /** Sends the requests; never throws on a failed request (failures are counted). */
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  // Every request listens on the one signal: past ten, Node would warn of a leak that is not one.
+  if (o.signal) setMaxListeners(Number.POSITIVE_INFINITY, o.signal);
   const client = new OpenAI({ baseURL: o.baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120_000 });
   const result: LoadResult = { ok: 0, failed: 0, tokens: 0 };
   let next = 0;
